@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config'
+import { defaultServerConditions } from 'vite'
+
+// Workspace packages resolve to their TypeScript sources through the `@modelmesh/source`
+// export condition, so the suite runs without a build and reports real source lines.
+const conditions = ['@modelmesh/source', ...defaultServerConditions]
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'providers-openai', include: ['packages/providers-openai/test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'testkit', include: ['packages/testkit/test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'], testTimeout: 30_000 },
+      },
+    ],
+    testTimeout: 15_000,
+    hookTimeout: 15_000,
+  },
+})
