@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util'
+import { check, dev, start } from './commands.js'
+
+const USAGE = `Usage: mesh <command> [options]
+
+Commands:
+  dev     serve the config and reload it when it changes
+  start   serve the config
+  check   validate the config and resolve its secrets; exit 1 on error
+
+Options:
+  -c, --config <file>   config file (default: mesh.config.{ts,mts,js,mjs,yaml,yml,json})
+      --host <address>  bind address (default: server.host, else 127.0.0.1)
+  -p, --port <port>     port (default: server.port, else 4000)
+  -h, --help            show this help`
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      host: { type: 'string' },
+      port: { type: 'string', short: 'p' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  const [command] = positionals
+  if (values.help || !command) {
+    console.log(USAGE)
+    return values.help ? 0 : 1
+  }
+  const port = values.port === undefined ? undefined : Number(values.port)
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    console.error(`--port: expected an integer from 0 to 65535, found "${values.port}"`)
+    return 1
+  }
+  const options = { ...(values.config ? { config: values.config } : {}), ...(values.host ? { host: values.host } : {}), ...(port !== undefined ? { port } : {}) }
+  if (command === 'check') return check(options)
+  if (command !== 'dev' && command !== 'start') {
+    console.error(`Unknown command "${command}".\n\n${USAGE}`)
+    return 1
+  }
+  try {
+    const server = command === 'dev' ? await dev(options) : await start(options)
+    const stop = () => {
+      void server.close().then(() => process.exit(0))
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    return -1
+  } catch (error) {
+    console.error((error as Error).message)
+    return 1
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code
+  },
+  (error) => {
+    console.error(error)
+    process.exitCode = 1
+  },
+)

@@ -1,0 +1,61 @@
+import type { Hono } from 'hono'
+import type { MeshConfig } from './config/define-config.js'
+import { normalizeConfig, type MeshIR } from './config/normalize.js'
+import { validateConfig } from './config/validate.js'
+import { MeshEngine, type EngineOptions } from './engine/mesh-engine.js'
+import { createApp, type CompletionRecord } from './http/app.js'
+import { buildRoutingTable, type RoutingTable } from './routing/table.js'
+import { envSecrets } from './secrets/env-secrets.js'
+import { resolveCredentials } from './secrets/resolve-secrets.js'
+
+export interface CreateMeshOptions extends EngineOptions {
+  /** Where unexpected errors go (default: console.error with the request id). */
+  onError?: (error: unknown, requestId: string) => void
+  onComplete?: (record: CompletionRecord) => void
+}
+
+export interface Mesh {
+  /** The Hono app: serve it, or mount it under a prefix of yours. */
+  readonly app: Hono
+  /** A standard `(Request) => Promise<Response>` handler for any server. */
+  readonly fetch: (request: Request) => Promise<Response>
+  /** Resolves when secrets are resolved and the gateway can serve; rejects with the start-up error. */
+  readonly ready: Promise<void>
+  readonly ir: MeshIR
+  readonly table: RoutingTable
+  /** Stop using upstream connections and providers. */
+  close(): Promise<void>
+}
+
+/**
+ * Build a gateway from a config. Validation errors throw here (a {@link ConfigError}); secrets are
+ * resolved asynchronously, and requests wait for them (`/ready` answers 503 meanwhile).
+ */
+export function createMesh(config: MeshConfig, options: CreateMeshOptions = {}): Mesh {
+  const json = validateConfig(config)
+  const ir = normalizeConfig(json, (name) => config.providers[name]?.keys.length ?? 0)
+  const table = buildRoutingTable(ir)
+  const stores = config.secrets ?? [envSecrets()]
+  const engine = resolveCredentials(stores, config.providers).then((credentials) => new MeshEngine(table, config.providers, credentials, options))
+  const ready = engine.then(() => undefined)
+  // Surface start-up failures through `ready` and /ready without an unhandled rejection.
+  ready.catch(() => {})
+  const app = createApp({
+    engine,
+    publicModels: table.publicModels,
+    bodyLimitBytes: ir.server.bodyLimitBytes,
+    startedAt: Date.now(),
+    onError: options.onError ?? ((error, requestId) => console.error(`[modelmesh] ${requestId}:`, error)),
+    ...(options.onComplete ? { onComplete: options.onComplete } : {}),
+  })
+  return {
+    app,
+    fetch: (request) => Promise.resolve(app.fetch(request)),
+    ready,
+    ir,
+    table,
+    async close() {
+      await Promise.all(Object.values(config.providers).map((p) => p.close?.()))
+    },
+  }
+}

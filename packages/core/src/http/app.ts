@@ -1,0 +1,105 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { MeshEngine } from '../engine/mesh-engine.js'
+import { GatewayError } from '../errors/gateway-error.js'
+import { asGatewayError, openAIErrorResponse } from './errors.js'
+import { parseOpenAIChatRequest } from './openai-ingress.js'
+
+export interface AppRuntime {
+  /** Resolves once secrets are resolved and the engine is built; rejects when start-up failed. */
+  readonly engine: Promise<MeshEngine>
+  readonly publicModels: readonly string[]
+  readonly bodyLimitBytes: number
+  readonly startedAt: number
+  /** Called with unexpected errors (never with secrets in them); defaults to console.error. */
+  readonly onError: (error: unknown, requestId: string) => void
+  /** Called once per finished request, after the response is complete. */
+  readonly onComplete?: (record: CompletionRecord) => void
+}
+
+export interface CompletionRecord {
+  readonly requestId: string
+  readonly status: number
+  readonly stream: boolean
+  readonly error?: string
+}
+
+function newRequestId(): string {
+  return 'req_' + crypto.randomUUID().replaceAll('-', '')
+}
+
+/** The Hono app of the gateway: OpenAI-compatible routes plus health and readiness. */
+export function createApp(runtime: AppRuntime): Hono {
+  const app = new Hono()
+  let engineState: 'starting' | 'ready' | Error = 'starting'
+  runtime.engine.then(
+    () => (engineState = 'ready'),
+    (error: Error) => (engineState = error),
+  )
+
+  app.get('/health', (c) => c.json({ status: 'ok' }))
+  app.get('/ready', (c) => {
+    if (engineState === 'ready') return c.json({ status: 'ready' })
+    if (engineState === 'starting') return c.json({ status: 'starting' }, 503)
+    return c.json({ status: 'failed', error: engineState.message }, 503)
+  })
+
+  app.get('/v1/models', (c) =>
+    c.json({
+      object: 'list',
+      data: runtime.publicModels.map((id) => ({ id, object: 'model', created: Math.floor(runtime.startedAt / 1000), owned_by: 'modelmesh' })),
+    }),
+  )
+
+  app.post(
+    '/v1/chat/completions',
+    bodyLimit({
+      maxSize: runtime.bodyLimitBytes,
+      onError: (c) =>
+        openAIErrorResponse(
+          c,
+          new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `The request body is larger than the gateway's limit of ${runtime.bodyLimitBytes} bytes.` }),
+          newRequestId(),
+        ),
+    }),
+    async (c) => {
+      const requestId = newRequestId()
+      try {
+        const parsed = parseOpenAIChatRequest(await c.req.text())
+        const engine = await runtime.engine
+        const result = await engine.chat({ ingress: 'openai.chat', body: parsed.body, models: parsed.models, stream: parsed.stream, requestId })
+        const headers: Record<string, string> = {
+          'content-type': result.contentType,
+          'x-mesh-request-id': requestId,
+          'x-mesh-provider': result.deployment.provider,
+          'x-mesh-model': result.deployment.model,
+          'x-mesh-attempts': String(result.attempts.length),
+        }
+        if (typeof result.body !== 'string') {
+          headers['cache-control'] = 'no-cache'
+          headers['x-accel-buffering'] = 'no'
+        }
+        if (runtime.onComplete) {
+          void result.completion.then((outcome) =>
+            runtime.onComplete!({ requestId, status: result.status, stream: parsed.stream, ...(outcome.error ? { error: outcome.error } : {}) }),
+          )
+        }
+        return new Response(result.body, { status: result.status, headers })
+      } catch (error) {
+        const gatewayError = asGatewayError(error)
+        if (gatewayError.status >= 500 && gatewayError.type === 'api_error') runtime.onError(error, requestId)
+        return openAIErrorResponse(c, gatewayError, requestId)
+      }
+    },
+  )
+
+  app.notFound((c) =>
+    openAIErrorResponse(c, new GatewayError({ status: 404, type: 'not_found_error', code: 'unknown_route', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` }), newRequestId()),
+  )
+  app.onError((error, c) => {
+    const requestId = newRequestId()
+    runtime.onError(error, requestId)
+    return openAIErrorResponse(c, asGatewayError(error), requestId)
+  })
+  return app
+}

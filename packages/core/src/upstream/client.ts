@@ -1,0 +1,137 @@
+import { Agent, type Dispatcher } from 'undici'
+import type { UpstreamResponse } from '../contracts/provider.js'
+import { UpstreamError } from '../errors/upstream-error.js'
+
+/** One upstream HTTP call. */
+export interface UpstreamRequestInit {
+  /** Absolute URL, query string included. */
+  readonly url: string
+  readonly method: Dispatcher.HttpMethod
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: string | Uint8Array
+  /** Aborts the call and, once answered, its body. The engine's timers and client disconnects use it. */
+  readonly signal?: AbortSignal
+  /** Time allowed to open the TCP/TLS connection. Default 10 s. */
+  readonly connectTimeoutMs?: number
+  /**
+   * Time allowed until the response headers arrive; 0 disables it. For a non-streaming call the
+   * headers only come with the finished answer, so this is nearly its total time.
+   * Default 10 min: a last-resort net — the engine's own timers (first token, idle, total) are the real
+   * limits, and undici's 5 min default would cut long reasoning calls short.
+   */
+  readonly headersTimeoutMs?: number
+  /** Time allowed between two body chunks; 0 disables it. Default 10 min, for the same reason. */
+  readonly bodyTimeoutMs?: number
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+const DEFAULT_READ_TIMEOUT_MS = 600_000
+
+// undici takes the connect timeout per Agent, not per request, so there is one Agent per distinct
+// value; each Agent keeps its own keep-alive pool per origin. In practice this is one or two Agents.
+const agents = new Map<number, Agent>()
+
+function agentFor(connectTimeoutMs: number): Agent {
+  let agent = agents.get(connectTimeoutMs)
+  if (!agent) {
+    agent = new Agent({ connectTimeout: connectTimeoutMs })
+    agents.set(connectTimeoutMs, agent)
+  }
+  return agent
+}
+
+/**
+ * Send one request upstream through a pooled undici `Agent` (keep-alive per origin — not the global
+ * `fetch`, which is several times slower for a proxy). The answer is returned whatever its status;
+ * its body is streamed, never buffered unless `text()` is called.
+ *
+ * @throws {@link UpstreamError} without a status when the upstream cannot be reached or the connection
+ *   breaks (the undici error is kept as `cause`). When `signal` aborted the call, its `reason` is
+ *   thrown unchanged so the engine recognises its own timers.
+ */
+export async function upstreamRequest(init: UpstreamRequestInit): Promise<UpstreamResponse> {
+  const url = new URL(init.url)
+  const agent = agentFor(init.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)
+  let data: Dispatcher.ResponseData
+  try {
+    data = await agent.request({
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: init.method,
+      headers: init.headers as Record<string, string> | undefined,
+      body: init.body ?? null,
+      signal: init.signal ?? null,
+      headersTimeout: init.headersTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
+      bodyTimeout: init.bodyTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
+    })
+  } catch (error) {
+    throw networkError(error, url.origin, init.signal)
+  }
+  return new PooledUpstreamResponse(data, url.origin, init.signal)
+}
+
+/** Close every pooled connection (gateway shutdown, end of a test file). New calls open new pools. */
+export async function closeUpstreamClients(): Promise<void> {
+  const closing = [...agents.values()].map((agent) => agent.close())
+  agents.clear()
+  await Promise.allSettled(closing)
+}
+
+class PooledUpstreamResponse implements UpstreamResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly body: AsyncIterable<Uint8Array>
+  readonly #raw: Dispatcher.ResponseData['body']
+  readonly #origin: string
+  readonly #signal: AbortSignal | undefined
+
+  constructor(data: Dispatcher.ResponseData, origin: string, signal: AbortSignal | undefined) {
+    this.status = data.statusCode
+    this.headers = flattenHeaders(data.headers)
+    this.#raw = data.body
+    this.#origin = origin
+    this.#signal = signal
+    // Created once: generators are lazy, so nothing is read until someone iterates.
+    this.body = this.#guardedBody()
+  }
+
+  async *#guardedBody(): AsyncGenerator<Uint8Array> {
+    try {
+      // Breaking out of this loop destroys the undici body, which frees the connection.
+      for await (const chunk of this.#raw) yield chunk as Uint8Array
+    } catch (error) {
+      throw networkError(error, this.#origin, this.#signal)
+    }
+  }
+
+  async text(): Promise<string> {
+    try {
+      return await this.#raw.text()
+    } catch (error) {
+      throw networkError(error, this.#origin, this.#signal)
+    }
+  }
+
+  async cancel(): Promise<void> {
+    // Destroying rather than draining: the rest may be an endless stream or a large body.
+    if (!this.#raw.destroyed) this.#raw.destroy()
+  }
+}
+
+/** undici gives lower-cased names already; repeated headers are joined as HTTP allows. */
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+  const flat: Record<string, string | undefined> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return flat
+}
+
+function networkError(error: unknown, origin: string, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted) return signal.reason ?? error
+  if (UpstreamError.isInstance(error)) return error
+  const code = (error as { code?: unknown } | null)?.code
+  const detail = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error)
+  // Only the origin is named: paths and queries may carry deployment names or api versions, never useful here.
+  return new UpstreamError({ message: `Upstream ${origin} could not be reached or broke the connection (${detail})`, cause: error })
+}

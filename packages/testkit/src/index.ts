@@ -1,0 +1,2 @@
+export * from './fake-openai/index.js'
+export * from './conformance/index.js'
