@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TObject, type TUnion } from '@sinclair/typebox'
 
 // The OpenAI Chat Completions request as clients send it. Known fields are typed so a malformed body
 // gets a precise 400 at ingress; objects stay open (no `additionalProperties: false`) because a
@@ -28,7 +28,23 @@ const FileContentPart = Type.Object({
 })
 const RefusalContentPart = Type.Object({ type: Type.Literal('refusal'), refusal: Type.String() })
 
-const TextOnlyContent = Type.Union([Type.String(), Type.Array(TextContentPart)])
+/**
+ * A tagged union as `enum` + `if`/`then` rather than `anyOf`: with `anyOf`, ajv's first error comes
+ * from the first branch tried ("role must be equal to constant"); this way a wrong tag is reported as
+ * such and a missing field as `must have required property 'tool_call_id'` at the right path.
+ */
+function tagged<T extends TObject[]>(tag: string, variants: [...T]) {
+  const value = (variant: TObject) => (variant.properties[tag] as unknown as { const: string }).const
+  return Type.Unsafe<Static<TUnion<T>>>({
+    type: 'object',
+    required: [tag],
+    properties: { [tag]: { type: 'string', enum: variants.map(value) } },
+    allOf: variants.map((variant) => ({ if: { properties: { [tag]: { const: value(variant) } }, required: [tag] }, then: variant })),
+  })
+}
+
+// Arrays first: when parts are malformed, the first error then describes the part, not "must be string".
+const TextOnlyContent = Type.Union([Type.Array(TextContentPart), Type.String()])
 
 const ToolCall = Type.Object({
   id: Type.String(),
@@ -36,20 +52,17 @@ const ToolCall = Type.Object({
   function: Type.Object({ name: Type.String(), arguments: Type.String() }),
 })
 
-export const OpenAIChatMessage = Type.Union([
+export const OpenAIChatMessage = tagged('role', [
   Type.Object({ role: Type.Literal('system'), content: TextOnlyContent, name: Type.Optional(Type.String()) }),
   Type.Object({ role: Type.Literal('developer'), content: TextOnlyContent, name: Type.Optional(Type.String()) }),
   Type.Object({
     role: Type.Literal('user'),
-    content: Type.Union([
-      Type.String(),
-      Type.Array(Type.Union([TextContentPart, ImageContentPart, AudioContentPart, FileContentPart])),
-    ]),
+    content: Type.Union([Type.Array(tagged('type', [TextContentPart, ImageContentPart, AudioContentPart, FileContentPart])), Type.String()]),
     name: Type.Optional(Type.String()),
   }),
   Type.Object({
     role: Type.Literal('assistant'),
-    content: Type.Optional(Type.Union([Type.String(), Type.Null(), Type.Array(Type.Union([TextContentPart, RefusalContentPart]))])),
+    content: Type.Optional(Type.Union([Type.Array(tagged('type', [TextContentPart, RefusalContentPart])), Type.String(), Type.Null()])),
     name: Type.Optional(Type.String()),
     refusal: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     tool_calls: Type.Optional(Type.Array(ToolCall)),
