@@ -88,8 +88,8 @@ describe('failover and retries', () => {
   it('follows a request-level models list with route "fallback"', async () => {
     setup = await meshOverFakes(2, { retry: { attempts: 0 } })
     setup.fakes[0]!.setDefault({ status: 500 })
-    setup.fakes[1]!.setDefault({ status: 500 })
-    setup.fakes[1]!.script({ status: 500 }, { status: 500 }, { reply: 'backup answered' })
+    // fakes[1] serves both `smart` (model-1) and `backup` (backup-model).
+    setup.fakes[1]!.script({ status: 500 }, { reply: 'backup answered' })
     const response = await post(setup.mesh, chatBody({ model: 'smart', models: ['backup'], route: 'fallback' }))
     expect(response.status).toBe(200)
     expect(response.headers.get('x-mesh-model')).toBe('backup-model')

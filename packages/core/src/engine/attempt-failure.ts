@@ -41,7 +41,7 @@ export function classify(provider: ProviderV1, failure: UpstreamFailure): Attemp
 
 /** A short reason for humans: `http_503`, `connection_error (ECONNREFUSED)`, `timeout_first_token`. */
 export function describeFailure(f: AttemptFailure): string {
-  const cause = f.failure.cause as { code?: string; message?: string } | undefined
-  const detail = cause?.code ?? (f.failure.status ? undefined : cause?.message)
+  const cause = f.failure.cause as { code?: string; message?: string; cause?: { code?: string } } | undefined
+  const detail = cause?.code ?? cause?.cause?.code ?? (f.failure.status ? undefined : cause?.message)
   return detail && !f.failure.timeout ? `${f.classification.reason} (${detail})` : f.classification.reason
 }
