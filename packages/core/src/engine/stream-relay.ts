@@ -1,15 +1,26 @@
 import type { Usage } from '../contracts/usage.js'
-import type { SSEEvent } from '../upstream/sse.js'
 import { GatewayError } from '../errors/gateway-error.js'
-import type { PassthroughDialect, RelayState } from './passthrough/passthrough-dialect.js'
 
+/** What a relay knows of the stream it translates; the translator updates it. */
+export interface RelayProgress {
+  usage?: Usage
+  /** The terminal event was seen: the stream ended cleanly. */
+  done: boolean
+  /** The upstream sent something that is not valid in its dialect. */
+  malformed?: string
+  /** The upstream reported an error in-band (already rendered for the client by the translator). */
+  upstreamError?: string
+}
 
-export interface RelayOptions {
-  readonly dialect: PassthroughDialect
-  readonly state: RelayState
-  /** The upstream events; the first one has been read already and is passed as `first`. */
-  readonly events: AsyncIterator<SSEEvent>
+export interface RelayOptions<T> {
+  /** Upstream items (SSE events or canonical parts); the first was read already and is `first`. */
+  readonly items: AsyncIterator<T>
+  /** One item → text for the client (null to send nothing); updates `progress`. */
+  readonly translate: (item: T) => string | null
+  readonly progress: RelayProgress
   readonly first: string | null
+  /** An in-band error event in the client's dialect. */
+  readonly errorEvent: (error: GatewayError) => string
   readonly idleTimeoutMs: number
   /** Abort the upstream call (idle timeout, malformed chunk). */
   readonly abortUpstream: (reason: string) => void
@@ -34,66 +45,55 @@ function withIdleTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'idle'
 }
 
 /**
- * Relay an upstream SSE stream to the client event by event, pulled at the client's pace.
- * An upstream break after the first byte ends the client stream with an in-band error event in
- * the client's dialect. A client that leaves does not stop the upstream: the rest is drained so
- * the usage the provider bills is still recorded.
+ * Relay an upstream stream to the client item by item, pulled at the client's pace (never
+ * buffered whole). An upstream break after the first byte ends the client stream with an in-band
+ * error event in the client's dialect. A client that leaves does not stop the upstream: the rest
+ * is drained so the usage the provider bills is still recorded.
  */
-export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
-  const { dialect, state, events } = options
+export function relayStream<T>(options: RelayOptions<T>): ReadableStream<Uint8Array> {
+  const { progress, items } = options
   let finished = false
   let clientGone = false
 
   const finish = (error?: string) => {
     if (finished) return
     finished = true
-    options.onEnd({ usage: state.usage, ...(error ? { error } : {}), clientDisconnected: clientGone })
+    options.onEnd({ usage: progress.usage, ...(error ? { error } : {}), clientDisconnected: clientGone })
+  }
+  const failWith = (reason: string): { text: string; end: true } => {
+    finish(reason)
+    return { text: options.errorEvent(new GatewayError({ status: 502, type: 'upstream_error', code: 'upstream_stream_error', message: reason })), end: true }
   }
 
-  /** Next text for the client, or undefined at the end; errors become an in-band error event. */
+  /** Next text for the client; errors become an in-band error event and end the stream. */
   const nextText = async (): Promise<{ text?: string; end: boolean }> => {
-    let step: IteratorResult<SSEEvent> | 'idle'
+    let step: IteratorResult<T> | 'idle'
     try {
-      step = await withIdleTimeout(events.next(), options.idleTimeoutMs)
+      step = await withIdleTimeout(items.next(), options.idleTimeoutMs)
     } catch (error) {
-      const reason = `upstream stream broke: ${(error as Error).message}`
-      finish(reason)
-      return { text: errorText(reason), end: true }
+      return failWith(`upstream stream broke: ${(error as Error).message}`)
     }
     if (step === 'idle') {
-      const reason = `upstream sent nothing for ${options.idleTimeoutMs} ms`
       options.abortUpstream('idle timeout')
-      finish(reason)
-      return { text: errorText(reason), end: true }
+      return failWith(`upstream sent nothing for ${options.idleTimeoutMs} ms`)
     }
     if (step.done) {
-      if (state.done) {
-        finish()
+      if (progress.done || progress.upstreamError !== undefined) {
+        finish(progress.upstreamError)
         return { end: true }
       }
-      const reason = 'upstream ended the stream before its final event'
-      finish(reason)
-      return { text: errorText(reason), end: true }
+      return failWith('upstream ended the stream before its final event')
     }
-    const text = dialect.relayEvent(step.value, state)
-    if (state.malformed !== undefined) {
-      const reason = `upstream sent a malformed chunk: ${state.malformed}`
+    const text = options.translate(step.value)
+    if (progress.malformed !== undefined) {
       options.abortUpstream('malformed chunk')
-      finish(reason)
-      return { text: errorText(reason), end: true }
+      return failWith(`upstream sent a malformed chunk: ${progress.malformed}`)
     }
     return { text: text ?? undefined, end: false }
   }
 
-  const errorText = (message: string) =>
-    dialect.errorEvent(new GatewayError({ status: 502, type: 'upstream_error', code: 'upstream_stream_error', message }))
-
   const drain = async () => {
-    // The client left: read the upstream to its end so its usage is billed.
-    for (;;) {
-      const { end } = await nextText()
-      if (end) return
-    }
+    for (;;) if ((await nextText()).end) return
   }
 
   return new ReadableStream<Uint8Array>(
@@ -104,12 +104,12 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
       async pull(controller) {
         for (;;) {
           const { text, end } = await nextText()
-          if (text !== undefined && !clientGone) controller.enqueue(encoder.encode(text))
+          if (text && !clientGone) controller.enqueue(encoder.encode(text))
           if (end) {
             if (!clientGone) controller.close()
             return
           }
-          if (text !== undefined) return
+          if (text) return
         }
       },
       cancel() {

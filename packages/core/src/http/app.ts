@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit'
 import type { MeshEngine } from '../engine/mesh-engine.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { asGatewayError, openAIErrorResponse } from './errors.js'
-import { parseOpenAIChatRequest } from './openai-ingress.js'
+import { openAIChatIngress } from '../dialects/openai-chat/ingress.js'
 
 export interface AppRuntime {
   /** Resolves once secrets are resolved and the engine is built; rejects when start-up failed. */
@@ -65,9 +65,9 @@ export function createApp(runtime: AppRuntime): Hono {
     async (c) => {
       const requestId = newRequestId()
       try {
-        const parsed = parseOpenAIChatRequest(await c.req.text())
+        const parsed = openAIChatIngress.parseRequest(await c.req.text())
         const engine = await runtime.engine
-        const result = await engine.chat({ ingress: 'openai.chat', body: parsed.body, models: parsed.models, stream: parsed.stream, requestId })
+        const result = await engine.chat({ ingress: openAIChatIngress, body: parsed.body, models: parsed.models, stream: parsed.stream, requestId })
         const headers: Record<string, string> = {
           'content-type': result.contentType,
           'x-mesh-request-id': requestId,

@@ -20,3 +20,5 @@ export type {
   OpenAIToolCall,
   OpenAIUsage,
 } from './wire-types.js'
+export { parseOpenAIChatRequest } from './parse-request.js'
+export { openAIChatIngress } from './ingress.js'

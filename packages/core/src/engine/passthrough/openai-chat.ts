@@ -1,29 +1,10 @@
-import type { Usage } from '../../contracts/usage.js'
+import { openAIUsageToCanonical } from '../../dialects/openai-chat/mapping.js'
+import type { OpenAIUsage } from '../../dialects/openai-chat/wire-types.js'
 import type { GatewayError } from '../../errors/gateway-error.js'
 import type { PassthroughDialect, RelayState } from './passthrough-dialect.js'
 
 /** Fields of the request that steer the gateway and must not reach the upstream. */
 const GATEWAY_FIELDS = new Set(['models', 'route', 'provider'])
-
-interface OpenAIUsage {
-  prompt_tokens?: number
-  completion_tokens?: number
-  total_tokens?: number
-  prompt_tokens_details?: { cached_tokens?: number } | null
-  completion_tokens_details?: { reasoning_tokens?: number } | null
-}
-
-export function usageFromOpenAI(raw: OpenAIUsage | null | undefined): Usage | undefined {
-  if (!raw || typeof raw !== 'object') return undefined
-  return {
-    inputTokens: raw.prompt_tokens,
-    outputTokens: raw.completion_tokens,
-    totalTokens: raw.total_tokens,
-    cachedInputTokens: raw.prompt_tokens_details?.cached_tokens,
-    reasoningTokens: raw.completion_tokens_details?.reasoning_tokens,
-    raw,
-  }
-}
 
 const USAGE_NULL_SUFFIX = ',"usage":null}'
 
@@ -48,7 +29,8 @@ export const openAIChatPassthrough: PassthroughDialect = {
   },
 
   usageFromResponse(text) {
-    return usageFromOpenAI((JSON.parse(text) as { usage?: OpenAIUsage }).usage)
+    const usage = (JSON.parse(text) as { usage?: OpenAIUsage | null }).usage
+    return usage ? openAIUsageToCanonical(usage) : undefined
   },
 
   relayEvent(event, state: RelayState) {
@@ -78,7 +60,7 @@ export const openAIChatPassthrough: PassthroughDialect = {
       return `data: ${data}\n\n`
     }
     if (chunk.usage) {
-      state.usage = usageFromOpenAI(chunk.usage)
+      state.usage = openAIUsageToCanonical(chunk.usage)
       if (!state.clientWantsUsage) {
         if (!chunk.choices || chunk.choices.length === 0) return null
         delete chunk.usage

@@ -1,17 +1,11 @@
 import type { Usage } from '../../contracts/usage.js'
+import type { RelayProgress } from '../stream-relay.js'
 import type { GatewayError } from '../../errors/gateway-error.js'
 
 /** Per-stream state a passthrough dialect keeps while relaying one upstream stream. */
-export interface RelayState {
+export interface RelayState extends RelayProgress {
   /** Whether the client asked for usage in the stream (we may have injected the flag). */
   readonly clientWantsUsage: boolean
-  usage?: Usage
-  /** Set once the dialect saw the terminal event. */
-  done: boolean
-  /** Set when the upstream sent a chunk that is not valid for the dialect. */
-  malformed?: string
-  /** Set when the upstream reported an error in-band. */
-  upstreamError?: string
 }
 
 /**

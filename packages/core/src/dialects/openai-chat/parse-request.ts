@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv'
-import { openAIChatRequestSchema } from '../dialects/openai-chat/index.js'
-import { GatewayError } from '../errors/gateway-error.js'
-import { pointerToPath } from '../config/issues.js'
+import { openAIChatRequestSchema } from './schema.js'
+import { GatewayError } from '../../errors/gateway-error.js'
+import { pointerToPath } from '../../config/issues.js'
 
 const ajv = new Ajv({ allErrors: false, strict: false })
 const validateChatBody = ajv.compile(openAIChatRequestSchema)

@@ -1,0 +1,84 @@
+import type { UpstreamFailure } from '../contracts/error-classification.js'
+import type { DeploymentRef, ProviderCallContext, ProviderV1 } from '../contracts/provider.js'
+import type { IngressDialect } from '../dialects/ingress-dialect.js'
+import type { Pool } from '../routing/table.js'
+import { classify } from './attempt-failure.js'
+import type { AttemptResult, LoopClock } from './attempt-loop.js'
+import type { DeploymentStates } from './deployment-state.js'
+import type { RelayOutcome } from './stream-relay.js'
+
+export interface ChatInput {
+  readonly ingress: IngressDialect
+  /** The parsed, validated client body. */
+  readonly body: Readonly<Record<string, unknown>>
+  /** Public models in fallback order (`models: [...]` with `route: "fallback"`, or just `model`). */
+  readonly models: readonly string[]
+  readonly stream: boolean
+  readonly requestId: string
+}
+
+/** What a successful (or finally refused) attempt answers the client with. */
+export interface AttemptAnswer {
+  readonly status: number
+  readonly contentType: string
+  readonly body: string | ReadableStream<Uint8Array>
+  /** Resolves when the response is complete (at stream end for streams). */
+  readonly completion: Promise<RelayOutcome>
+}
+
+/**
+ * The life of one attempt: its abort controller and timers, the call context, and how it ends.
+ * Client disconnects never abort it: a paid-for generation is read to its end and billed.
+ */
+export class Attempt {
+  readonly controller = new AbortController()
+  readonly ctx: ProviderCallContext
+  readonly startedAt: number
+  private readonly totalTimer: NodeJS.Timeout
+  private firstTokenTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    readonly provider: ProviderV1,
+    readonly deployment: DeploymentRef,
+    readonly pool: Pool,
+    readonly input: ChatInput,
+    apiKey: string | undefined,
+    private readonly states: DeploymentStates,
+    private readonly clock: LoopClock,
+  ) {
+    this.ctx = { deployment, apiKey, signal: this.controller.signal, requestId: input.requestId }
+    this.startedAt = clock.now()
+    this.totalTimer = setTimeout(() => this.controller.abort(new Error('total timeout')), pool.timeout.totalMs)
+    // Non-streamed answers arrive whole, so only streams have a first-token deadline.
+    if (input.stream) this.firstTokenTimer = setTimeout(() => this.controller.abort(new Error('first token timeout')), pool.timeout.firstTokenMs)
+    states.begin(deployment.id)
+  }
+
+  /** Which of our timers fired, if the call was aborted by one. */
+  timeoutKind(): UpstreamFailure['timeout'] {
+    if (!this.controller.signal.aborted) return undefined
+    return String((this.controller.signal.reason as Error)?.message).startsWith('first') ? 'first-token' : 'total'
+  }
+
+  fail(failure: UpstreamFailure, reason?: string): AttemptResult<never> & { kind: 'failure' } {
+    this.clearTimers()
+    const timeout = failure.timeout ?? this.timeoutKind()
+    const classified = classify(this.provider, timeout ? { ...failure, timeout } : failure)
+    // A request the upstream rejects as malformed says nothing about the deployment's health.
+    if (classified.classification.scope === 'request') this.states.release(this.deployment.id)
+    else this.states.fail(this.deployment.id, this.clock.now())
+    return { kind: 'failure', failure: reason ? { ...classified, classification: { ...classified.classification, reason } } : classified }
+  }
+
+  /** The first byte is ready: the deployment answered. Streams keep their total timer until the end. */
+  committed(): void {
+    clearTimeout(this.firstTokenTimer)
+    if (!this.input.stream) clearTimeout(this.totalTimer)
+    this.states.succeed(this.deployment.id, this.clock.now() - this.startedAt, this.clock.now())
+  }
+
+  clearTimers(): void {
+    clearTimeout(this.firstTokenTimer)
+    clearTimeout(this.totalTimer)
+  }
+}
