@@ -45,7 +45,10 @@ describe('failover and retries', () => {
     setup.fakes[0]!.script({ status: 429, retryAfter: 60 })
     const started = Date.now()
     const response = await post(setup.mesh, chatBody())
-    expect(response.status).toBe(502)
+    // Every key throttled is a rate limit for the client too, with the upstream's Retry-After.
+    expect(response.status).toBe(429)
+    expect(response.headers.get('retry-after')).toBe('60')
+    expect((await response.json()).error).toMatchObject({ type: 'rate_limit_error', code: 'all_keys_rate_limited' })
     expect(Date.now() - started).toBeLessThan(1000)
     expect(setup.fakes[0]!.calls).toHaveLength(1)
   })

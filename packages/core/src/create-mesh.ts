@@ -12,6 +12,8 @@ export interface CreateMeshOptions extends EngineOptions {
   /** Where unexpected errors go (default: console.error with the request id). */
   onError?: (error: unknown, requestId: string) => void
   onComplete?: (record: CompletionRecord) => void
+  /** Run periodic probes and catalogue syncs on timers (default true; tests drive them by hand). */
+  background?: boolean
 }
 
 export interface Mesh {
@@ -36,7 +38,11 @@ export function createMesh(config: MeshConfig, options: CreateMeshOptions = {}):
   const ir = normalizeConfig(json, (name) => config.providers[name]?.keys.length ?? 0)
   const table = buildRoutingTable(ir)
   const stores = config.secrets ?? [envSecrets()]
-  const engine = resolveCredentials(stores, config.providers).then((credentials) => new MeshEngine(table, config.providers, credentials, options))
+  const engine = resolveCredentials(stores, config.providers).then((credentials) => {
+    const created = new MeshEngine(table, config.providers, credentials, options, ir)
+    if (options.background !== false) created.health.start()
+    return created
+  })
   const ready = engine.then(() => undefined)
   // Surface start-up failures through `ready` and /ready without an unhandled rejection.
   ready.catch(() => {})
@@ -55,6 +61,7 @@ export function createMesh(config: MeshConfig, options: CreateMeshOptions = {}):
     ir,
     table,
     async close() {
+      await engine.then((e) => e.health.stop(), () => {})
       await Promise.all(Object.values(config.providers).map((p) => p.close?.()))
     },
   }

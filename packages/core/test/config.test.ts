@@ -41,7 +41,11 @@ describe('config validation', () => {
 
   it('lists the accepted values of a union', () => {
     const config = { ...base(), models: { smart: { targets: [{ provider: 'openai', model: 'x' }], selection: 'fastest' } } }
-    expect(issuesOf(config)).toContainEqual({ path: 'models.smart.selection', expected: 'one of "priority" | "weighted"', found: '"fastest"' })
+    expect(issuesOf(config)).toContainEqual({
+      path: 'models.smart.selection',
+      expected: 'one of "priority" | "weighted" | "round-robin" | "least-latency" | "least-busy" | "cost" | "rate-limit-headroom" | "cache-affinity"',
+      found: '"fastest"',
+    })
   })
 
   it('reports wrong types with what was found', () => {

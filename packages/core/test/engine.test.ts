@@ -113,9 +113,9 @@ describe('selection', () => {
     const firsts = new Set<string>()
     let r = 0
     for (let i = 0; i < 20; i++) {
-      const order = prioritySelection.select(cs, { publicModel: 'm', random: () => ((r = (r * 9301 + 49297) % 233280) / 233280) })
-      expect(order[0]!.deployment.id).toBe('a')
-      firsts.add(order[1]!.deployment.id)
+      const order = prioritySelection.select(cs, { publicModel: 'm', now: 0, random: () => ((r = (r * 9301 + 49297) % 233280) / 233280) })
+      expect(order[0]!.candidate.deployment.id).toBe('a')
+      firsts.add(order[1]!.candidate.deployment.id)
     }
     expect(firsts).toEqual(new Set(['b', 'c']))
   })
@@ -125,7 +125,7 @@ describe('selection', () => {
     let seed = 1
     const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646
     const counts = { heavy: 0, light: 0 }
-    for (let i = 0; i < 4000; i++) counts[weightedSelection.select(cs, { publicModel: 'm', random })[0]!.deployment.id as 'heavy' | 'light']++
+    for (let i = 0; i < 4000; i++) counts[weightedSelection.select(cs, { publicModel: 'm', now: 0, random })[0]!.candidate.deployment.id as 'heavy' | 'light']++
     expect(counts.heavy / 4000).toBeGreaterThan(0.7)
     expect(counts.heavy / 4000).toBeLessThan(0.8)
   })

@@ -78,6 +78,7 @@ export function createOpenAICompatibleProvider(settings: OpenAICompatibleSetting
       headers: headersFor(ctx, stream ? 'text/event-stream' : 'application/json', body !== undefined),
       ...(body !== undefined && { body: JSON.stringify(body) }),
       signal: ctx.signal,
+      ...(ctx.connectTimeoutMs !== undefined && { connectTimeoutMs: ctx.connectTimeoutMs }),
       ...(settings.timeoutMs !== undefined && { headersTimeoutMs: settings.timeoutMs }),
     })
 

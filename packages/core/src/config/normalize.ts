@@ -1,6 +1,8 @@
 import type { PluginDescriptor } from '../contracts/plugin-descriptor.js'
 import { parseByteSize, parseDuration } from './duration.js'
-import type { MeshConfigJson, RetryConfig, TimeoutConfig } from './schema.js'
+import { createHash } from 'node:crypto'
+import type { SecretRef } from '../contracts/secret-ref.js'
+import type { DeactivateConfig, MeshConfigJson, RecoverConfig, RetryConfig, SELECTION_STRATEGIES, TimeoutConfig } from './schema.js'
 
 export interface RetryIR {
   attempts: number
@@ -16,11 +18,44 @@ export interface TimeoutIR {
   totalMs: number
 }
 
+export interface TargetIR {
+  provider: string
+  model: string
+  weight: number
+  priority: number
+  maxRpm?: number
+  zeroDataRetention?: boolean
+  pricing?: { input?: number; output?: number; cachedInput?: number }
+}
+
+export interface DeactivateIR {
+  consecutiveFailures?: number
+  errorRate?: { threshold: number; windowMs: number; minRequests: number }
+  errorCodes: number[]
+  requestLimit?: number
+  tokenLimit?: number
+  budgetLimitUsd?: number
+  quotaWindow: 'daily' | 'monthly'
+  maintenance?: { cron: string; durationMs: number }
+}
+
+export interface RecoverIR {
+  cooldownMs: number
+  probe: boolean
+  probeOnStart: boolean
+  probeIntervalMs?: number
+  onQuotaReset: boolean
+}
+
 export interface PoolIR {
-  selection: 'priority' | 'weighted'
-  targets: Array<{ provider: string; model: string; weight: number; priority: number }>
+  selection: (typeof SELECTION_STRATEGIES)[number]
+  targets: TargetIR[]
   retry: RetryIR
   timeout: TimeoutIR
+  deactivate: DeactivateIR
+  recover: RecoverIR
+  rateLimit: { threshold: number; minDeltaMs: number }
+  affinity: { ttlMs: number; prefixMessages: number; loadWeightUsd: number }
 }
 
 /**
@@ -33,6 +68,39 @@ export interface MeshIR {
   secrets: PluginDescriptor[]
   providers: Record<string, { descriptor: PluginDescriptor; keyCount: number }>
   models: Record<string, PoolIR>
+  rotation: { providerDeactivation: Array<'auth-failure' | 'api-outage'>; providerRecovery: 'probe-success' | 'manual' }
+  discovery: { syncIntervalMs?: number; onNewModel: 'register' | 'notify' | 'ignore'; onDeprecatedModel: 'deactivate' | 'notify' | 'ignore'; healthIntervalMs?: number; healthTimeoutMs: number }
+  /** The admin credential: a secret reference, or the SHA-256 of an inline key (never the key itself). */
+  admin?: { key: SecretRef } | { sha256: string }
+}
+
+export const DEFAULT_ERROR_CODES = [429, 500, 502, 503, 504]
+
+function deactivateIR(own: DeactivateConfig | undefined, base: DeactivateConfig | undefined): DeactivateIR {
+  const d = { ...base, ...own }
+  return {
+    ...(d.consecutiveFailures !== undefined ? { consecutiveFailures: d.consecutiveFailures } : {}),
+    ...(d.errorRateThreshold !== undefined
+      ? { errorRate: { threshold: d.errorRateThreshold, windowMs: parseDuration(d.errorRateWindow ?? '60s'), minRequests: d.errorRateMinRequests ?? 10 } }
+      : {}),
+    errorCodes: d.errorCodes ?? DEFAULT_ERROR_CODES,
+    ...(d.requestLimit !== undefined ? { requestLimit: d.requestLimit } : {}),
+    ...(d.tokenLimit !== undefined ? { tokenLimit: d.tokenLimit } : {}),
+    ...(d.budgetLimit !== undefined ? { budgetLimitUsd: d.budgetLimit } : {}),
+    quotaWindow: d.quotaWindow ?? 'daily',
+    ...(d.maintenanceWindow ? { maintenance: { cron: d.maintenanceWindow.cron, durationMs: parseDuration(d.maintenanceWindow.duration) } } : {}),
+  }
+}
+
+function recoverIR(own: RecoverConfig | undefined, base: RecoverConfig | undefined): RecoverIR {
+  const r = { ...base, ...own }
+  return {
+    cooldownMs: parseDuration(r.cooldown ?? '30s'),
+    probe: r.probe ?? false,
+    probeOnStart: r.probeOnStart ?? false,
+    ...(r.probeInterval !== undefined ? { probeIntervalMs: parseDuration(r.probeInterval) } : {}),
+    onQuotaReset: r.onQuotaReset ?? true,
+  }
 }
 
 export const DEFAULT_RETRY_ON = [408, 409, 429, 500, 502, 503, 504]
@@ -71,9 +139,13 @@ export function normalizeConfig(config: MeshConfigJson, keyCount: (provider: str
   for (const [name, model] of Object.entries(config.models)) {
     models[name] = {
       selection: model.selection ?? defaults?.selection ?? 'priority',
-      targets: model.targets.map((t, i) => ({ provider: t.provider, model: t.model, weight: t.weight ?? 1, priority: t.priority ?? i })),
+      targets: model.targets.map((t, i) => ({ ...t, weight: t.weight ?? 1, priority: t.priority ?? i })),
       retry: retryIR(model.retry, defaults?.retry),
       timeout: timeoutIR(model.timeout, defaults?.timeout),
+      deactivate: deactivateIR(model.deactivate, defaults?.deactivate),
+      recover: recoverIR(model.recover, defaults?.recover),
+      rateLimit: { threshold: model.rateLimit?.threshold ?? 0.9, minDeltaMs: parseDuration(model.rateLimit?.minDelta ?? 0) },
+      affinity: { ttlMs: parseDuration(model.affinity?.ttl ?? '5m'), prefixMessages: model.affinity?.prefixMessages ?? 2, loadWeightUsd: model.affinity?.loadWeight ?? 0.0001 },
     }
   }
   return {
@@ -88,5 +160,19 @@ export function normalizeConfig(config: MeshConfigJson, keyCount: (provider: str
       Object.entries(config.providers).map(([name, descriptor]) => [name, { descriptor, keyCount: keyCount(name) }]),
     ),
     models,
+    rotation: {
+      providerDeactivation: config.rotation?.providerDeactivation ?? ['auth-failure'],
+      providerRecovery: config.rotation?.providerRecovery ?? 'probe-success',
+    },
+    discovery: {
+      ...(config.discovery?.syncInterval !== undefined ? { syncIntervalMs: parseDuration(config.discovery.syncInterval) } : {}),
+      onNewModel: config.discovery?.onNewModel ?? 'notify',
+      onDeprecatedModel: config.discovery?.onDeprecatedModel ?? 'notify',
+      ...(config.discovery?.healthInterval !== undefined ? { healthIntervalMs: parseDuration(config.discovery.healthInterval) } : {}),
+      healthTimeoutMs: parseDuration(config.discovery?.healthTimeout ?? '10s'),
+    },
+    ...(config.admin
+      ? { admin: typeof config.admin.key === 'string' ? { sha256: createHash('sha256').update(config.admin.key).digest('hex') } : { key: config.admin.key } }
+      : {}),
   }
 }

@@ -1,10 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { PluginDescriptor } from '../contracts/plugin-descriptor.js'
+import { SecretRef } from '../contracts/secret-ref.js'
 import { ByteSize, Duration } from './duration.js'
 
 const strict = { additionalProperties: false } as const
 
-export const SELECTION_STRATEGIES = ['priority', 'weighted'] as const
+export const SELECTION_STRATEGIES = ['priority', 'weighted', 'round-robin', 'least-latency', 'least-busy', 'cost', 'rate-limit-headroom', 'cache-affinity'] as const
+const Selection = Type.Union(SELECTION_STRATEGIES.map((s) => Type.Literal(s)))
 
 export const RetryConfig = Type.Object(
   {
@@ -41,6 +43,60 @@ export const TargetConfig = Type.Object(
     model: Type.String({ minLength: 1, description: 'Upstream model id' }),
     weight: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     priority: Type.Optional(Type.Integer({ minimum: 0 })),
+    maxRpm: Type.Optional(Type.Integer({ minimum: 1, description: 'Requests per minute this target may take before it is deprioritised' })),
+    zeroDataRetention: Type.Optional(Type.Boolean({ description: 'The upstream keeps no prompt data (eligible for privacy-constrained requests)' })),
+    pricing: Type.Optional(
+      Type.Object(
+        { input: Type.Optional(Type.Number({ minimum: 0 })), output: Type.Optional(Type.Number({ minimum: 0 })), cachedInput: Type.Optional(Type.Number({ minimum: 0 })) },
+        { ...strict, description: 'USD per million tokens; overrides the provider catalogue' },
+      ),
+    ),
+  },
+  strict,
+)
+
+export const DeactivateConfig = Type.Object(
+  {
+    consecutiveFailures: Type.Optional(Type.Integer({ minimum: 1, description: 'Consecutive failures before standby (retry_limit)' })),
+    errorRateThreshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    errorRateWindow: Type.Optional(Duration),
+    errorRateMinRequests: Type.Optional(Type.Integer({ minimum: 1 })),
+    errorCodes: Type.Optional(Type.Array(Type.Integer({ minimum: 400, maximum: 599 }), { description: 'Statuses that count as failures (default 429 and 5xx; timeouts and connection errors always count)' })),
+    requestLimit: Type.Optional(Type.Integer({ minimum: 1, description: 'Requests per quota window (free-tier cap)' })),
+    tokenLimit: Type.Optional(Type.Integer({ minimum: 1 })),
+    budgetLimit: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'USD per quota window' })),
+    quotaWindow: Type.Optional(Type.Union([Type.Literal('daily'), Type.Literal('monthly')])),
+    maintenanceWindow: Type.Optional(
+      Type.Object({ cron: Type.String({ description: 'Five-field cron expression, UTC' }), duration: Duration }, strict),
+    ),
+  },
+  strict,
+)
+
+export const RecoverConfig = Type.Object(
+  {
+    cooldown: Type.Optional(Duration),
+    probe: Type.Optional(Type.Boolean({ description: 'Probe a deployment before it serves again after cooldown (else half-open)' })),
+    probeOnStart: Type.Optional(Type.Boolean()),
+    probeInterval: Type.Optional(Duration),
+    onQuotaReset: Type.Optional(Type.Boolean()),
+  },
+  strict,
+)
+
+export const RateLimitConfig = Type.Object(
+  {
+    threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Fraction of the limit used before switching' })),
+    minDelta: Type.Optional(Duration),
+  },
+  strict,
+)
+
+export const AffinityConfig = Type.Object(
+  {
+    ttl: Type.Optional(Duration),
+    prefixMessages: Type.Optional(Type.Integer({ minimum: 1 })),
+    loadWeight: Type.Optional(Type.Number({ minimum: 0, description: 'USD a unit of extra in-flight load is worth when weighing affinity' })),
   },
   strict,
 )
@@ -48,9 +104,13 @@ export const TargetConfig = Type.Object(
 export const ModelConfig = Type.Object(
   {
     targets: Type.Array(TargetConfig, { minItems: 1 }),
-    selection: Type.Optional(Type.Union(SELECTION_STRATEGIES.map((s) => Type.Literal(s)))),
+    selection: Type.Optional(Selection),
     retry: Type.Optional(RetryConfig),
     timeout: Type.Optional(TimeoutConfig),
+    deactivate: Type.Optional(DeactivateConfig),
+    recover: Type.Optional(RecoverConfig),
+    rateLimit: Type.Optional(RateLimitConfig),
+    affinity: Type.Optional(AffinityConfig),
     description: Type.Optional(Type.String()),
   },
   strict,
@@ -78,7 +138,40 @@ export const MeshConfigSchema = Type.Object(
     providers: Type.Record(Type.String({ pattern: '^[a-zA-Z0-9_-]+$' }), PluginDescriptor),
     models: Type.Record(Type.String({ minLength: 1 }), ModelConfig),
     defaults: Type.Optional(
-      Type.Object({ retry: Type.Optional(RetryConfig), timeout: Type.Optional(TimeoutConfig), selection: Type.Optional(Type.Union(SELECTION_STRATEGIES.map((s) => Type.Literal(s)))) }, strict),
+      Type.Object(
+        {
+          retry: Type.Optional(RetryConfig),
+          timeout: Type.Optional(TimeoutConfig),
+          selection: Type.Optional(Selection),
+          deactivate: Type.Optional(DeactivateConfig),
+          recover: Type.Optional(RecoverConfig),
+        },
+        strict,
+      ),
+    ),
+    rotation: Type.Optional(
+      Type.Object(
+        {
+          providerDeactivation: Type.Optional(Type.Array(Type.Union([Type.Literal('auth-failure'), Type.Literal('api-outage')]))),
+          providerRecovery: Type.Optional(Type.Union([Type.Literal('probe-success'), Type.Literal('manual')])),
+        },
+        strict,
+      ),
+    ),
+    discovery: Type.Optional(
+      Type.Object(
+        {
+          syncInterval: Type.Optional(Duration),
+          onNewModel: Type.Optional(Type.Union([Type.Literal('register'), Type.Literal('notify'), Type.Literal('ignore')])),
+          onDeprecatedModel: Type.Optional(Type.Union([Type.Literal('deactivate'), Type.Literal('notify'), Type.Literal('ignore')])),
+          healthInterval: Type.Optional(Duration),
+          healthTimeout: Type.Optional(Duration),
+        },
+        strict,
+      ),
+    ),
+    admin: Type.Optional(
+      Type.Object({ key: Type.Union([Type.String({ minLength: 16 }), SecretRef]) }, { ...strict, description: 'Credential for /admin/v1 (never a client key)' }),
     ),
   },
   { ...strict, $id: 'https://modelmesh.dev/schema/mesh.config.schema.json', title: 'ModelMesh config' },
@@ -87,3 +180,5 @@ export type MeshConfigJson = Static<typeof MeshConfigSchema>
 export type ModelConfig = Static<typeof ModelConfig>
 export type RetryConfig = Static<typeof RetryConfig>
 export type TimeoutConfig = Static<typeof TimeoutConfig>
+export type DeactivateConfig = Static<typeof DeactivateConfig>
+export type RecoverConfig = Static<typeof RecoverConfig>

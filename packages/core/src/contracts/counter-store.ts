@@ -1,18 +1,39 @@
+import type { PluginDescriptor } from './plugin-descriptor.js'
+
 /**
- * Atomic windowed counters and shared breaker state across gateway instances.
+ * Atomic windowed counters, shared breaker state and event fan-out across gateway instances.
  * Process-local by default; Redis when many instances must share limits.
+ *
+ * Windows are fixed and aligned to the epoch: the window of `now` starts at
+ * `Math.floor(now / windowMs) * windowMs` (see `windowStart`) and every instance using the same
+ * key and `windowMs` counts into the same window. A sliding estimate can be read from the
+ * current and the previous window (`slidingWindowTotal`). A window is kept at least until the
+ * next one ends, so the previous window stays readable.
  */
 export interface CounterStoreV1 {
-  readonly specificationVersion: 'mesh.counters.v1'
-  /** Add `amount` to the counter of the window that contains `now`; returns the new total of that window. */
+  readonly specificationVersion: 'mesh.store.v1'
+  readonly roles: { readonly counters: 'mesh.counters.v1' }
+  /** How to recreate this store from JSON (for the IR and the compile step). */
+  readonly descriptor: PluginDescriptor
+  /**
+   * Add the integer `amount` (negative to give back an over-estimate) to the counter of the
+   * window that contains `now` (default: the caller's clock); resolves the new total of that
+   * window. Concurrent increments never lose an update.
+   */
   increment(key: string, amount: number, windowMs: number, now?: number): Promise<number>
-  /** Current total of the window that contains `now`. */
+  /** Current total of the window that contains `now`; 0 when nothing was counted. */
   get(key: string, windowMs: number, now?: number): Promise<number>
-  /** Shared breaker / deployment state as opaque JSON text with a TTL. */
+  /** Shared breaker / deployment state as opaque text that expires after `ttlMs`. */
   setState(key: string, value: string, ttlMs: number): Promise<void>
   getState(key: string): Promise<string | undefined>
-  /** Fan-out of events such as key revocations; returns an unsubscribe function. */
+  deleteState(key: string): Promise<boolean>
+  /**
+   * Fan-out of events such as key revocations to every instance subscribed to `channel`
+   * (including this one). Resolves once the subscription is active, with an unsubscribe
+   * function. Stores without fan-out leave both methods out; the engine then relies on TTLs.
+   */
   subscribe?(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>
   publish?(channel: string, message: string): Promise<void>
+  /** Closes connections. Safe to call more than once. */
   close?(): Promise<void>
 }

@@ -25,6 +25,8 @@ export interface ProviderCallContext {
   readonly signal: AbortSignal
   /** Request id to forward upstream for correlation. */
   readonly requestId: string
+  /** The pool's connect timeout; the engine's own timers cover first token, idle and total. */
+  readonly connectTimeoutMs?: number
 }
 
 /** A raw upstream answer. The body is never buffered unless the caller asks for text/json. */

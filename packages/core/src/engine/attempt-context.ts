@@ -1,10 +1,13 @@
 import type { UpstreamFailure } from '../contracts/error-classification.js'
 import type { DeploymentRef, ProviderCallContext, ProviderV1 } from '../contracts/provider.js'
 import type { IngressDialect } from '../dialects/ingress-dialect.js'
+import type { TimeoutIR } from '../config/normalize.js'
 import type { Pool } from '../routing/table.js'
 import { classify } from './attempt-failure.js'
 import type { AttemptResult, LoopClock } from './attempt-loop.js'
 import type { DeploymentStates } from './deployment-state.js'
+import { rateLimitFromHeaders } from './rate-limit-headers.js'
+import type { Rotation } from './rotation.js'
 import type { RelayOutcome } from './stream-relay.js'
 
 export interface ChatInput {
@@ -15,6 +18,10 @@ export interface ChatInput {
   readonly models: readonly string[]
   readonly stream: boolean
   readonly requestId: string
+  /** Client session for cache affinity (`x-session-id`). */
+  readonly sessionId?: string
+  /** Per-request timeouts (ms); each can only lower the pool's configured value. */
+  readonly timeouts?: Partial<TimeoutIR>
 }
 
 /** What a successful (or finally refused) attempt answers the client with. */
@@ -34,6 +41,7 @@ export class Attempt {
   readonly controller = new AbortController()
   readonly ctx: ProviderCallContext
   readonly startedAt: number
+  readonly timeouts: TimeoutIR
   private readonly totalTimer: NodeJS.Timeout
   private firstTokenTimer: NodeJS.Timeout | undefined
 
@@ -44,14 +52,23 @@ export class Attempt {
     readonly input: ChatInput,
     apiKey: string | undefined,
     private readonly states: DeploymentStates,
+    private readonly rotation: Rotation,
     private readonly clock: LoopClock,
   ) {
-    this.ctx = { deployment, apiKey, signal: this.controller.signal, requestId: input.requestId }
+    const own = input.timeouts ?? {}
+    const t = pool.timeout
+    this.timeouts = {
+      connectMs: Math.min(own.connectMs ?? Infinity, t.connectMs),
+      firstTokenMs: Math.min(own.firstTokenMs ?? Infinity, t.firstTokenMs),
+      idleMs: Math.min(own.idleMs ?? Infinity, t.idleMs),
+      totalMs: Math.min(own.totalMs ?? Infinity, t.totalMs),
+    }
+    this.ctx = { deployment, apiKey, signal: this.controller.signal, requestId: input.requestId, connectTimeoutMs: this.timeouts.connectMs }
     this.startedAt = clock.now()
-    this.totalTimer = setTimeout(() => this.controller.abort(new Error('total timeout')), pool.timeout.totalMs)
+    this.totalTimer = setTimeout(() => this.controller.abort(new Error('total timeout')), this.timeouts.totalMs)
     // Non-streamed answers arrive whole, so only streams have a first-token deadline.
-    if (input.stream) this.firstTokenTimer = setTimeout(() => this.controller.abort(new Error('first token timeout')), pool.timeout.firstTokenMs)
-    states.begin(deployment.id)
+    if (input.stream) this.firstTokenTimer = setTimeout(() => this.controller.abort(new Error('first token timeout')), this.timeouts.firstTokenMs)
+    states.begin(deployment.id, this.startedAt)
   }
 
   /** Which of our timers fired, if the call was aborted by one. */
@@ -64,9 +81,7 @@ export class Attempt {
     this.clearTimers()
     const timeout = failure.timeout ?? this.timeoutKind()
     const classified = classify(this.provider, timeout ? { ...failure, timeout } : failure)
-    // A request the upstream rejects as malformed says nothing about the deployment's health.
-    if (classified.classification.scope === 'request') this.states.release(this.deployment.id)
-    else this.states.fail(this.deployment.id, this.clock.now())
+    this.rotation.afterFailure(this.states.get(this.deployment.id), this.pool, classified, this.clock.now())
     return { kind: 'failure', failure: reason ? { ...classified, classification: { ...classified.classification, reason } } : classified }
   }
 
@@ -74,7 +89,14 @@ export class Attempt {
   committed(): void {
     clearTimeout(this.firstTokenTimer)
     if (!this.input.stream) clearTimeout(this.totalTimer)
-    this.states.succeed(this.deployment.id, this.clock.now() - this.startedAt, this.clock.now())
+    const now = this.clock.now()
+    this.rotation.afterSuccess(this.states.get(this.deployment.id), this.pool, now - this.startedAt, now)
+  }
+
+  /** Remember the upstream's rate-limit headroom for `rate-limit-headroom` selection. */
+  observeHeaders(headers: Readonly<Record<string, string | undefined>>): void {
+    const snapshot = rateLimitFromHeaders(headers, this.clock.now())
+    if (snapshot) this.states.recordRateLimit(this.deployment.id, snapshot)
   }
 
   clearTimers(): void {

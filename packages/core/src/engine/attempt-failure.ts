@@ -14,6 +14,8 @@ export interface AttemptRecord {
   readonly status?: number
   readonly reason: string
   readonly durationMs: number
+  /** The upstream's Retry-After, when it sent one. */
+  readonly retryAfterMs?: number
 }
 
 const MAX_ERROR_BODY = 4096

@@ -63,7 +63,8 @@ export async function runAttempts<T>(
     const result = await attempt(candidate)
     const durationMs = clock.now() - started
     if (result.kind === 'failure') {
-      attempts.push({ deployment: candidate.deployment, ok: false, status: result.failure.failure.status, reason: describeFailure(result.failure), durationMs })
+      const retryAfterMs = result.failure.classification.retryAfterMs
+      attempts.push({ deployment: candidate.deployment, ok: false, status: result.failure.failure.status, reason: describeFailure(result.failure), durationMs, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) })
       return result.failure
     }
     attempts.push({

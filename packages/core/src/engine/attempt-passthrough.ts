@@ -18,6 +18,7 @@ export async function passthroughAttempt(attempt: Attempt, dialect: PassthroughD
     return attempt.fail({ cause })
   }
 
+  attempt.observeHeaders(response.headers)
   if (response.status >= 400) {
     const text = await readErrorBody(response.body).catch(() => '')
     const result = attempt.fail({ status: response.status, headers: response.headers, body: text })
@@ -81,7 +82,7 @@ export function streamAnswer<T>(
     progress,
     first,
     errorEvent,
-    idleTimeoutMs: attempt.pool.timeout.idleMs,
+    idleTimeoutMs: attempt.timeouts.idleMs,
     abortUpstream: (reason) => attempt.controller.abort(new Error(reason)),
     onEnd: (outcome) => {
       attempt.clearTimers()

@@ -1,16 +1,50 @@
 import type { DeploymentRef } from '../contracts/provider.js'
-import type { DeploymentState } from '../contracts/rotation-policy.js'
+import type { DeploymentState, RateLimitSnapshot } from '../contracts/rotation-policy.js'
 
-const EWMA_ALPHA = 0.2
+const EWMA_ALPHA = 0.3
+const RECENT_CAP = 1000
+
+/** An event about a deployment's health, for logs, sinks and tests. */
+export interface RotationEvent {
+  readonly type: 'deployment.standby' | 'deployment.active' | 'deployment.half-open' | 'model.new' | 'model.deprecated' | 'model.removed'
+  readonly deployment?: string
+  readonly provider?: string
+  readonly model?: string
+  readonly reason?: string
+  readonly at: number
+}
+
+function freshState(deployment: DeploymentRef, now: number): DeploymentState {
+  return {
+    deployment,
+    status: 'active',
+    breaker: 'closed',
+    consecutiveFailures: 0,
+    inFlight: 0,
+    requests: 0,
+    failures: 0,
+    recent: [],
+    quota: { windowStart: now, requests: 0, tokens: 0, costUsd: 0 },
+    recentStarts: [],
+  }
+}
+
+function pushCapped<T>(list: T[], item: T): void {
+  list.push(item)
+  if (list.length > RECENT_CAP) list.splice(0, list.length - RECENT_CAP)
+}
 
 /** Runtime state of every deployment, kept apart from the frozen routing table. */
 export class DeploymentStates {
   private readonly states = new Map<string, DeploymentState>()
+  private readonly listeners: Array<(event: RotationEvent) => void> = []
 
-  constructor(deployments: Iterable<DeploymentRef>) {
-    for (const deployment of deployments) {
-      this.states.set(deployment.id, { deployment, status: 'active', consecutiveFailures: 0, inFlight: 0, requests: 0, failures: 0 })
-    }
+  constructor(deployments: Iterable<DeploymentRef>, now: number) {
+    for (const deployment of deployments) this.states.set(deployment.id, freshState(deployment, now))
+  }
+
+  add(deployment: DeploymentRef, now: number): void {
+    if (!this.states.has(deployment.id)) this.states.set(deployment.id, freshState(deployment, now))
   }
 
   get(id: string): DeploymentState {
@@ -23,10 +57,19 @@ export class DeploymentStates {
     return this.states.values()
   }
 
-  begin(id: string): void {
+  onEvent(listener: (event: RotationEvent) => void): void {
+    this.listeners.push(listener)
+  }
+
+  emit(event: RotationEvent): void {
+    for (const listener of this.listeners) listener(event)
+  }
+
+  begin(id: string, now: number): void {
     const s = this.get(id)
     s.inFlight++
     s.requests++
+    pushCapped(s.recentStarts, now)
   }
 
   succeed(id: string, latencyMs: number, now: number): void {
@@ -35,6 +78,8 @@ export class DeploymentStates {
     s.consecutiveFailures = 0
     s.lastSuccessAt = now
     s.latencyEwmaMs = s.latencyEwmaMs === undefined ? latencyMs : s.latencyEwmaMs + EWMA_ALPHA * (latencyMs - s.latencyEwmaMs)
+    pushCapped(s.recent, [now, 0])
+    if (s.breaker === 'half-open') this.activate(s, now, 'half-open request succeeded')
   }
 
   /** End an attempt without judging the deployment (the request itself was at fault). */
@@ -43,11 +88,45 @@ export class DeploymentStates {
     s.inFlight = Math.max(0, s.inFlight - 1)
   }
 
-  fail(id: string, now: number): void {
+  /** A failed attempt; `counts` says whether it counts toward deactivation (per `errorCodes`). */
+  fail(id: string, now: number, counts = true): void {
     const s = this.get(id)
     s.inFlight = Math.max(0, s.inFlight - 1)
-    s.consecutiveFailures++
     s.failures++
     s.lastFailureAt = now
+    if (!counts) return
+    s.consecutiveFailures++
+    pushCapped(s.recent, [now, 1])
+  }
+
+  recordRateLimit(id: string, snapshot: RateLimitSnapshot): void {
+    this.get(id).rateLimit = snapshot
+  }
+
+  standby(s: DeploymentState, now: number, reason: string, until: number | undefined): void {
+    const changed = s.status !== 'standby' || s.reason !== reason
+    s.status = 'standby'
+    s.breaker = 'open'
+    s.reason = reason
+    s.standbySince = now
+    s.standbyUntil = until
+    if (changed) this.emit({ type: 'deployment.standby', deployment: s.deployment.id, provider: s.deployment.provider, model: s.deployment.model, reason, at: now })
+  }
+
+  halfOpen(s: DeploymentState, now: number): void {
+    s.breaker = 'half-open'
+    this.emit({ type: 'deployment.half-open', deployment: s.deployment.id, reason: s.reason, at: now })
+  }
+
+  activate(s: DeploymentState, now: number, reason: string): void {
+    const changed = s.status !== 'active' || s.breaker !== 'closed'
+    s.status = 'active'
+    s.breaker = 'closed'
+    s.consecutiveFailures = 0
+    s.recent.length = 0
+    delete s.reason
+    delete s.standbySince
+    delete s.standbyUntil
+    if (changed) this.emit({ type: 'deployment.active', deployment: s.deployment.id, provider: s.deployment.provider, model: s.deployment.model, reason, at: now })
   }
 }

@@ -1,13 +1,18 @@
+import type { MeshIR } from '../config/normalize.js'
 import type { DeploymentRef, ProviderV1 } from '../contracts/provider.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import type { RoutingTable } from '../routing/table.js'
-import { SELECTION } from '../routing/selection.js'
 import { canonicalAttempt } from './attempt-canonical.js'
 import { Attempt, type AttemptAnswer, type ChatInput } from './attempt-context.js'
 import type { AttemptRecord } from './attempt-failure.js'
-import { runAttempts, type AttemptResult, type LoopClock, type PlannedCandidate } from './attempt-loop.js'
+import { runAttempts, type AttemptResult, type LoopClock } from './attempt-loop.js'
 import { passthroughAttempt } from './attempt-passthrough.js'
 import { DeploymentStates } from './deployment-state.js'
+import { explainPlan, poolStatus, type Explanation, type PoolStatus } from './explain.js'
+import { Health } from './health.js'
+import { Planner, type PlanEntry } from './planner.js'
+import { providerPreferences } from './request-routing.js'
+import { Rotation } from './rotation.js'
 
 export type { ChatInput } from './attempt-context.js'
 
@@ -17,13 +22,22 @@ export interface ChatResult extends AttemptAnswer {
 }
 
 export interface EngineOptions {
-  /** Time, sleep and randomness, replaceable so tests need no real waiting. */
+  /** Time (epoch ms), sleep and randomness, replaceable so tests need no real waiting. */
   readonly clock?: Partial<LoopClock>
 }
 
-/** Routing, attempts and relaying for one compiled config. Holds no per-request state. */
+const DEFAULT_RULES: Pick<MeshIR, 'rotation' | 'discovery' | 'models'> = {
+  rotation: { providerDeactivation: ['auth-failure'], providerRecovery: 'probe-success' },
+  discovery: { onNewModel: 'notify', onDeprecatedModel: 'notify', healthTimeoutMs: 10_000 },
+  models: {},
+}
+
+/** Routing, attempts, rotation and relaying for one compiled config. */
 export class MeshEngine {
   readonly states: DeploymentStates
+  readonly health: Health
+  readonly planner: Planner
+  private readonly rotation: Rotation
   private readonly clock: LoopClock
 
   constructor(
@@ -31,60 +45,83 @@ export class MeshEngine {
     private readonly providers: Readonly<Record<string, ProviderV1>>,
     private readonly credentials: ReadonlyMap<string, ReadonlyArray<string | undefined>>,
     options: EngineOptions = {},
+    rules: Pick<MeshIR, 'rotation' | 'discovery' | 'models'> = DEFAULT_RULES,
   ) {
-    this.states = new DeploymentStates(table.deployments.values())
     this.clock = {
-      now: options.clock?.now ?? (() => performance.now()),
+      now: options.clock?.now ?? Date.now,
       sleep: options.clock?.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       random: options.clock?.random ?? Math.random,
     }
-  }
-
-  /** The ordered candidates for a request: each public model's pool, ordered by its selection. */
-  plan(models: readonly string[], sessionId?: string): PlannedCandidate[] {
-    const out: PlannedCandidate[] = []
-    const seen = new Set<string>()
-    for (const name of models) {
-      const pool = this.table.pools.get(name)
-      if (!pool) {
-        throw new GatewayError({ status: 404, type: 'not_found_error', code: 'model_not_found', param: 'model', message: `The model "${name}" does not exist on this gateway. Available: ${this.table.publicModels.join(', ')}` })
-      }
-      const candidates = pool.members.map((m) => ({ deployment: m.deployment, state: this.states.get(m.deployment.id), priority: m.priority, weight: m.weight, cacheGroup: m.cacheGroup }))
-      const ordered = SELECTION[pool.selection]!.select(candidates, { publicModel: name, random: this.clock.random, ...(sessionId ? { sessionId } : {}) })
-      for (const c of ordered) {
-        if (seen.has(c.deployment.id)) continue
-        seen.add(c.deployment.id)
-        out.push({ deployment: c.deployment, pool })
-      }
-    }
-    return out
+    this.states = new DeploymentStates(table.deployments.values(), this.clock.now())
+    this.health = new Health(table, this.states, providers, credentials, rules, this.clock)
+    this.rotation = new Rotation(this.states, rules.rotation, (id) => this.health.request(id))
+    this.planner = new Planner(table, providers, this.states, this.rotation, this.health, this.clock)
   }
 
   async chat(input: ChatInput): Promise<ChatResult> {
-    const candidates = this.plan(input.models)
-    const outcome = await runAttempts<AttemptAnswer>(candidates, (candidate) => this.attempt(candidate, input), this.clock)
+    const preferences = providerPreferences(input.body)
+    const plan = this.planner.plan({ models: input.models, body: input.body, ...(preferences ? { preferences } : {}), ...(input.sessionId ? { sessionId: input.sessionId } : {}) })
+    if (plan.candidates.length === 0) throw noneAvailable(plan.excluded)
+    const outcome = await runAttempts<AttemptAnswer>(plan.candidates, (candidate) => this.attempt(candidate as PlanEntry, input), this.clock)
     if (!outcome.result) throw allFailed(outcome.attempts)
+    const entry = plan.candidates.find((c) => c.deployment.id === outcome.result!.deployment.id)!
+    void outcome.result.value.completion.then(({ usage }) => {
+      this.rotation.recordUsage(this.states.get(entry.deployment.id), entry.pool, usage, undefined, this.clock.now())
+      this.planner.observeAffinity(entry, usage?.cachedInputTokens, usage?.inputTokens)
+    })
     return { ...outcome.result.value, deployment: outcome.result.deployment, attempts: outcome.attempts }
   }
 
-  private attempt(candidate: PlannedCandidate, input: ChatInput): Promise<AttemptResult<AttemptAnswer>> {
-    const { deployment, pool } = candidate
+  /** The ordered candidates for a request body, with scores and exclusions; changes nothing. */
+  explain(input: Pick<ChatInput, 'body' | 'models' | 'sessionId'>): Explanation {
+    const preferences = providerPreferences(input.body)
+    return explainPlan(this.planner.plan({ models: input.models, body: input.body, ...(preferences ? { preferences } : {}), ...(input.sessionId ? { sessionId: input.sessionId } : {}) }, true))
+  }
+
+  status(): PoolStatus[] {
+    return poolStatus(this.table, this.states, this.clock.now())
+  }
+
+  /** Manual standby / reactivation of one deployment, or of every deployment of a provider. */
+  setStatus(target: { deployment?: string; provider?: string }, status: 'active' | 'standby'): number {
+    const now = this.clock.now()
+    let changed = 0
+    for (const s of this.states.all()) {
+      if (target.deployment ? s.deployment.id !== target.deployment : s.deployment.provider !== target.provider) continue
+      if (status === 'active') this.states.activate(s, now, 'manual')
+      else this.states.standby(s, now, 'manual', undefined)
+      changed++
+    }
+    return changed
+  }
+
+  private attempt(entry: PlanEntry, input: ChatInput): Promise<AttemptResult<AttemptAnswer>> {
+    const { deployment, pool } = entry
     const provider = this.providers[deployment.provider]!
     const apiKey = this.credentials.get(deployment.provider)?.[deployment.keyIndex]
-    const attempt = new Attempt(provider, deployment, pool, input, apiKey, this.states, this.clock)
+    const attempt = new Attempt(provider, deployment, pool, input, apiKey, this.states, this.rotation, this.clock)
     const passthrough = input.ingress.passthrough
     return passthrough && provider.dialect === input.ingress.name ? passthroughAttempt(attempt, passthrough) : canonicalAttempt(attempt, pool.name)
   }
 }
 
+function noneAvailable(excluded: ReadonlyArray<{ deployment: string; reason: string }>): GatewayError {
+  const summary = excluded.map((e) => `${e.deployment}: ${e.reason}`).join('; ')
+  return new GatewayError({ status: 503, type: 'api_error', code: 'no_available_deployment', message: `No deployment can serve this request now${summary ? `: ${summary}` : ''}`, details: { excluded } })
+}
+
 function allFailed(attempts: readonly AttemptRecord[]): GatewayError {
   const list = attempts.map((a) => ({ deployment: a.deployment.id, provider: a.deployment.provider, model: a.deployment.model, status: a.status ?? null, reason: a.reason }))
   const summary = list.map((a) => `${a.deployment}: ${a.reason}`).join('; ')
+  // Every key throttled: that is a rate limit, not an outage, and the client may retry later.
+  const throttled = attempts.length > 0 && attempts.every((a) => a.status === 429)
+  const waits = attempts.flatMap((a) => (a.retryAfterMs !== undefined ? [a.retryAfterMs] : []))
   return new GatewayError({
-    status: 502,
-    type: 'upstream_error',
-    code: 'all_deployments_failed',
-    message: attempts.length ? `All ${attempts.length} attempts failed: ${summary}` : 'No deployment is available for this model',
+    ...(throttled && waits.length ? { headers: { 'retry-after': String(Math.ceil(Math.min(...waits) / 1000)) } } : {}),
+    status: throttled ? 429 : 502,
+    type: throttled ? 'rate_limit_error' : 'upstream_error',
+    code: throttled ? 'all_keys_rate_limited' : 'all_deployments_failed',
+    message: throttled ? `Every deployment is rate-limited upstream: ${summary}` : `All ${attempts.length} attempts failed: ${summary}`,
     details: { attempts: list },
   })
 }

@@ -1,13 +1,23 @@
-import type { Candidate, SelectionRequest, SelectionStrategy } from '../contracts/rotation-policy.js'
+import type { Candidate, ScoredCandidate, SelectionRequest, SelectionStrategy } from '../contracts/rotation-policy.js'
+import type { Pool } from './table.js'
+import { cacheAffinitySelection } from './cache-affinity.js'
 
 /**
  * Weighted random order without replacement (Efraimidis–Spirakis): each candidate draws
- * -ln(u)/w and the smallest draws come first. O(n log n), no table copies beyond the result.
+ * -ln(u)/w and the smallest draws come first. O(n log n).
  */
-function weightedShuffle(candidates: readonly Candidate[], random: () => number): Candidate[] {
+export function weightedShuffle(candidates: readonly Candidate[], random: () => number): Candidate[] {
   const keyed = candidates.map((c) => ({ c, k: -Math.log(1 - random()) / Math.max(c.weight, Number.MIN_VALUE) }))
   keyed.sort((a, b) => a.k - b.k)
   return keyed.map((x) => x.c)
+}
+
+const scored = (list: readonly Candidate[], score: (c: Candidate, i: number) => number, why: (c: Candidate) => string): ScoredCandidate[] =>
+  list.map((candidate, i) => ({ candidate, score: score(candidate, i), why: why(candidate) }))
+
+/** Sort by a key (ascending), ties broken by config priority: stable and O(n log n). */
+function sortBy(candidates: readonly Candidate[], key: (c: Candidate) => number): Candidate[] {
+  return [...candidates].sort((a, b) => key(a) - key(b) || a.priority - b.priority)
 }
 
 /** Lower `priority` first; equal priorities (e.g. the keys of one target) are spread by weight. */
@@ -21,28 +31,135 @@ export const prioritySelection: SelectionStrategy = {
       else groups.set(c.priority, [c])
     }
     const order = [...groups.keys()].sort((a, b) => a - b)
-    return order.flatMap((p) => {
+    const list = order.flatMap((p) => {
       const group = groups.get(p)!
       return group.length === 1 ? group : weightedShuffle(group, request.random)
     })
-  },
-  score(candidate) {
-    return -candidate.priority
+    return scored(list, (c) => -c.priority, (c) => `priority ${c.priority}`)
   },
 }
 
 /** Traffic in proportion to `weight`; the order after the first pick is the failover order. */
 export const weightedSelection: SelectionStrategy = {
   name: 'weighted',
-  select(candidates, request: SelectionRequest) {
-    return weightedShuffle(candidates, request.random)
-  },
-  score(candidate) {
-    return candidate.weight
+  select(candidates, request) {
+    return scored(weightedShuffle(candidates, request.random), (c) => c.weight, (c) => `weight ${c.weight.toFixed(3)}`)
   },
 }
 
-export const SELECTION: Readonly<Record<string, SelectionStrategy>> = Object.freeze({
-  priority: prioritySelection,
-  weighted: weightedSelection,
-})
+/** Each request starts one further along the pool. `select` only advances on real requests. */
+export function roundRobinSelection(): SelectionStrategy & { advance(): void } {
+  let next = 0
+  return {
+    name: 'round-robin',
+    select(candidates) {
+      const n = candidates.length
+      const base = sortBy(candidates, () => 0)
+      const start = n ? next % n : 0
+      const list = base.map((_, i) => base[(start + i) % n]!)
+      return scored(list, (_, i) => n - i, () => `turn ${start}`)
+    },
+    advance() {
+      next++
+    },
+  }
+}
+
+/**
+ * Power of two choices on the latency EWMA: of two random candidates the faster goes first, the
+ * rest follow by latency. Unmeasured deployments count as fastest so they get measured.
+ */
+export const leastLatencySelection: SelectionStrategy = {
+  name: 'least-latency',
+  select(candidates, request) {
+    const latency = (c: Candidate) => c.state.latencyEwmaMs ?? 0
+    const rest = sortBy(candidates, latency)
+    if (candidates.length >= 2) {
+      const i = Math.floor(request.random() * candidates.length)
+      let j = Math.floor(request.random() * (candidates.length - 1))
+      if (j >= i) j++
+      const a = candidates[i]!
+      const b = candidates[j]!
+      const first = latency(a) <= latency(b) ? a : b
+      rest.splice(rest.indexOf(first), 1)
+      rest.unshift(first)
+    }
+    return scored(rest, (c) => -latency(c), (c) => (c.state.latencyEwmaMs === undefined ? 'latency unmeasured' : `latency ewma ${latency(c).toFixed(1)} ms`))
+  },
+}
+
+/** Fewest requests in flight first. */
+export const leastBusySelection: SelectionStrategy = {
+  name: 'least-busy',
+  select(candidates) {
+    return scored(sortBy(candidates, (c) => c.state.inFlight), (c) => -c.state.inFlight, (c) => `${c.state.inFlight} in flight`)
+  },
+}
+
+/** USD per million tokens, input and output blended 1:1; unknown prices go last. */
+export function blendedPrice(c: Candidate): number {
+  const p = c.pricing
+  if (!p || (p.input === undefined && p.output === undefined)) return Infinity
+  return (p.input ?? 0) + (p.output ?? 0)
+}
+
+export const costSelection: SelectionStrategy = {
+  name: 'cost',
+  select(candidates) {
+    return scored(sortBy(candidates, blendedPrice), (c) => -blendedPrice(c), (c) => (blendedPrice(c) === Infinity ? 'no price known' : `$${blendedPrice(c)}/M tokens`))
+  },
+}
+
+/** Fraction of the request budget left, from upstream headers and `maxRpm`; 1 when unknown. */
+export function headroom(c: Candidate, now: number): number {
+  let h = 1
+  const rl = c.state.rateLimit
+  if (rl?.limitRequests && rl.remainingRequests !== undefined && (rl.resetRequestsAt === undefined || rl.resetRequestsAt > now)) {
+    h = Math.min(h, rl.remainingRequests / rl.limitRequests)
+  }
+  if (c.maxRpm) {
+    let lastMinute = 0
+    for (const t of c.state.recentStarts) if (t > now - 60_000) lastMinute++
+    h = Math.min(h, Math.max(0, 1 - lastMinute / c.maxRpm))
+  }
+  return h
+}
+
+/**
+ * Keep the configured order while a deployment has headroom; one that used more than `threshold`
+ * of its limit, or served less than `minDelta` ago, moves behind the others.
+ */
+export function rateLimitHeadroomSelection(pool: Pick<Pool, 'rateLimit'>): SelectionStrategy {
+  return {
+    name: 'rate-limit-headroom',
+    select(candidates, request) {
+      const spare = 1 - pool.rateLimit.threshold
+      const tooSoon = (c: Candidate) => pool.rateLimit.minDeltaMs > 0 && (c.state.recentStarts.at(-1) ?? -Infinity) > request.now - pool.rateLimit.minDeltaMs
+      const rank = (c: Candidate) => (headroom(c, request.now) <= spare || tooSoon(c) ? 1 : 0)
+      const list = [...candidates].sort((a, b) => rank(a) - rank(b) || a.priority - b.priority || headroom(b, request.now) - headroom(a, request.now))
+      return scored(list, (c) => headroom(c, request.now), (c) => `headroom ${(headroom(c, request.now) * 100).toFixed(0)}%${tooSoon(c) ? ', served within minDelta' : ''}`)
+    },
+  }
+}
+
+/** The selection strategy of a pool; stateful strategies get one instance per pool. */
+export function createSelection(pool: Pool): SelectionStrategy {
+  switch (pool.selection) {
+    case 'priority':
+      return prioritySelection
+    case 'weighted':
+      return weightedSelection
+    case 'round-robin':
+      return roundRobinSelection()
+    case 'least-latency':
+      return leastLatencySelection
+    case 'least-busy':
+      return leastBusySelection
+    case 'cost':
+      return costSelection
+    case 'rate-limit-headroom':
+      return rateLimitHeadroomSelection(pool)
+    case 'cache-affinity':
+      return cacheAffinitySelection(pool)
+  }
+}

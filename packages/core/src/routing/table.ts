@@ -1,19 +1,22 @@
+import type { ModelPricing } from '../contracts/model-info.js'
 import type { DeploymentRef } from '../contracts/provider.js'
-import type { MeshIR, RetryIR, TimeoutIR } from '../config/normalize.js'
+import type { MeshIR, PoolIR } from '../config/normalize.js'
 
 export interface PoolMember {
   readonly deployment: DeploymentRef
   readonly priority: number
   readonly weight: number
   readonly cacheGroup: string
+  readonly maxRpm?: number
+  readonly zeroDataRetention?: boolean
+  /** Price from the target config; the engine falls back to the provider catalogue. */
+  readonly pricing?: ModelPricing
 }
 
-export interface Pool {
+/** A public model's pool: its members and the pool's rules, straight from the IR. */
+export interface Pool extends Readonly<Omit<PoolIR, 'targets'>> {
   readonly name: string
   readonly members: readonly PoolMember[]
-  readonly selection: 'priority' | 'weighted'
-  readonly retry: Readonly<RetryIR>
-  readonly timeout: Readonly<TimeoutIR>
 }
 
 /** The frozen routing table: public model → pool, in O(1). Built from the IR alone. */
@@ -35,25 +38,40 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
+/** Members of one pool: every target × every key of its provider. */
+export function poolMembers(pool: PoolIR, keyCount: (provider: string) => number, deployments: Map<string, DeploymentRef>): PoolMember[] {
+  const members: PoolMember[] = []
+  for (const target of pool.targets) {
+    // A keyless provider (Ollama, vLLM) still gives one deployment.
+    const keys = Math.max(1, keyCount(target.provider))
+    for (let keyIndex = 0; keyIndex < keys; keyIndex++) {
+      const id = deploymentId(target.provider, target.model, keyIndex)
+      let deployment = deployments.get(id)
+      if (!deployment) {
+        deployment = deepFreeze({ id, provider: target.provider, model: target.model, keyIndex })
+        deployments.set(id, deployment)
+      }
+      members.push({
+        deployment,
+        priority: target.priority,
+        weight: target.weight / keys,
+        cacheGroup: `${target.provider}/${target.model}`,
+        ...(target.maxRpm !== undefined ? { maxRpm: target.maxRpm } : {}),
+        ...(target.zeroDataRetention !== undefined ? { zeroDataRetention: target.zeroDataRetention } : {}),
+        ...(target.pricing ? { pricing: target.pricing } : {}),
+      })
+    }
+  }
+  return members
+}
+
 export function buildRoutingTable(ir: MeshIR): RoutingTable {
   const deployments = new Map<string, DeploymentRef>()
   const pools = new Map<string, Pool>()
+  const keyCount = (provider: string) => ir.providers[provider]?.keyCount ?? 1
   for (const [name, pool] of Object.entries(ir.models)) {
-    const members: PoolMember[] = []
-    for (const target of pool.targets) {
-      // A keyless provider (Ollama, vLLM) still gives one deployment.
-      const keys = Math.max(1, ir.providers[target.provider]?.keyCount ?? 1)
-      for (let keyIndex = 0; keyIndex < keys; keyIndex++) {
-        const id = deploymentId(target.provider, target.model, keyIndex)
-        let deployment = deployments.get(id)
-        if (!deployment) {
-          deployment = deepFreeze({ id, provider: target.provider, model: target.model, keyIndex })
-          deployments.set(id, deployment)
-        }
-        members.push({ deployment, priority: target.priority, weight: target.weight / keys, cacheGroup: `${target.provider}/${target.model}` })
-      }
-    }
-    pools.set(name, deepFreeze({ name, members, selection: pool.selection, retry: pool.retry, timeout: pool.timeout }))
+    const { targets: _targets, ...rules } = pool
+    pools.set(name, deepFreeze({ ...rules, name, members: poolMembers(pool, keyCount, deployments) }))
   }
   return Object.freeze({ pools, deployments, publicModels: Object.freeze(Object.keys(ir.models)) })
 }

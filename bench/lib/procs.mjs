@@ -1,0 +1,147 @@
+// Child-process plumbing for the bench: spawn, wait until ready, read memory, kill everything we started.
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { request } from 'undici'
+
+/** Every child we started and have not seen exit. Killed by pid on exit, failure or Ctrl-C. */
+const children = new Set()
+
+export function spawnChild(name, command, args, options = {}) {
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...options,
+    env: { ...process.env, ...options.env },
+  })
+  child.benchName = name
+  child.output = ''
+  const keep = (chunk) => {
+    // Keep the tail only: enough to explain a failure, bounded for chatty children.
+    child.output = (child.output + chunk.toString()).slice(-8000)
+  }
+  child.stdout.on('data', keep)
+  child.stderr.on('data', keep)
+  children.add(child)
+  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+    children.delete(child)
+    resolve({ code, signal })
+  }))
+  return child
+}
+
+/** Resolve with the first stdout line matching `pattern`; reject if the child exits or time runs out. */
+export function waitForLine(child, pattern, timeoutMs = 15_000) {
+  return new Promise((resolve, reject) => {
+    let buffer = ''
+    const timer = setTimeout(() => done(new Error(`${child.benchName}: no line matching ${pattern} within ${timeoutMs} ms\n${child.output}`)), timeoutMs)
+    const onData = (chunk) => {
+      buffer += chunk.toString()
+      const match = pattern.exec(buffer)
+      if (match) done(undefined, match)
+    }
+    const onExit = (code, signal) => done(new Error(`${child.benchName} exited (${code ?? signal}) before it was ready\n${child.output}`))
+    function done(error, match) {
+      clearTimeout(timer)
+      child.stdout.off('data', onData)
+      child.off('exit', onExit)
+      if (error) reject(error)
+      else resolve(match)
+    }
+    child.stdout.on('data', onData)
+    child.once('exit', onExit)
+  })
+}
+
+/** Run a child to completion and parse the JSON it prints as its last stdout line. */
+export async function runJsonChild(name, script, input, { timeoutMs = 120_000, nodeArgs = [] } = {}) {
+  const child = spawnChild(name, process.execPath, [...nodeArgs, script, JSON.stringify(input)])
+  let stdout = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk.toString()))
+  const timer = setTimeout(() => kill(child), timeoutMs)
+  const { code, signal } = await child.exited
+  clearTimeout(timer)
+  if (code !== 0) throw new Error(`${name} failed (${code ?? signal})\n${child.output}`)
+  const last = stdout.trim().split('\n').pop()
+  return JSON.parse(last)
+}
+
+export async function kill(child, graceMs = 3000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+  await child.exited
+  clearTimeout(timer)
+}
+
+export async function killAll() {
+  await Promise.all([...children].map((child) => kill(child)))
+}
+
+/** Kill every child on the way out, whatever the reason. */
+export function installCleanup() {
+  const hardExit = (code) => {
+    for (const child of children) {
+      try {
+        process.kill(child.pid, 'SIGKILL')
+      } catch {}
+    }
+    process.exit(code)
+  }
+  process.on('SIGINT', () => hardExit(130))
+  process.on('SIGTERM', () => hardExit(143))
+  process.on('exit', () => {
+    for (const child of children) {
+      try {
+        process.kill(child.pid, 'SIGKILL')
+      } catch {}
+    }
+  })
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** VmRSS / VmHWM of a process in bytes (Linux). */
+export function memoryOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024
+  return { rss: field('VmRSS'), hwm: field('VmHWM') }
+}
+
+/** POST a chat completion; returns { status, body, ms }. */
+export async function chat(url, body, headers = {}) {
+  const started = performance.now()
+  const response = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key', ...headers },
+    body: JSON.stringify(body),
+  })
+  const text = await response.body.text()
+  return { status: response.statusCode, body: text, ms: performance.now() - started }
+}
+
+/** Poll until a chat completion answers 200 (or time runs out). */
+export async function waitUntilServing(url, body, headers, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs
+  let last
+  while (Date.now() < deadline) {
+    try {
+      const answer = await chat(url, body, headers)
+      if (answer.status === 200) return answer
+      last = `${answer.status} ${answer.body.slice(0, 300)}`
+    } catch (error) {
+      last = error.message
+    }
+    await sleep(20)
+  }
+  throw new Error(`${url} did not serve a 200 within ${timeoutMs} ms (last: ${last})`)
+}

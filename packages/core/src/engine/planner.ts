@@ -1,0 +1,156 @@
+import type { ModelPricing } from '../contracts/model-info.js'
+import type { ProviderV1 } from '../contracts/provider.js'
+import type { Candidate, SelectionStrategy } from '../contracts/rotation-policy.js'
+import { GatewayError } from '../errors/gateway-error.js'
+import { affinityKeyOf, type AffinityStrategy } from '../routing/cache-affinity.js'
+import { blendedPrice, createSelection } from '../routing/selection.js'
+import type { Pool, RoutingTable } from '../routing/table.js'
+import type { LoopClock, PlannedCandidate } from './attempt-loop.js'
+import type { DeploymentStates } from './deployment-state.js'
+import type { Health } from './health.js'
+import { names, type ProviderPreferences } from './request-routing.js'
+import type { Rotation } from './rotation.js'
+
+export interface PlanEntry extends PlannedCandidate {
+  readonly candidate: Candidate
+  readonly score: number
+  readonly why: string
+  /** The affinity key of this request in this pool, when the pool uses cache affinity. */
+  readonly affinityKey?: string
+}
+
+export interface Plan {
+  readonly candidates: PlanEntry[]
+  readonly excluded: Array<{ deployment: string; model: string; reason: string }>
+}
+
+export interface PlanRequest {
+  readonly models: readonly string[]
+  readonly body: Readonly<Record<string, unknown>>
+  readonly preferences?: ProviderPreferences
+  readonly sessionId?: string
+}
+
+/**
+ * Turns a request into ordered candidates: each public model's pool, minus what is unavailable or
+ * excluded by the request, ordered by the pool's selection strategy and the request's preferences.
+ * O(candidates): the table itself is never copied.
+ */
+export class Planner {
+  private readonly selections = new Map<string, SelectionStrategy>()
+  private readonly discovered = new Map<string, Pool>()
+
+  constructor(
+    private readonly table: RoutingTable,
+    private readonly providers: Readonly<Record<string, ProviderV1>>,
+    private readonly states: DeploymentStates,
+    private readonly rotation: Rotation,
+    private readonly health: Health,
+    private readonly clock: LoopClock,
+  ) {
+    for (const pool of table.pools.values()) this.selections.set(pool.name, createSelection(pool))
+  }
+
+  selection(pool: string): SelectionStrategy | undefined {
+    return this.selections.get(pool)
+  }
+
+  private pool(name: string): Pool {
+    const pool = this.table.pools.get(name)
+    if (pool) return pool
+    const known = this.discovered.get(name)
+    if (known) return known
+    const registered = this.health.registered.get(name)
+    if (registered) {
+      // A model registered by catalogue sync takes the rules of a pool of the same provider.
+      const template = [...this.table.pools.values()].find((p) => p.members.some((m) => m.deployment.provider === registered[0]!.provider))!
+      const discovered: Pool = { ...template, name, selection: 'priority', members: registered.map((deployment) => ({ deployment, priority: 0, weight: 1, cacheGroup: name })) }
+      this.discovered.set(name, discovered)
+      this.selections.set(name, createSelection(discovered))
+      return discovered
+    }
+    throw new GatewayError({ status: 404, type: 'not_found_error', code: 'model_not_found', param: 'model', message: `The model "${name}" does not exist on this gateway. Available: ${this.table.publicModels.join(', ')}` })
+  }
+
+  private pricing(provider: ProviderV1, model: string, own: ModelPricing | undefined): ModelPricing | undefined {
+    return own ?? provider.models?.[model]?.pricing ?? provider.pricing?.(model)
+  }
+
+  plan(request: PlanRequest, dryRun = false): Plan {
+    const now = this.clock.now()
+    const prefs = request.preferences
+    const out: PlanEntry[] = []
+    const excluded: Plan['excluded'] = []
+    const seen = new Set<string>()
+    for (const name of request.models) {
+      const pool = this.pool(name)
+      const selection = this.selections.get(name)!
+      const candidates: Candidate[] = []
+      for (const m of pool.members) {
+        const id = m.deployment.id
+        if (seen.has(id)) continue
+        const provider = this.providers[m.deployment.provider]!
+        const pricing = this.pricing(provider, m.deployment.model, m.pricing)
+        const zdr = m.zeroDataRetention ?? provider.models?.[m.deployment.model]?.zeroDataRetention ?? false
+        const reason = this.exclusion(prefs, m.deployment.provider, provider.id, zdr, pricing)
+        const state = this.states.get(id)
+        const available = reason ? undefined : this.rotation.availability(state, pool, now, !dryRun)
+        if (reason || (available && !available.ok)) {
+          excluded.push({ deployment: id, model: name, reason: reason ?? (available as { reason: string }).reason })
+          continue
+        }
+        candidates.push({ deployment: m.deployment, state, priority: m.priority, weight: m.weight, cacheGroup: m.cacheGroup, zeroDataRetention: zdr, ...(pricing ? { pricing } : {}), ...(m.maxRpm ? { maxRpm: m.maxRpm } : {}) })
+      }
+      const affinityKey = pool.selection === 'cache-affinity' ? affinityKeyOf(request.body, pool.affinity.prefixMessages, request.sessionId) : undefined
+      const ranked = selection.select(candidates, { publicModel: name, now, random: this.clock.random, ...(affinityKey ? { affinityKey } : {}) })
+      if (!dryRun && 'advance' in selection) (selection as { advance(): void }).advance()
+      const entries = ranked.map((r) => ({ deployment: r.candidate.deployment, pool, candidate: r.candidate, score: r.score, why: r.why, ...(affinityKey ? { affinityKey } : {}) }))
+      for (const e of this.applyPreferences(entries, prefs)) {
+        seen.add(e.deployment.id)
+        out.push(e)
+      }
+    }
+    return { candidates: out, excluded }
+  }
+
+  private exclusion(prefs: ProviderPreferences | undefined, providerName: string, providerId: string, zdr: boolean, pricing: ModelPricing | undefined): string | undefined {
+    if (!prefs) return undefined
+    if (prefs.only && !names(prefs.only, providerName, providerId)) return 'not in provider.only'
+    if (names(prefs.ignore, providerName, providerId)) return 'in provider.ignore'
+    if ((prefs.zdr || prefs.data_collection === 'deny') && !zdr) return 'not flagged zero-data-retention'
+    if (prefs.max_price) {
+      if (prefs.max_price.prompt !== undefined && (pricing?.input === undefined || pricing.input > prefs.max_price.prompt)) return `input price ${pricing?.input ?? 'unknown'} over max_price.prompt`
+      if (prefs.max_price.completion !== undefined && (pricing?.output === undefined || pricing.output > prefs.max_price.completion)) return `output price ${pricing?.output ?? 'unknown'} over max_price.completion`
+    }
+    return undefined
+  }
+
+  private applyPreferences(entries: PlanEntry[], prefs: ProviderPreferences | undefined): PlanEntry[] {
+    if (!prefs) return entries
+    let list = entries
+    if (prefs.sort) {
+      const key = (e: PlanEntry) =>
+        prefs.sort === 'price' ? blendedPrice(e.candidate) : prefs.sort === 'latency' ? (e.candidate.state.latencyEwmaMs ?? Infinity) : -(e.candidate.state.throughputEwma ?? 0)
+      list = [...list].sort((a, b) => key(a) - key(b))
+    }
+    if (prefs.order) {
+      const rank = (e: PlanEntry) => {
+        const provider = this.providers[e.deployment.provider]!
+        const i = prefs.order!.findIndex((n) => n === e.deployment.provider || n === provider.id)
+        return i === -1 ? prefs.order!.length : i
+      }
+      list = [...list].sort((a, b) => rank(a) - rank(b))
+      if (prefs.allow_fallbacks === false) list = list.filter((e) => rank(e) < prefs.order!.length)
+    } else if (prefs.allow_fallbacks === false && list.length > 0) {
+      const first = list[0]!.deployment.provider
+      list = list.filter((e) => e.deployment.provider === first)
+    }
+    return list
+  }
+
+  observeAffinity(entry: PlanEntry, cachedTokens: number | undefined, inputTokens: number | undefined): void {
+    if (!entry.affinityKey) return
+    const strategy = this.selections.get(entry.pool.name) as AffinityStrategy | undefined
+    strategy?.observe?.(entry.affinityKey, entry.candidate, cachedTokens, inputTokens, this.clock.now())
+  }
+}

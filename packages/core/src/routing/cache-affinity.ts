@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto'
+import type { Candidate, ScoredCandidate, SelectionStrategy } from '../contracts/rotation-policy.js'
+import type { Pool } from './table.js'
+
+interface Binding {
+  cacheGroup: string
+  deploymentId: string
+  /** Tokens of the prefix believed cached there. */
+  cachedTokens: number
+  expiresAt: number
+}
+
+export interface AffinityStrategy extends SelectionStrategy {
+  /** Record where a request with this key was served and what it reported as cached. */
+  observe(affinityKey: string, candidate: Candidate, cachedTokens: number | undefined, inputTokens: number | undefined, now: number): void
+  readonly bindings: number
+}
+
+const MAX_BINDINGS = 100_000
+
+/**
+ * The affinity key of a request: the client's `x-session-id` when given, else a fingerprint of the
+ * prompt prefix (system prompt + the first `prefixMessages` messages).
+ */
+export function affinityKeyOf(body: Readonly<Record<string, unknown>>, prefixMessages: number, sessionId?: string): string {
+  if (sessionId) return `s:${sessionId}`
+  const messages = Array.isArray(body.messages) ? body.messages.slice(0, prefixMessages) : []
+  return 'p:' + createHash('sha256').update(JSON.stringify([body.system ?? null, messages])).digest('base64url').slice(0, 22)
+}
+
+/**
+ * Cache-prefix affinity. Without a binding, traffic is balanced (fewest in flight, then random).
+ * A follow-up goes back to the deployment (or, failing that, the key pool) holding its cached
+ * prefix when the expected saving — cached tokens × the provider's cache discount — outweighs the
+ * extra load there. Bindings expire after `affinity.ttl`; they reorder candidates, never override
+ * health (standby deployments are not candidates at all).
+ */
+export function cacheAffinitySelection(pool: Pick<Pool, 'affinity'>): AffinityStrategy {
+  const bindings = new Map<string, Binding>()
+
+  const saving = (c: Candidate, tokens: number) => {
+    const p = c.pricing
+    const discount = p?.input !== undefined ? p.input - (p.cachedInput ?? p.input * 0.5) : 1
+    return (tokens * Math.max(discount, 0)) / 1e6
+  }
+
+  return {
+    name: 'cache-affinity',
+    get bindings() {
+      return bindings.size
+    },
+    select(candidates, request) {
+      const balanced = candidates.map((c) => ({ c, r: request.random() })).sort((a, b) => a.c.state.inFlight - b.c.state.inFlight || a.r - b.r).map((x) => x.c)
+      const binding = request.affinityKey ? bindings.get(request.affinityKey) : undefined
+      const toScored = (list: Candidate[], why: (c: Candidate) => string): ScoredCandidate[] => list.map((candidate, i) => ({ candidate, score: list.length - i, why: why(candidate) }))
+      if (!binding || binding.expiresAt <= request.now) {
+        return toScored(balanced, (c) => `balanced (${c.state.inFlight} in flight)`)
+      }
+      const bound = balanced.find((c) => c.deployment.id === binding.deploymentId) ?? balanced.find((c) => c.cacheGroup === binding.cacheGroup)
+      if (!bound) return toScored(balanced, () => 'bound deployment unavailable: balanced')
+      const minLoad = balanced[0]!.state.inFlight
+      const gain = saving(bound, binding.cachedTokens)
+      const cost = pool.affinity.loadWeightUsd * (bound.state.inFlight - minLoad)
+      if (gain <= cost) return toScored(balanced, () => `affinity saving $${gain.toFixed(6)} ≤ load cost $${cost.toFixed(6)}: balanced`)
+      const rest = balanced.filter((c) => c !== bound)
+      return toScored([bound, ...rest], (c) => (c === bound ? `holds cached prefix (${binding.cachedTokens} tokens, saves ~$${gain.toFixed(6)})` : 'balanced'))
+    },
+    observe(affinityKey, candidate, cachedTokens, inputTokens, now) {
+      const existing = bindings.get(affinityKey)
+      // A deployment that reported cached tokens for this prefix holds it; otherwise the first
+      // server of the prefix is where the cache will be written.
+      if (existing && existing.expiresAt > now && !(cachedTokens && existing.deploymentId !== candidate.deployment.id)) {
+        existing.expiresAt = now + pool.affinity.ttlMs
+        if (cachedTokens) existing.cachedTokens = cachedTokens
+        return
+      }
+      if (bindings.size >= MAX_BINDINGS) {
+        for (const [key, b] of bindings) if (b.expiresAt <= now) bindings.delete(key)
+        if (bindings.size >= MAX_BINDINGS) bindings.delete(bindings.keys().next().value!)
+      }
+      bindings.set(affinityKey, { cacheGroup: candidate.cacheGroup, deploymentId: candidate.deployment.id, cachedTokens: cachedTokens || inputTokens || 0, expiresAt: now + pool.affinity.ttlMs })
+    },
+  }
+}
