@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto'
 import type { Hono } from 'hono'
+import type { SecretStoreV1 } from './contracts/secret-store.js'
+import { ConfigError } from './errors/config-error.js'
 import type { MeshConfig } from './config/define-config.js'
 import { normalizeConfig, type MeshIR } from './config/normalize.js'
 import { validateConfig } from './config/validate.js'
@@ -23,10 +26,23 @@ export interface Mesh {
   readonly fetch: (request: Request) => Promise<Response>
   /** Resolves when secrets are resolved and the gateway can serve; rejects with the start-up error. */
   readonly ready: Promise<void>
+  /** The engine, once ready: routing state, explain, probes (for admin tooling and tests). */
+  readonly engine: Promise<MeshEngine>
   readonly ir: MeshIR
   readonly table: RoutingTable
   /** Stop using upstream connections and providers. */
   close(): Promise<void>
+}
+
+async function adminHash(ir: MeshIR, stores: readonly SecretStoreV1[]): Promise<string | undefined> {
+  const admin = ir.admin
+  if (!admin) return undefined
+  if ('sha256' in admin) return admin.sha256
+  for (const store of stores) {
+    const value = await store.get(admin.key.$secret)
+    if (value !== undefined) return createHash('sha256').update(value).digest('hex')
+  }
+  throw new ConfigError([{ path: 'admin.key', expected: `secret "${admin.key.$secret}" in one of the secret stores`, found: 'nothing' }])
 }
 
 /**
@@ -46,8 +62,11 @@ export function createMesh(config: MeshConfig, options: CreateMeshOptions = {}):
   const ready = engine.then(() => undefined)
   // Surface start-up failures through `ready` and /ready without an unhandled rejection.
   ready.catch(() => {})
+  const adminKeyHash = adminHash(ir, stores)
+  adminKeyHash.catch(() => {})
   const app = createApp({
     engine,
+    adminKeyHash,
     publicModels: table.publicModels,
     bodyLimitBytes: ir.server.bodyLimitBytes,
     startedAt: Date.now(),
@@ -58,6 +77,7 @@ export function createMesh(config: MeshConfig, options: CreateMeshOptions = {}):
     app,
     fetch: (request) => Promise.resolve(app.fetch(request)),
     ready,
+    engine,
     ir,
     table,
     async close() {

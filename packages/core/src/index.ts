@@ -15,3 +15,4 @@ export { MeshEngine, type ChatInput, type ChatResult, type EngineOptions } from 
 export { createMesh, type Mesh, type CreateMeshOptions } from './create-mesh.js'
 export * from './upstream/index.js'
 export * from './dialects/openai-chat/index.js'
+export * from './stores/index.js'

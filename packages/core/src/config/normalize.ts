@@ -26,6 +26,7 @@ export interface TargetIR {
   maxRpm?: number
   zeroDataRetention?: boolean
   pricing?: { input?: number; output?: number; cachedInput?: number }
+  maintenance?: { cron: string; durationMs: number }
 }
 
 export interface DeactivateIR {
@@ -139,7 +140,12 @@ export function normalizeConfig(config: MeshConfigJson, keyCount: (provider: str
   for (const [name, model] of Object.entries(config.models)) {
     models[name] = {
       selection: model.selection ?? defaults?.selection ?? 'priority',
-      targets: model.targets.map((t, i) => ({ ...t, weight: t.weight ?? 1, priority: t.priority ?? i })),
+      targets: model.targets.map(({ maintenanceWindow, ...t }, i) => ({
+        ...t,
+        weight: t.weight ?? 1,
+        priority: t.priority ?? i,
+        ...(maintenanceWindow ? { maintenance: { cron: maintenanceWindow.cron, durationMs: parseDuration(maintenanceWindow.duration) } } : {}),
+      })),
       retry: retryIR(model.retry, defaults?.retry),
       timeout: timeoutIR(model.timeout, defaults?.timeout),
       deactivate: deactivateIR(model.deactivate, defaults?.deactivate),

@@ -37,6 +37,8 @@ export const TimeoutConfig = Type.Object(
   strict,
 )
 
+const MaintenanceWindow = Type.Object({ cron: Type.String({ description: 'Five-field cron expression, UTC' }), duration: Duration }, strict)
+
 export const TargetConfig = Type.Object(
   {
     provider: Type.String({ minLength: 1, description: 'Key of an entry in `providers`' }),
@@ -45,6 +47,7 @@ export const TargetConfig = Type.Object(
     priority: Type.Optional(Type.Integer({ minimum: 0 })),
     maxRpm: Type.Optional(Type.Integer({ minimum: 1, description: 'Requests per minute this target may take before it is deprioritised' })),
     zeroDataRetention: Type.Optional(Type.Boolean({ description: 'The upstream keeps no prompt data (eligible for privacy-constrained requests)' })),
+    maintenanceWindow: Type.Optional(MaintenanceWindow),
     pricing: Type.Optional(
       Type.Object(
         { input: Type.Optional(Type.Number({ minimum: 0 })), output: Type.Optional(Type.Number({ minimum: 0 })), cachedInput: Type.Optional(Type.Number({ minimum: 0 })) },
@@ -66,9 +69,7 @@ export const DeactivateConfig = Type.Object(
     tokenLimit: Type.Optional(Type.Integer({ minimum: 1 })),
     budgetLimit: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'USD per quota window' })),
     quotaWindow: Type.Optional(Type.Union([Type.Literal('daily'), Type.Literal('monthly')])),
-    maintenanceWindow: Type.Optional(
-      Type.Object({ cron: Type.String({ description: 'Five-field cron expression, UTC' }), duration: Duration }, strict),
-    ),
+    maintenanceWindow: Type.Optional(MaintenanceWindow),
   },
   strict,
 )

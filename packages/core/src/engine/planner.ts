@@ -94,7 +94,7 @@ export class Planner {
         const zdr = m.zeroDataRetention ?? provider.models?.[m.deployment.model]?.zeroDataRetention ?? false
         const reason = this.exclusion(prefs, m.deployment.provider, provider.id, zdr, pricing)
         const state = this.states.get(id)
-        const available = reason ? undefined : this.rotation.availability(state, pool, now, !dryRun)
+        const available = reason ? undefined : this.rotation.availability(state, pool, now, !dryRun, m.maintenance ?? pool.deactivate.maintenance)
         if (reason || (available && !available.ok)) {
           excluded.push({ deployment: id, model: name, reason: reason ?? (available as { reason: string }).reason })
           continue

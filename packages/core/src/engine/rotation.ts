@@ -49,10 +49,9 @@ export class Rotation {
    * Whether a deployment may take a request now; moves it between states as time passes.
    * With `apply: false` (explain) the answer is the same but nothing changes.
    */
-  availability(s: DeploymentState, pool: Pool, now: number, apply = true): Availability {
+  availability(s: DeploymentState, pool: Pool, now: number, apply = true, maintenance = pool.deactivate.maintenance): Availability {
     let status = s.status
     let reason = s.reason
-    const maintenance = pool.deactivate.maintenance
     if (maintenance) {
       const end = maintenanceEnd(maintenance, now)
       if (end !== undefined) {

@@ -2,7 +2,9 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { MeshEngine } from '../engine/mesh-engine.js'
 import { GatewayError } from '../errors/gateway-error.js'
+import { createAdminApp } from './admin.js'
 import { asGatewayError, openAIErrorResponse } from './errors.js'
+import { requestTimeouts } from './request-options.js'
 import { openAIChatIngress } from '../dialects/openai-chat/ingress.js'
 
 export interface AppRuntime {
@@ -13,6 +15,8 @@ export interface AppRuntime {
   readonly startedAt: number
   /** Called with unexpected errors (never with secrets in them); defaults to console.error. */
   readonly onError: (error: unknown, requestId: string) => void
+  /** SHA-256 (hex) of the admin credential; undefined disables `/admin/v1`. */
+  readonly adminKeyHash: Promise<string | undefined>
   /** Called once per finished request, after the response is complete. */
   readonly onComplete?: (record: CompletionRecord) => void
 }
@@ -67,7 +71,9 @@ export function createApp(runtime: AppRuntime): Hono {
       try {
         const parsed = openAIChatIngress.parseRequest(await c.req.text())
         const engine = await runtime.engine
-        const result = await engine.chat({ ingress: openAIChatIngress, body: parsed.body, models: parsed.models, stream: parsed.stream, requestId })
+        const sessionId = c.req.header('x-session-id')
+        const timeouts = requestTimeouts((name) => c.req.header(name))
+        const result = await engine.chat({ ingress: openAIChatIngress, body: parsed.body, models: parsed.models, stream: parsed.stream, requestId, ...(sessionId ? { sessionId } : {}), ...(timeouts ? { timeouts } : {}) })
         const headers: Record<string, string> = {
           'content-type': result.contentType,
           'x-mesh-request-id': requestId,
@@ -92,6 +98,8 @@ export function createApp(runtime: AppRuntime): Hono {
       }
     },
   )
+
+  app.route('/admin/v1', createAdminApp(runtime))
 
   app.notFound((c) =>
     openAIErrorResponse(c, new GatewayError({ status: 404, type: 'not_found_error', code: 'unknown_route', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` }), newRequestId()),

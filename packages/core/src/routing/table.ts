@@ -11,6 +11,8 @@ export interface PoolMember {
   readonly zeroDataRetention?: boolean
   /** Price from the target config; the engine falls back to the provider catalogue. */
   readonly pricing?: ModelPricing
+  /** This target's own maintenance window (the pool's applies otherwise). */
+  readonly maintenance?: { readonly cron: string; readonly durationMs: number }
 }
 
 /** A public model's pool: its members and the pool's rules, straight from the IR. */
@@ -59,6 +61,7 @@ export function poolMembers(pool: PoolIR, keyCount: (provider: string) => number
         ...(target.maxRpm !== undefined ? { maxRpm: target.maxRpm } : {}),
         ...(target.zeroDataRetention !== undefined ? { zeroDataRetention: target.zeroDataRetention } : {}),
         ...(target.pricing ? { pricing: target.pricing } : {}),
+        ...(target.maintenance ? { maintenance: target.maintenance } : {}),
       })
     }
   }

@@ -1,0 +1,102 @@
+import type { CounterStoreV1 } from '../contracts/counter-store.js'
+import { StoreError } from './store-error.js'
+import { windowStart } from './windows.js'
+
+const STORE = 'memory counters'
+
+/** Validates the arguments every counter store takes; shared so all stores refuse the same things. */
+export function checkCounterArgs(store: string, key: unknown, windowMs: unknown, amount?: unknown): void {
+  if (typeof key !== 'string' || key.length === 0) throw new StoreError({ code: 'invalid-input', store, message: `counter key must be a non-empty string, found ${JSON.stringify(key)}` })
+  if (typeof windowMs !== 'number' || !Number.isSafeInteger(windowMs) || windowMs <= 0) {
+    throw new StoreError({ code: 'invalid-input', store, message: `windowMs must be a positive integer of milliseconds, found ${JSON.stringify(windowMs)}` })
+  }
+  if (amount !== undefined && (typeof amount !== 'number' || !Number.isSafeInteger(amount))) {
+    throw new StoreError({ code: 'invalid-input', store, message: `increment amount must be an integer (requests, tokens), found ${JSON.stringify(amount)}` })
+  }
+}
+
+export function checkStateTtl(store: string, ttlMs: unknown): void {
+  if (typeof ttlMs !== 'number' || !Number.isSafeInteger(ttlMs) || ttlMs <= 0) {
+    throw new StoreError({ code: 'invalid-input', store, message: `state ttlMs must be a positive integer of milliseconds, found ${JSON.stringify(ttlMs)}` })
+  }
+}
+
+/**
+ * Counters, state and pub/sub in this process's memory: the default for a single gateway
+ * process. Limits are per process; run the Redis store to share them across instances.
+ */
+export function memoryCounterStore(): CounterStoreV1 {
+  const windows = new Map<string, { total: number; expiresAt: number }>()
+  const states = new Map<string, { value: string; expiresAt: number }>()
+  const channels = new Map<string, Set<(message: string) => void>>()
+  let writes = 0
+
+  // Expired windows are dropped in a sweep every 1024 writes, so memory follows the live keys.
+  const sweep = (now: number) => {
+    if (++writes % 1024 !== 0) return
+    for (const [id, window] of windows) if (window.expiresAt <= now) windows.delete(id)
+    for (const [id, state] of states) if (state.expiresAt <= now) states.delete(id)
+  }
+  const liveState = (key: string) => {
+    const state = states.get(key)
+    if (!state || state.expiresAt > Date.now()) return state?.value
+    states.delete(key)
+    return undefined
+  }
+  const windowId = (key: string, windowMs: number, now: number) => `${windowMs}:${windowStart(now, windowMs)}:${key}`
+
+  return {
+    specificationVersion: 'mesh.store.v1',
+    roles: { counters: 'mesh.counters.v1' },
+    descriptor: { package: '@modelmesh/core', factory: 'memoryCounterStore', options: {} },
+    async increment(key, amount, windowMs, now = Date.now()) {
+      checkCounterArgs(STORE, key, windowMs, amount)
+      const id = windowId(key, windowMs, now)
+      const window = windows.get(id) ?? { total: 0, expiresAt: windowStart(now, windowMs) + 2 * windowMs }
+      window.total += amount
+      windows.set(id, window)
+      sweep(Date.now())
+      return window.total
+    },
+    async get(key, windowMs, now = Date.now()) {
+      checkCounterArgs(STORE, key, windowMs)
+      return windows.get(windowId(key, windowMs, now))?.total ?? 0
+    },
+    async setState(key, value, ttlMs) {
+      checkCounterArgs(STORE, key, 1)
+      checkStateTtl(STORE, ttlMs)
+      states.set(key, { value, expiresAt: Date.now() + ttlMs })
+      sweep(Date.now())
+    },
+    async getState(key) {
+      checkCounterArgs(STORE, key, 1)
+      return liveState(key)
+    },
+    async deleteState(key) {
+      checkCounterArgs(STORE, key, 1)
+      const live = liveState(key) !== undefined
+      states.delete(key)
+      return live
+    },
+    async subscribe(channel, onMessage) {
+      checkCounterArgs(STORE, channel, 1)
+      const handlers = channels.get(channel) ?? new Set()
+      // Wrap, so subscribing the same function twice gives two independent subscriptions.
+      const handler = (message: string) => onMessage(message)
+      handlers.add(handler)
+      channels.set(channel, handlers)
+      return async () => {
+        handlers.delete(handler)
+        if (handlers.size === 0) channels.delete(channel)
+      }
+    },
+    async publish(channel, message) {
+      checkCounterArgs(STORE, channel, 1)
+      // Delivered asynchronously, like a network store, so a handler never runs inside publish().
+      for (const handler of channels.get(channel) ?? []) queueMicrotask(() => handler(message))
+    },
+    async close() {
+      channels.clear()
+    },
+  }
+}
