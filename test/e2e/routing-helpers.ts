@@ -7,8 +7,13 @@ import { chatBody, post } from './helpers.js'
 export function manualClock(start = Date.UTC(2026, 0, 15, 12, 0, 0)) {
   let now = start
   let seed = 42
+  let real = false
   const clock = {
-    now: () => now,
+    now: () => (real ? Date.now() : now),
+    /** Follow the wall clock from now on (for tests that measure real upstream latency). */
+    useRealTime() {
+      real = true
+    },
     sleep: async (ms: number) => {
       now += ms
     },

@@ -99,15 +99,15 @@ export const stateStoreChecks: readonly StateStoreCheck[] = [
     name: 'locks expire after their TTL, and re-acquiring restarts the TTL',
     async run({ store, unique }) {
       const lock = unique('ttl')
-      expect(await store.acquire(lock, 'a', 300)).toBe(true)
-      await sleep(200)
-      expect(await store.acquire(lock, 'a', 300), 'refresh before expiry').toBe(true)
-      await sleep(200)
-      expect(await store.acquire(lock, 'b', 300), 'the refreshed TTL still runs').toBe(false)
-      await sleep(250)
+      expect(await store.acquire(lock, 'a', 500)).toBe(true)
+      await sleep(300)
+      expect(await store.acquire(lock, 'a', 500), 'refresh before expiry').toBe(true)
+      await sleep(300)
+      expect(await store.acquire(lock, 'b', 500), 'the refreshed TTL still runs').toBe(false)
+      await sleep(400)
       expect(await store.isLocked(lock)).toBe(false)
       expect(await store.release(lock, 'a'), 'an expired lock is not released by its old owner').toBe(false)
-      expect(await store.acquire(lock, 'b', 300), 'another owner takes an expired lock').toBe(true)
+      expect(await store.acquire(lock, 'b', 500), 'another owner takes an expired lock').toBe(true)
     },
   },
   {
