@@ -1,0 +1,20 @@
+// ModelMesh serving HTTP/2 over cleartext (h2c) — used only by the 10,000-stream scenario.
+// Why: the machine's hard limit is 20,000 open files per process, and 10,000 HTTP/1.1 streams through
+// one gateway need 10,000 client sockets + 10,000 upstream sockets + the process's own files. Over h2c
+// the 10,000 client streams share a few dozen connections; upstream stays HTTP/1.1, one socket each.
+// Same code path as `mesh start` otherwise: loadConfig (jiti) + createMesh + @hono/node-server.
+// Usage: node mesh-h2c.mjs <config file> <port>. Prints `ready <port>`.
+import http2 from 'node:http2'
+import { serve } from '@hono/node-server'
+import { loadConfig } from '@modelmesh/cli'
+import { createMesh } from '@modelmesh/core'
+
+const [configPath, port] = [process.argv[2], Number(process.argv[3] ?? 0)]
+const mesh = createMesh(await loadConfig(configPath))
+await mesh.ready
+const server = serve({ fetch: mesh.fetch, createServer: http2.createServer, hostname: '127.0.0.1', port }, (info) => console.log(`ready ${info.port}`))
+server.on('error', (error) => {
+  console.error(error)
+  process.exit(1)
+})
+process.once('SIGTERM', () => process.exit(0))
