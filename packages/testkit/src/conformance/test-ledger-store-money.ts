@@ -31,21 +31,21 @@ export const ledgerMoneyChecks: readonly LedgerStoreCheck[] = [
     name: 'refuses floats, strings, wrong signs, unknown kinds and unknown accounts, writing nothing',
     async run({ store, unique }) {
       const accountId = await newAccount(store, unique, 1_000)
-      const bad: [string, Promise<unknown>, string][] = [
-        ['a float grant', store.append({ accountId, kind: 'grant', amountMicroUsd: 0.5 }), 'invalid-input'],
-        ['a string amount', store.append({ accountId, kind: 'grant', amountMicroUsd: '100' as unknown as number }), 'invalid-input'],
-        ['NaN', store.append({ accountId, kind: 'grant', amountMicroUsd: Number.NaN }), 'invalid-input'],
-        ['an unsafe integer', store.append({ accountId, kind: 'grant', amountMicroUsd: 2 ** 60 }), 'invalid-input'],
-        ['a negative grant', store.append({ accountId, kind: 'grant', amountMicroUsd: -5 }), 'invalid-input'],
-        ['a positive usage', store.append({ accountId, kind: 'usage', amountMicroUsd: 5 }), 'invalid-input'],
-        ['an unknown kind', store.append({ accountId, kind: 'bonus' as 'grant', amountMicroUsd: 5 }), 'invalid-input'],
-        ['an unknown account', store.append({ accountId: unique('nobody'), kind: 'grant', amountMicroUsd: 5 }), 'not-found'],
-        ['a float reservation', store.reserve(accountId, unique('req'), 1.5), 'invalid-input'],
-        ['a negative settlement', store.settle(accountId, unique('req'), -1), 'invalid-input'],
-        ['a reservation on an unknown account', store.reserve(unique('nobody'), unique('req'), 1), 'not-found'],
+      const bad: [string, () => Promise<unknown>, string][] = [
+        ['a float grant', () => store.append({ accountId, kind: 'grant', amountMicroUsd: 0.5 }), 'invalid-input'],
+        ['a string amount', () => store.append({ accountId, kind: 'grant', amountMicroUsd: '100' as unknown as number }), 'invalid-input'],
+        ['NaN', () => store.append({ accountId, kind: 'grant', amountMicroUsd: Number.NaN }), 'invalid-input'],
+        ['an unsafe integer', () => store.append({ accountId, kind: 'grant', amountMicroUsd: 2 ** 60 }), 'invalid-input'],
+        ['a negative grant', () => store.append({ accountId, kind: 'grant', amountMicroUsd: -5 }), 'invalid-input'],
+        ['a positive usage', () => store.append({ accountId, kind: 'usage', amountMicroUsd: 5 }), 'invalid-input'],
+        ['an unknown kind', () => store.append({ accountId, kind: 'bonus' as 'grant', amountMicroUsd: 5 }), 'invalid-input'],
+        ['an unknown account', () => store.append({ accountId: unique('nobody'), kind: 'grant', amountMicroUsd: 5 }), 'not-found'],
+        ['a float reservation', () => store.reserve(accountId, unique('req'), 1.5), 'invalid-input'],
+        ['a negative settlement', () => store.settle(accountId, unique('req'), -1), 'invalid-input'],
+        ['a reservation on an unknown account', () => store.reserve(unique('nobody'), unique('req'), 1), 'not-found'],
       ]
-      for (const [what, promise, code] of bad) {
-        const error = await rejectionOf(promise, what)
+      for (const [what, attempt, code] of bad) {
+        const error = await rejectionOf(attempt(), what)
         expect(StoreError.isInstance(error), `${what}: ${String(error)}`).toBe(true)
         expect((error as StoreError).code, `${what}: ${String(error)}`).toBe(code)
       }
@@ -162,20 +162,23 @@ export const ledgerMoneyChecks: readonly LedgerStoreCheck[] = [
         { scope: 'key', period: 'month', limitMicroUsd: 1_500 },
         { scope: 'project', period: 'total', limitMicroUsd: 2_000 },
       ] as const
-      const at = (now: number) => ({ keyId, projectId, caps, now })
-      await store.reserve(accountId, unique('r'), 700, at(NOON))
-      const settledId = (await store.reservations(accountId, NOON))[0]!.requestId
-      await store.settle(accountId, settledId, 700, { now: NOON })
+      const at = (now: number, ttlMs = 60_000) => ({ keyId, projectId, caps, now, ttlMs })
+      const first = unique('r')
+      await store.reserve(accountId, first, 700, at(NOON))
+      await store.settle(accountId, first, 700, { now: NOON })
       expect(await store.reserve(accountId, unique('r'), 301, at(NOON + 1))).toEqual({ ok: false, reason: 'spend-cap', cap: caps[0], scopeId: keyId, spentMicroUsd: 700 })
-      expect(await store.reserve(accountId, unique('r'), 300, at(NOON + 2))).toMatchObject({ ok: true })
+      expect(await store.reserve(accountId, unique('r'), 300, at(NOON + 2, 2 * DAY))).toMatchObject({ ok: true })
       expect(await store.reserve(accountId, unique('r'), 1, at(NOON + 3)), 'held money counts').toMatchObject({ ok: false, reason: 'spend-cap', spentMicroUsd: 1_000 })
       const nextDay = NOON + DAY
-      expect(await store.reserve(accountId, unique('r'), 501, at(nextDay)), 'the month still counts yesterday').toMatchObject({ ok: false, cap: caps[1], spentMicroUsd: 1_000 })
+      expect(await store.reserve(accountId, unique('r'), 501, at(nextDay)), 'the month counts yesterday').toMatchObject({ ok: false, cap: caps[1], spentMicroUsd: 1_000 })
       expect(await store.reserve(accountId, unique('r'), 500, at(nextDay))).toMatchObject({ ok: true })
-      const nextMonth = Date.UTC(2030, 1, 1, 0, 0, 1)
-      expect(await store.reserve(accountId, unique('r'), 1_000, { ...at(nextMonth), ttlMs: 60_000 }), 'the project total never resets').toMatchObject({ ok: false, cap: caps[2], scopeId: projectId })
-      const otherKey = { keyId: unique('key'), caps: [{ scope: 'account', period: 'day', limitMicroUsd: 2_000 }] as const, now: NOON + 4 }
-      expect(await store.reserve(accountId, unique('r'), 1_001, otherKey), 'account caps count every key').toMatchObject({ ok: false, reason: 'spend-cap', spentMicroUsd: 1_000 })
+      const projectOnly = { projectId, caps: [caps[2]], now: Date.UTC(2030, 1, 1, 0, 0, 1) }
+      expect(await store.reserve(accountId, unique('r'), 1_301, projectOnly), 'a total never resets').toMatchObject({ ok: false, cap: caps[2], scopeId: projectId, spentMicroUsd: 700 })
+      expect(await store.reserve(accountId, unique('r'), 1_300, projectOnly)).toMatchObject({ ok: true })
+      const other = await newAccount(store, unique, 100_000)
+      await store.settle(other, unique('r'), 1_500, { keyId: unique('k'), now: NOON })
+      const accountCap = [{ scope: 'account', period: 'day', limitMicroUsd: 2_000 }] as const
+      expect(await store.reserve(other, unique('r'), 501, { keyId: unique('k'), caps: accountCap, now: NOON + 1 }), 'account caps count every key').toMatchObject({ ok: false, reason: 'spend-cap', scopeId: other, spentMicroUsd: 1_500 })
       const error = await rejectionOf(store.reserve(accountId, unique('r'), 1, { caps: [{ scope: 'key', period: 'day', limitMicroUsd: 5 }] }), 'a key cap without keyId')
       expect((error as StoreError).code).toBe('invalid-input')
     },
