@@ -2,3 +2,4 @@ export { testProvider, providerChecks, type TestProviderOptions, type UpstreamAd
 export { callContext, chatRequest, type AuthHeader, type CheckEnv } from './check-helpers.js'
 export { dialectFixtures, UNKNOWN_FIELD, type DialectFixture } from './dialect-fixtures.js'
 export type { ProviderCheck, ProviderFeature } from './provider-check.js'
+export * from './test-all-stores.js'

@@ -1,0 +1,162 @@
+// Markdown rendering of a bench report (the JSON written next to it has every raw number).
+
+const MiB = 2 ** 20
+const fmt = (x, digits = 2) => (x === undefined || x === null || Number.isNaN(x) ? '–' : Number(x).toFixed(digits))
+const int = (x) => (x === undefined || x === null || Number.isNaN(x) ? '–' : Math.round(x).toLocaleString('en-US'))
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '–')
+const signed = (x) => (x === undefined || Number.isNaN(x) ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(3)}`)
+const mib = (bytes) => (bytes ? `${(bytes / MiB).toFixed(0)} MiB` : '–')
+const mark = (ok) => (ok === undefined ? '– not measured' : ok ? '✅ met' : '❌ not met')
+
+/** Issue-6 goals, judged on ModelMesh full. Each: [goal, measured text, met?]. */
+export function goals(report) {
+  const rows = []
+  const tp = report.throughput?.[100]
+  if (tp) {
+    const full = tp['mesh-full']?.rps
+    rows.push(['throughput ≥ 3× Portkey at 100 conns', ratio(full, tp.portkey?.rps), full / tp.portkey?.rps >= 3])
+    rows.push(['throughput ≥ 0.7× bare proxy at 100 conns', ratio(full, tp.bare?.rps), full / tp.bare?.rps >= 0.7])
+  }
+  const lat = report.latency
+  if (lat) {
+    const over = overhead(lat, 'mesh-full', 'latencyMs')
+    rows.push([`overhead p50 ≤ 0.5 ms at ${report.plan.latRate} req/s`, `${signed(over.p50)} ms`, over.p50 <= 0.5])
+    rows.push([`overhead p99 ≤ 2 ms at ${report.plan.latRate} req/s`, `${signed(over.p99)} ms`, over.p99 <= 2])
+  }
+  if (report.ttft) {
+    const over = overhead(report.ttft, 'mesh-full', 'ttftMs')
+    rows.push(['streaming first-token overhead ≤ 1 ms (p50)', `${signed(over.p50)} ms (p99 ${signed(over.p99)} ms)`, over.p50 <= 1])
+  }
+  if (report.streams) {
+    const s = report.streams
+    const allDone = s.completed === s.streams && s.failed === 0 && s.peakConcurrent >= s.streams
+    rows.push([`${int(s.streams)} concurrent streams, all complete, < 1 GiB RSS`, `${int(s.completed)}/${int(s.streams)} complete, ${int(s.peakConcurrent)} open at once, peak ${mib(s.peakRssBytes)}`, allDone && s.peakRssBytes < 2 ** 30])
+  }
+  if (report.idleMemory?.['mesh-full']) {
+    const rss = report.idleMemory['mesh-full'].rss
+    rows.push(['idle RSS ≤ 80 MB (`mesh start`)', `${(rss / 1e6).toFixed(1)} MB`, rss <= 80e6])
+  }
+  return rows
+}
+
+function overhead(section, id, field) {
+  const t = section[id]?.[field]
+  const d = section.direct?.[field]
+  if (!t || !d) return {}
+  return { p50: t.p50 - d.p50, p90: t.p90 - d.p90, p99: t.p99 - d.p99 }
+}
+
+export function renderMarkdown(report) {
+  const labels = Object.fromEntries(report.targets.map((t) => [t.id, t.label]))
+  const ids = report.targets.map((t) => t.id)
+  const m = report.machine
+  const out = []
+  out.push(`# ModelMesh bench — ${report.date.slice(0, 19).replace('T', ' ')} UTC${report.quick ? ' (quick smoke run: indicative only)' : ''}`)
+  out.push('')
+  out.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${m.os}, Node ${m.node}, open-file limit ${m.fileLimit}. ` + `Load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd?.join(' / ')}. ` + `Commit \`${report.git.commit?.slice(0, 12)}\`${report.git.dirty ? ' + uncommitted changes in packages/' : ''}. Closed-loop load: ${report.loadTool}. Run took ${fmt(report.durationS / 60, 1)} min.`)
+  out.push('')
+  out.push('Every process is on 127.0.0.1: the fake upstream, each target and each load generator run in their own process and share the same 2 cores, so absolute numbers are low and the ratios are what to compare.')
+  out.push('')
+  out.push('¹ **full = minimal until keys/ledger land (issue 5)**: today `targets/mesh-full.config.ts` only adds two upstream keys (two deployments), retries and timeouts.')
+  out.push('')
+
+  out.push('## Issue 6 targets (ModelMesh full)')
+  out.push('')
+  out.push('| goal | measured | status |')
+  out.push('| --- | --- | --- |')
+  for (const [goal, measured, ok] of goals(report)) out.push(`| ${goal} | ${measured} | ${mark(ok)} |`)
+  out.push('')
+
+  if (report.throughput) {
+    const tp = report.throughput
+    out.push(`## Throughput (closed loop, ${report.loadTool}, ${report.plan.tpDurationS} s × ${report.plan.tpRounds} interleaved rounds after a ${report.plan.tpWarmupS} s warm-up, median)`)
+    out.push('')
+    out.push('| target | req/s @100 conns | p50 / p99 ms @100 | req/s @1,000 conns | p50 / p99 ms @1,000 | non-2xx + errors |')
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: |')
+    for (const id of ids) {
+      const a = tp[100]?.[id]
+      const b = tp[1000]?.[id]
+      out.push(`| ${labels[id]} | ${int(a?.rps)} | ${fmt(a?.latencyMs.p50, 1)} / ${fmt(a?.latencyMs.p99, 1)} | ${int(b?.rps)} | ${fmt(b?.latencyMs.p50, 1)} / ${fmt(b?.latencyMs.p99, 1)} | ${int((a?.non2xx ?? 0) + (a?.errors ?? 0) + (b?.non2xx ?? 0) + (b?.errors ?? 0))} |`)
+    }
+    out.push('')
+    out.push('| ratio | @100 conns | @1,000 conns |')
+    out.push('| --- | ---: | ---: |')
+    for (const [a, b] of [['mesh-full', 'portkey'], ['mesh-full', 'bare'], ['mesh-minimal', 'portkey'], ['mesh-minimal', 'bare'], ['bare', 'direct'], ['portkey', 'bare']]) {
+      out.push(`| ${labels[a]} / ${labels[b]} | ${ratio(tp[100]?.[a]?.rps, tp[100]?.[b]?.rps)} | ${ratio(tp[1000]?.[a]?.rps, tp[1000]?.[b]?.rps)} |`)
+    }
+    out.push('')
+  }
+
+  if (report.latency) {
+    const lat = report.latency
+    out.push(`## Overhead latency (open loop at ${report.plan.latRate} req/s, ${report.plan.latDurationS} s after a ${report.plan.latWarmupS} s warm-up; overhead = target − direct, same percentile)`)
+    out.push('')
+    out.push('| target | p50 ms | p90 ms | p99 ms | overhead p50 | overhead p90 | overhead p99 | achieved req/s | errors |')
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    for (const id of ids) {
+      const l = lat[id]
+      if (!l) continue
+      const o = id === 'direct' ? {} : overhead(lat, id, 'latencyMs')
+      out.push(`| ${labels[id]} | ${fmt(l.latencyMs?.p50, 3)} | ${fmt(l.latencyMs?.p90, 3)} | ${fmt(l.latencyMs?.p99, 3)} | ${signed(o.p50)} | ${signed(o.p90)} | ${signed(o.p99)} | ${int(l.achievedRate)} | ${int(l.errors + l.non2xx)} |`)
+    }
+    out.push('')
+    const overheadRatio = (a, b, q) => {
+      const x = overhead(lat, a, 'latencyMs')[q]
+      const y = overhead(lat, b, 'latencyMs')[q]
+      return x !== undefined && y ? `${(x / y).toFixed(2)}×` : '–'
+    }
+    out.push('| overhead ratio | p50 | p99 |')
+    out.push('| --- | ---: | ---: |')
+    for (const [a, b] of [['mesh-full', 'portkey'], ['mesh-full', 'bare'], ['mesh-minimal', 'bare']]) out.push(`| ${labels[a]} / ${labels[b]} | ${overheadRatio(a, b, 'p50')} | ${overheadRatio(a, b, 'p99')} |`)
+    out.push('')
+  }
+
+  if (report.ttft) {
+    const tt = report.ttft
+    out.push(`## Streaming time to first token (open loop, ${report.plan.ttftRate} streams/s for ${report.plan.ttftDurationS} s; first SSE event as seen by the client)`)
+    out.push('')
+    out.push('| target | TTFT p50 ms | p90 ms | p99 ms | overhead p50 | overhead p99 | streams | errors |')
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    for (const id of ids) {
+      const l = tt[id]
+      if (!l) continue
+      const o = id === 'direct' ? {} : overhead(tt, id, 'ttftMs')
+      out.push(`| ${labels[id]} | ${fmt(l.ttftMs?.p50, 3)} | ${fmt(l.ttftMs?.p90, 3)} | ${fmt(l.ttftMs?.p99, 3)} | ${signed(o.p50)} | ${signed(o.p99)} | ${int(l.ttftMs?.count)} | ${int(l.errors + l.non2xx)} |`)
+    }
+    out.push('')
+  }
+
+  if (report.streams) {
+    const s = report.streams
+    out.push(`## ${int(s.streams)} concurrent SSE streams in one ModelMesh (full config) process`)
+    out.push('')
+    out.push('| streams | completed | failed | peak open at once | stream length | RSS before | peak RSS (VmHWM) | wall time |')
+    out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    out.push(`| ${int(s.streams)} | ${int(s.completed)} | ${int(s.failed)} | ${int(s.peakConcurrent)} | ~${fmt(s.streamSeconds, 0)} s | ${mib(s.rssBeforeBytes)} | ${mib(s.peakRssBytes)} | ${fmt(s.wallSeconds, 1)} s |`)
+    out.push('')
+    out.push(`Transport: ${s.transport}. HTTP/2 on the client side because the open-file hard limit (${m.fileLimit}) cannot hold 10,000 client sockets plus 10,000 upstream sockets in one process.${s.firstError ? ` First error: \`${s.firstError}\`.` : ''}`)
+    out.push('')
+  }
+
+  if (report.routing) {
+    out.push('## Routing decision time (`MeshEngine.plan([model])`, in process, full failover order)')
+    out.push('')
+    out.push('| deployments in the pool | selection | mean µs | p99 µs |')
+    out.push('| ---: | --- | ---: | ---: |')
+    for (const r of report.routing) out.push(`| ${int(r.deployments)} | ${r.selection} | ${fmt(r.meanUs, 2)} | ${fmt(r.p99Us, 2)} |`)
+    out.push('')
+  }
+
+  out.push('## Cold start and memory')
+  out.push('')
+  out.push('| target | cold start → first 200 (median ms) | idle RSS after start | peak RSS over the load scenarios |')
+  out.push('| --- | ---: | ---: | ---: |')
+  for (const id of ids) {
+    const c = report.coldStart?.[id]
+    out.push(`| ${labels[id]} | ${c ? `${int(c.medianMs)} (min ${int(c.minMs)}, max ${int(c.maxMs)})` : '–'} | ${mib(report.idleMemory?.[id]?.rss)} | ${mib(report.peakMemory?.[id]?.hwm)} |`)
+  }
+  out.push('')
+  out.push('ModelMesh targets run `mesh start --config bench/targets/<config>.ts` (the config goes through jiti). Cold start = spawn of the process until the first chat completion answered 200. Idle RSS = VmRSS one second after the verification requests.')
+  out.push('')
+  return out.join('\n')
+}

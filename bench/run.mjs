@@ -1,0 +1,340 @@
+#!/usr/bin/env node
+// `pnpm bench`: every scenario, every target side by side, one run. Writes bench/results/<date>.{md,json}
+// and bench/results/latest.md. Needs built packages (`pnpm build`); installs nothing itself.
+//
+//   node bench/run.mjs [--quick] [--tool wrk|autocannon] [--only throughput,latency,ttft,streams,routing,coldstart]
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { chat, freePort, installCleanup, kill, killAll, memoryOf, runJsonChild, spawnChild, waitForLine, waitUntilServing } from './lib/procs.mjs'
+import { renderMarkdown } from './lib/report.mjs'
+
+const BENCH = dirname(fileURLToPath(import.meta.url))
+const ROOT = join(BENCH, '..')
+const MESH_BIN = join(ROOT, 'packages/cli/dist/bin.js')
+const PORTKEY_BIN = join(BENCH, 'node_modules/@portkey-ai/gateway/build/start-server.js')
+const PRELOAD = join(BENCH, 'preload-loopback.mjs')
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    tool: { type: 'string' },
+    only: { type: 'string' },
+    out: { type: 'string' },
+  },
+})
+const quick = flags.quick
+const only = flags.only ? new Set(flags.only.split(',')) : undefined
+const enabled = (name) => !only || only.has(name)
+
+// Durations: full ≈ 8–9 min on 2 cores; --quick ≈ 1 min (a smoke run: numbers are indicative only).
+const PLAN = quick
+  ? { tpWarmupS: 1, tpDurationS: 3, tpRounds: 1, latRate: 1000, latWarmupS: 1, latDurationS: 3, ttftRate: 50, ttftWarmupS: 0.5, ttftDurationS: 3, streams: 1000, streamClients: 2, streamChunkDelayMs: 300, streamReplyChars: 40, coldRuns: 1, routingBudgetMs: 300 }
+  : { tpWarmupS: 3, tpDurationS: 8, tpRounds: 2, latRate: 1000, latWarmupS: 3, latDurationS: 15, ttftRate: 100, ttftWarmupS: 2, ttftDurationS: 15, streams: 10_000, streamClients: 4, streamChunkDelayMs: 1000, streamReplyChars: 75, coldRuns: 5, routingBudgetMs: 1500 }
+
+function detectTool() {
+  if (flags.tool) return flags.tool
+  return spawnSync('wrk', ['--version']).error ? 'autocannon' : 'wrk'
+}
+
+function git(args) {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim()
+  } catch {
+    return undefined
+  }
+}
+
+function machine() {
+  const cpus = os.cpus()
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model,
+    memoryBytes: os.totalmem(),
+    node: process.version,
+    os: `${os.type()} ${os.release()} (${os.arch()})`,
+    fileLimit: Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim()),
+    loadAverageAtStart: os.loadavg().map((x) => Number(x.toFixed(2))),
+  }
+}
+
+const CHAT_BODY = (model, extra = {}) => ({ model, messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench, please answer briefly.' }], ...extra })
+
+/** Start the fake upstream; returns { child, port, baseURL }. */
+async function startFake(name, options = {}) {
+  const child = spawnChild(name, process.execPath, [join(BENCH, 'procs/fake.mjs'), JSON.stringify(options)])
+  const [, port] = await waitForLine(child, /ready (\d+)/)
+  return { child, port: Number(port), baseURL: `http://127.0.0.1:${port}/v1` }
+}
+
+/** The targets, each described by how to start it and how to call it. */
+function targetSpecs(fake) {
+  // Every target gets the same client headers (Portkey forwards the bearer key to the upstream).
+  const auth = { authorization: 'Bearer bench-key' }
+  const upstreamEnv = { BENCH_UPSTREAM: fake.baseURL }
+  const meshStart = (config) => async (port) => spawnChild(`mesh ${config}`, process.execPath, [MESH_BIN, 'start', '--config', join(BENCH, 'targets', config), '--port', String(port)], { env: upstreamEnv })
+  return [
+    { id: 'direct', label: 'direct fake (limit)', model: 'gpt-4o-mini', headers: auth, start: null },
+    { id: 'bare', label: 'bare undici proxy', model: 'gpt-4o-mini', headers: auth, start: async (port) => spawnChild('bare proxy', process.execPath, [join(BENCH, 'targets/bare-proxy.mjs'), String(port), `http://127.0.0.1:${fake.port}`]) },
+    { id: 'mesh-minimal', label: 'ModelMesh minimal', model: 'bench', headers: auth, start: meshStart('mesh-minimal.config.ts') },
+    { id: 'mesh-full', label: 'ModelMesh full¹', model: 'bench', headers: auth, start: meshStart('mesh-full.config.ts') },
+    {
+      id: 'portkey',
+      label: 'Portkey 1.15.2',
+      model: 'gpt-4o-mini',
+      headers: { ...auth, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': fake.baseURL },
+      start: async (port) => spawnChild('portkey', process.execPath, ['--import', PRELOAD, PORTKEY_BIN, '--headless', `--port=${port}`]),
+    },
+  ]
+}
+
+async function startTargets(specs, fake) {
+  const running = []
+  for (const spec of specs) {
+    let child
+    let port = fake.port
+    const startedAt = performance.now()
+    if (spec.start) {
+      port = await freePort()
+      child = await spec.start(port)
+    }
+    const url = `http://127.0.0.1:${port}/v1/chat/completions`
+    // Verify: a correct 200 chat completion from the fake, through this target, before measuring.
+    const answer = await waitUntilServing(url, CHAT_BODY(spec.model), spec.headers)
+    const json = JSON.parse(answer.body)
+    const content = json.choices?.[0]?.message?.content
+    if (json.object !== 'chat.completion' || !String(content).startsWith('You said: Hello bench')) throw new Error(`${spec.id}: unexpected answer ${answer.body.slice(0, 300)}`)
+    const stream = await chat(url, CHAT_BODY(spec.model, { stream: true }), spec.headers)
+    if (stream.status !== 200 || !stream.body.includes('data: [DONE]')) throw new Error(`${spec.id}: streaming check failed: ${stream.status} ${stream.body.slice(0, 300)}`)
+    running.push({ ...spec, child, port, url, readyMs: performance.now() - startedAt })
+    console.log(`  ${spec.id.padEnd(13)} ready on :${port} (verified JSON and SSE)`)
+  }
+  return running
+}
+
+// ── scenarios ────────────────────────────────────────────────────────────────────────────────────
+
+async function idleMemory(targets) {
+  await sleep(1000)
+  const out = {}
+  for (const t of targets) out[t.id] = memoryOf(t.child ? t.child.pid : t.fakePid)
+  return out
+}
+
+async function throughput(targets, tool) {
+  const results = {}
+  for (const connections of [100, 1000]) {
+    results[connections] = {}
+    // Warm every target at this concurrency first (JIT, pools), then interleave measured rounds
+    // target by target so a noisy neighbour or drift hits all targets alike.
+    for (const t of targets) {
+      await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool, url: t.url, connections, durationS: PLAN.tpWarmupS, body: JSON.stringify(CHAT_BODY(t.model)), headers: t.headers })
+    }
+    const rounds = {}
+    for (let round = 0; round < PLAN.tpRounds; round++) {
+      for (const t of targets) {
+        const r = await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool, url: t.url, connections, durationS: PLAN.tpDurationS, body: JSON.stringify(CHAT_BODY(t.model)), headers: t.headers })
+        ;(rounds[t.id] ??= []).push(r)
+        console.log(`  ${String(connections).padStart(4)} conns  ${t.id.padEnd(13)} ${Math.round(r.rps)} req/s  p99 ${r.latencyMs.p99.toFixed(1)} ms  non2xx ${r.non2xx} errors ${r.errors}`)
+      }
+    }
+    for (const [id, rs] of Object.entries(rounds)) {
+      const rps = rs.map((r) => r.rps).sort((a, b) => a - b)
+      const best = rs.reduce((a, b) => (b.rps > a.rps ? b : a))
+      results[connections][id] = { rps: median(rps), rounds: rps, latencyMs: best.latencyMs, non2xx: sum(rs.map((r) => r.non2xx)), errors: sum(rs.map((r) => r.errors)), tool: best.tool }
+    }
+  }
+  return results
+}
+
+async function latency(targets) {
+  const out = {}
+  for (const t of targets) {
+    out[t.id] = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.latRate, durationS: PLAN.latDurationS, warmupS: PLAN.latWarmupS, connections: 64, body: JSON.stringify(CHAT_BODY(t.model)), headers: t.headers }, { timeoutMs: 180_000 })
+    const l = out[t.id].latencyMs
+    console.log(`  ${t.id.padEnd(13)} @${Math.round(out[t.id].achievedRate)} req/s  p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)} ms  errors ${out[t.id].errors + out[t.id].non2xx}`)
+  }
+  return out
+}
+
+async function ttft(targets) {
+  const out = {}
+  for (const t of targets) {
+    out[t.id] = await runJsonChild('ttft', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.ttftRate, durationS: PLAN.ttftDurationS, warmupS: PLAN.ttftWarmupS, connections: 64, stream: true, body: JSON.stringify(CHAT_BODY(t.model, { stream: true })), headers: t.headers }, { timeoutMs: 180_000 })
+    const l = out[t.id].ttftMs
+    console.log(`  ${t.id.padEnd(13)} TTFT p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)} ms  over ${l.count} streams  errors ${out[t.id].errors + out[t.id].non2xx}`)
+  }
+  return out
+}
+
+/** N concurrent SSE streams held by one ModelMesh (full config) process; peak RSS from VmHWM. */
+async function manyStreams() {
+  const replyChars = PLAN.streamReplyChars
+  const fake = await startFake('fake (slow streams)', { chunkDelayMs: PLAN.streamChunkDelayMs, reply: 'x'.repeat(replyChars), chunkSize: 5 })
+  const port = await freePort()
+  const gateway = spawnChild('mesh h2c', process.execPath, [join(BENCH, 'targets/mesh-h2c.mjs'), join(BENCH, 'targets/mesh-full.config.ts'), String(port)], { env: { BENCH_UPSTREAM: fake.baseURL } })
+  try {
+    await waitForLine(gateway, /ready (\d+)/)
+    const before = memoryOf(gateway.pid)
+    const perClient = Math.ceil(PLAN.streams / PLAN.streamClients)
+    const rampPerSec = quick ? 1000 : 500
+    const samples = []
+    const sampler = setInterval(() => {
+      try {
+        samples.push(memoryOf(gateway.pid).rss)
+      } catch {}
+    }, 250)
+    const started = Date.now()
+    const body = JSON.stringify(CHAT_BODY('bench', { stream: true }))
+    const clients = await Promise.all(
+      Array.from({ length: PLAN.streamClients }, (_, i) =>
+        runJsonChild(`streams ${i}`, join(BENCH, 'load/streams.mjs'), { origin: `http://127.0.0.1:${port}`, path: '/v1/chat/completions', streams: Math.min(perClient, PLAN.streams - i * perClient), sessions: Math.ceil(perClient / 100), rampPerSec, body }, { timeoutMs: 300_000 }),
+      ),
+    )
+    clearInterval(sampler)
+    const after = memoryOf(gateway.pid)
+    const spans = clients.flatMap((c) => c.spans)
+    return {
+      streams: PLAN.streams,
+      completed: sum(clients.map((c) => c.completed)),
+      failed: sum(clients.map((c) => c.failed)),
+      firstError: clients.find((c) => c.firstError)?.firstError,
+      peakConcurrent: peakOverlap(spans),
+      streamSeconds: ((PLAN.streamReplyChars / 5 + 4) * PLAN.streamChunkDelayMs) / 1000,
+      wallSeconds: (Date.now() - started) / 1000,
+      rssBeforeBytes: before.rss,
+      peakRssBytes: after.hwm,
+      maxSampledRssBytes: Math.max(...samples),
+      transport: 'client → gateway: h2c (HTTP/2 cleartext); gateway → fake: HTTP/1.1, one connection per stream',
+    }
+  } finally {
+    await kill(gateway)
+    await kill(fake.child)
+  }
+}
+
+function peakOverlap(spans) {
+  const events = []
+  for (const [start, , end] of spans) events.push([start, 1], [end, -1])
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1])
+  let open = 0
+  let peak = 0
+  for (const [, delta] of events) peak = Math.max(peak, (open += delta))
+  return peak
+}
+
+/** Spawn → first served 200, repeated; plus RSS at that moment. */
+async function coldStart(specs, fake) {
+  const out = {}
+  for (const spec of specs.filter((s) => s.start)) {
+    const runs = []
+    for (let i = 0; i < PLAN.coldRuns; i++) {
+      const port = await freePort()
+      const t0 = performance.now()
+      const child = await spec.start(port)
+      try {
+        await waitUntilServing(`http://127.0.0.1:${port}/v1/chat/completions`, CHAT_BODY(spec.model), spec.headers, 30_000)
+        const ms = performance.now() - t0
+        runs.push({ ms, rssBytes: memoryOf(child.pid).rss })
+      } finally {
+        await kill(child)
+      }
+    }
+    const ms = runs.map((r) => r.ms).sort((a, b) => a - b)
+    out[spec.id] = { medianMs: median(ms), minMs: ms[0], maxMs: ms[ms.length - 1], runs: runs.length, rssAtFirstRequestBytes: median(runs.map((r) => r.rssBytes)) }
+    console.log(`  ${spec.id.padEnd(13)} ${median(ms).toFixed(0)} ms (min ${ms[0].toFixed(0)}, max ${ms[ms.length - 1].toFixed(0)})`)
+  }
+  return out
+}
+
+const median = (sorted) => {
+  const s = [...sorted].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const sum = (xs) => xs.reduce((a, b) => a + b, 0)
+
+// ── main ─────────────────────────────────────────────────────────────────────────────────────────
+
+async function main() {
+  installCleanup()
+  for (const file of [MESH_BIN, join(ROOT, 'packages/core/dist/index.js'), join(ROOT, 'packages/testkit/dist/index.js'), join(ROOT, 'packages/providers-openai/dist/index.js')]) {
+    if (!existsSync(file)) throw new Error(`${relative(ROOT, file)} is missing: build first (npx --yes pnpm@10.34.8 run build)`)
+  }
+  if (!existsSync(PORTKEY_BIN)) throw new Error(`Portkey is not installed at ${relative(ROOT, PORTKEY_BIN)}: run npx --yes pnpm@10.34.8 install`)
+  const tool = detectTool()
+  const startedAt = new Date()
+  const report = {
+    date: startedAt.toISOString(),
+    quick,
+    plan: PLAN,
+    machine: machine(),
+    git: { commit: git(['rev-parse', 'HEAD']), dirty: Boolean(git(['status', '--porcelain', '--', 'packages'])) },
+    loadTool: tool,
+    notes: ['full = minimal until keys/ledger land (issue 5): mesh-full.config.ts adds two upstream keys, retries and timeouts only.'],
+  }
+  console.log(`ModelMesh bench (${quick ? 'quick' : 'full'}), load tool ${tool}, ${report.machine.cpus} CPUs, node ${process.version}`)
+
+  const fake = await startFake('fake upstream')
+  const specs = targetSpecs(fake)
+  console.log('targets:')
+  const targets = await startTargets(specs, fake)
+  targets.find((t) => t.id === 'direct').fakePid = fake.child.pid
+  report.targets = targets.map((t) => ({ id: t.id, label: t.label }))
+  report.idleMemory = await idleMemory(targets)
+
+  if (enabled('throughput')) {
+    console.log('throughput (closed loop):')
+    report.throughput = await throughput(targets, tool)
+  }
+  if (enabled('latency')) {
+    console.log(`overhead latency (open loop, ${PLAN.latRate} req/s):`)
+    report.latency = await latency(targets)
+  }
+  if (enabled('ttft')) {
+    console.log(`streaming time to first token (open loop, ${PLAN.ttftRate} streams/s):`)
+    report.ttft = await ttft(targets)
+  }
+  report.peakMemory = Object.fromEntries(targets.map((t) => [t.id, memoryOf(t.child ? t.child.pid : fake.child.pid)]))
+  for (const t of targets) if (t.child) await kill(t.child)
+
+  if (enabled('routing')) {
+    console.log('routing decision time:')
+    report.routing = await runJsonChild('routing', join(BENCH, 'micro/routing.mjs'), { sizes: [10, 1000], budgetMs: PLAN.routingBudgetMs })
+    for (const r of report.routing) console.log(`  ${String(r.deployments).padStart(5)} deployments ${r.selection.padEnd(9)} mean ${r.meanUs.toFixed(2)} µs  p99 ${r.p99Us.toFixed(2)} µs`)
+  }
+  if (enabled('coldstart')) {
+    console.log('cold start to first served request:')
+    report.coldStart = await coldStart(specs, fake)
+  }
+  await kill(fake.child)
+  if (enabled('streams')) {
+    console.log(`${PLAN.streams} concurrent SSE streams in one ModelMesh process:`)
+    report.streams = await manyStreams()
+    const s = report.streams
+    console.log(`  completed ${s.completed}/${s.streams}, peak concurrent ${s.peakConcurrent}, peak RSS ${(s.peakRssBytes / 2 ** 20).toFixed(0)} MiB`)
+  }
+  report.machine.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)))
+  report.durationS = (Date.now() - startedAt.getTime()) / 1000
+
+  const dir = flags.out ?? join(BENCH, 'results')
+  mkdirSync(dir, { recursive: true })
+  const stamp = startedAt.toISOString().replace(/:/g, '-').replace(/\..*/, '') + (quick ? '-quick' : '')
+  const markdown = renderMarkdown(report)
+  writeFileSync(join(dir, `${stamp}.json`), JSON.stringify(report, null, 2) + '\n')
+  writeFileSync(join(dir, `${stamp}.md`), markdown)
+  writeFileSync(join(dir, 'latest.md'), markdown)
+  console.log(`\n${markdown}\nwritten: ${relative(process.cwd(), join(dir, stamp))}.{md,json} and latest.md`)
+}
+
+try {
+  await main()
+} catch (error) {
+  console.error(error)
+  process.exitCode = 1
+} finally {
+  await killAll()
+}

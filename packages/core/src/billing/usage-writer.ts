@@ -1,0 +1,60 @@
+import type { LedgerStoreV1 } from '../contracts/ledger-store.js'
+import type { UsageEvent } from '../contracts/usage-event.js'
+
+export interface UsageWriterOptions {
+  readonly flushIntervalMs: number
+  readonly batchSize: number
+  /** Events kept in memory at most while the store is slow; beyond it the oldest are dropped and counted. */
+  readonly maxQueue: number
+  readonly onError: (error: unknown) => void
+}
+
+/**
+ * Usage events leave the request path at once: they queue in memory and are written in batches
+ * (every `flushIntervalMs` or `batchSize` events). Durability mode "batched": a crash loses at
+ * most the events of the last interval — never money, which the ledger settles per request.
+ */
+export class UsageWriter {
+  private queue: UsageEvent[] = []
+  private timer: NodeJS.Timeout | undefined
+  private flushing: Promise<void> = Promise.resolve()
+  dropped = 0
+  written = 0
+
+  constructor(
+    private readonly ledger: LedgerStoreV1,
+    private readonly options: UsageWriterOptions,
+  ) {}
+
+  push(event: UsageEvent): void {
+    this.queue.push(event)
+    if (this.queue.length > this.options.maxQueue) {
+      this.queue.shift()
+      this.dropped++
+    }
+    if (this.queue.length >= this.options.batchSize) void this.flush()
+    else this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref()
+  }
+
+  /** Write what is queued; resolves when it is stored. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.flushing = this.flushing.then(async () => {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.options.batchSize)
+        try {
+          await this.ledger.recordUsage(batch)
+          this.written += batch.length
+        } catch (error) {
+          this.options.onError(error)
+          // Keep them for the next flush rather than losing them to a passing store error.
+          this.queue.unshift(...batch)
+          this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref()
+          return
+        }
+      }
+    })
+    return this.flushing
+  }
+}

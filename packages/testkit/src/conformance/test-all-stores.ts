@@ -1,0 +1,5 @@
+export { testStateStore, stateStoreChecks, type TestStateStoreOptions, type StateStoreCheck, type StateStoreFeature } from './test-state-store.js'
+export { testLedgerStore, ledgerStoreChecks, type TestLedgerStoreOptions } from './test-ledger-store.js'
+export { sha256, type LedgerStoreCheck, type LedgerStoreFeature } from './test-ledger-store-records.js'
+export { testCounterStore, counterStoreChecks, type TestCounterStoreOptions, type CounterStoreCheck, type CounterStoreFeature } from './test-counter-store.js'
+export { registerStoreSuite, type StoreSuiteOptions, type StoreCheck, type StoreCheckEnv } from './test-shared-store-helpers.js'
