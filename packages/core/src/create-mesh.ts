@@ -5,6 +5,7 @@ import { ConfigError } from './errors/config-error.js'
 import type { MeshConfig } from './config/define-config.js'
 import { normalizeConfig, type MeshIR } from './config/normalize.js'
 import { validateConfig } from './config/validate.js'
+import { createBilling, type Billing } from './billing/create-billing.js'
 import { MeshEngine, type EngineOptions } from './engine/mesh-engine.js'
 import { createApp, type CompletionRecord } from './http/app.js'
 import { buildRoutingTable, type RoutingTable } from './routing/table.js'
@@ -28,6 +29,8 @@ export interface Mesh {
   readonly ready: Promise<void>
   /** The engine, once ready: routing state, explain, probes (for admin tooling and tests). */
   readonly engine: Promise<MeshEngine>
+  /** Stores, keys, limits and the ledger gate. */
+  readonly billing: Billing
   readonly ir: MeshIR
   readonly table: RoutingTable
   /** Stop using upstream connections and providers. */
@@ -54,7 +57,10 @@ export function createMesh(config: MeshConfig, options: CreateMeshOptions = {}):
   const ir = normalizeConfig(json, (name) => config.providers[name]?.keys.length ?? 0)
   const table = buildRoutingTable(ir)
   const stores = config.secrets ?? [envSecrets()]
-  const engine = resolveCredentials(stores, config.providers).then((credentials) => {
+  const onError = options.onError ?? ((error, requestId) => console.error(`[modelmesh] ${requestId}:`, error))
+  const now = options.clock?.now ?? Date.now
+  const billing = createBilling(config, ir, now, (error) => onError(error, 'billing'))
+  const engine = Promise.all([resolveCredentials(stores, config.providers), billing.started]).then(([credentials]) => {
     const created = new MeshEngine(table, config.providers, credentials, options, ir)
     if (options.background !== false) created.health.start()
     return created
@@ -70,7 +76,8 @@ export function createMesh(config: MeshConfig, options: CreateMeshOptions = {}):
     publicModels: table.publicModels,
     bodyLimitBytes: ir.server.bodyLimitBytes,
     startedAt: Date.now(),
-    onError: options.onError ?? ((error, requestId) => console.error(`[modelmesh] ${requestId}:`, error)),
+    billing,
+    onError,
     ...(options.onComplete ? { onComplete: options.onComplete } : {}),
   })
   return {
@@ -78,10 +85,12 @@ export function createMesh(config: MeshConfig, options: CreateMeshOptions = {}):
     fetch: (request) => Promise.resolve(app.fetch(request)),
     ready,
     engine,
+    billing,
     ir,
     table,
     async close() {
       await engine.then((e) => e.health.stop(), () => {})
+      await billing.close()
       await Promise.all(Object.values(config.providers).map((p) => p.close?.()))
     },
   }

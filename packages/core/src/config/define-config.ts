@@ -1,6 +1,9 @@
 import type { ProviderV1 } from '../contracts/provider.js'
 import type { SecretRef } from '../contracts/secret-ref.js'
+import type { CounterStoreV1 } from '../contracts/counter-store.js'
+import type { LedgerStoreV1 } from '../contracts/ledger-store.js'
 import type { SecretStoreV1 } from '../contracts/secret-store.js'
+import type { StateStoreV1 } from '../contracts/state-store.js'
 import type { MeshConfigJson, ModelConfig } from './schema.js'
 
 /** The TypeScript form of `mesh.config.ts`: plugins are instances. */
@@ -11,6 +14,13 @@ export interface MeshConfig {
   providers: Record<string, ProviderV1>
   models: Record<string, ModelConfig>
   defaults?: MeshConfigJson['defaults']
+  rotation?: MeshConfigJson['rotation']
+  discovery?: MeshConfigJson['discovery']
+  auth?: MeshConfigJson['auth']
+  /** Where state, the ledger and counters live (default: in memory). One store may play several roles. */
+  stores?: { state?: StateStoreV1; ledger?: LedgerStoreV1; counters?: CounterStoreV1 }
+  billing?: MeshConfigJson['billing']
+  admin?: MeshConfigJson['admin']
 }
 
 /**

@@ -64,6 +64,14 @@ export async function instantiateConfig(json: unknown, importer: PluginImporter 
       secrets.push(await instantiate<SecretStoreV1>(descriptor, `secrets[${i}]`, importer, source))
     }
   }
-  const { providers: _p, secrets: _s, $schema: _schema, ...rest } = config
-  return { ...rest, providers, ...(secrets ? { secrets } : {}) }
+  const stores: NonNullable<MeshConfig['stores']> = {}
+  // One package often plays several roles (SQLite: state + ledger): share one instance per descriptor.
+  const made = new Map<string, unknown>()
+  for (const [role, descriptor] of Object.entries(config.stores ?? {})) {
+    const id = JSON.stringify(descriptor)
+    if (!made.has(id)) made.set(id, await instantiate<unknown>(descriptor, `stores.${role}`, importer, source))
+    ;(stores as Record<string, unknown>)[role] = made.get(id)
+  }
+  const { providers: _p, secrets: _s, stores: _st, $schema: _schema, ...rest } = config
+  return { ...rest, providers, ...(secrets ? { secrets } : {}), ...(config.stores ? { stores } : {}) }
 }

@@ -71,6 +71,9 @@ export interface MeshIR {
   models: Record<string, PoolIR>
   rotation: { providerDeactivation: Array<'auth-failure' | 'api-outage'>; providerRecovery: 'probe-success' | 'manual' }
   discovery: { syncIntervalMs?: number; onNewModel: 'register' | 'notify' | 'ignore'; onDeprecatedModel: 'deactivate' | 'notify' | 'ignore'; healthIntervalMs?: number; healthTimeoutMs: number }
+  auth: { keys: boolean; keyCacheTtlMs: number }
+  stores: { state?: PluginDescriptor; ledger?: PluginDescriptor; counters?: PluginDescriptor }
+  billing: { margin: number; defaultMaxOutputTokens: number; unpriced: 'allow' | 'deny'; usageFlushIntervalMs: number; usageBatchSize: number }
   /** The admin credential: a secret reference, or the SHA-256 of an inline key (never the key itself). */
   admin?: { key: SecretRef } | { sha256: string }
 }
@@ -176,6 +179,15 @@ export function normalizeConfig(config: MeshConfigJson, keyCount: (provider: str
       onDeprecatedModel: config.discovery?.onDeprecatedModel ?? 'notify',
       ...(config.discovery?.healthInterval !== undefined ? { healthIntervalMs: parseDuration(config.discovery.healthInterval) } : {}),
       healthTimeoutMs: parseDuration(config.discovery?.healthTimeout ?? '10s'),
+    },
+    auth: { keys: config.auth?.keys ?? false, keyCacheTtlMs: parseDuration(config.auth?.keyCacheTtl ?? '5s') },
+    stores: { ...config.stores },
+    billing: {
+      margin: config.billing?.margin ?? 0,
+      defaultMaxOutputTokens: config.billing?.defaultMaxOutputTokens ?? 4096,
+      unpriced: config.billing?.unpriced ?? 'allow',
+      usageFlushIntervalMs: parseDuration(config.billing?.usageFlushInterval ?? '250ms'),
+      usageBatchSize: config.billing?.usageBatchSize ?? 200,
     },
     ...(config.admin
       ? { admin: typeof config.admin.key === 'string' ? { sha256: createHash('sha256').update(config.admin.key).digest('hex') } : { key: config.admin.key } }

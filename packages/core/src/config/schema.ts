@@ -171,6 +171,37 @@ export const MeshConfigSchema = Type.Object(
         strict,
       ),
     ),
+    auth: Type.Optional(
+      Type.Object(
+        {
+          keys: Type.Optional(Type.Boolean({ description: 'Require a virtual key (mk_live_…) on every request (default false: open, for development)' })),
+          keyCacheTtl: Type.Optional(Duration),
+        },
+        strict,
+      ),
+    ),
+    stores: Type.Optional(
+      Type.Object(
+        {
+          state: Type.Optional(PluginDescriptor),
+          ledger: Type.Optional(PluginDescriptor),
+          counters: Type.Optional(PluginDescriptor),
+        },
+        { ...strict, description: 'Default: in-memory state, ledger and counters (nothing survives a restart)' },
+      ),
+    ),
+    billing: Type.Optional(
+      Type.Object(
+        {
+          margin: Type.Optional(Type.Number({ minimum: 0, description: 'Added to the upstream cost: 0.1 bills 110 %' })),
+          defaultMaxOutputTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+          unpriced: Type.Optional(Type.Union([Type.Literal('allow'), Type.Literal('deny')])),
+          usageFlushInterval: Type.Optional(Duration),
+          usageBatchSize: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        strict,
+      ),
+    ),
     admin: Type.Optional(
       Type.Object({ key: Type.Union([Type.String({ minLength: 16 }), SecretRef]) }, { ...strict, description: 'Credential for /admin/v1 (never a client key)' }),
     ),

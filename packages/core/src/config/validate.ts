@@ -29,6 +29,9 @@ export function toJsonForm(config: unknown): unknown {
     out.providers = Object.fromEntries(Object.entries(input.providers).map(([k, v]) => [k, pluginToJson(v)]))
   }
   if (Array.isArray(input.secrets)) out.secrets = input.secrets.map(pluginToJson)
+  if (input.stores && typeof input.stores === 'object' && !Array.isArray(input.stores)) {
+    out.stores = Object.fromEntries(Object.entries(input.stores).map(([k, v]) => [k, pluginToJson(v)]))
+  }
   return out
 }
 

@@ -1,12 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Hono, type Context } from 'hono'
 import { openAIChatIngress } from '../dialects/openai-chat/ingress.js'
+import type { Billing } from '../billing/create-billing.js'
 import type { MeshEngine } from '../engine/mesh-engine.js'
+import { mountBillingAdmin } from './admin-billing.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { toOpenAIError } from '../dialects/openai-chat/error.js'
 
 export interface AdminRuntime {
   readonly engine: Promise<MeshEngine>
+  readonly billing: Billing
   /** SHA-256 (hex) of the admin credential, once known; undefined disables the admin API. */
   readonly adminKeyHash: Promise<string | undefined>
 }
@@ -64,5 +67,10 @@ export function createAdminApp(runtime: AdminRuntime): Hono {
     return c.json(await engine.health.probe(deployment))
   })
   admin.post('/sync', async (c) => c.json({ providers: await (await runtime.engine).health.sync() }))
+  mountBillingAdmin(admin, runtime.billing, Date.now)
+  admin.onError((error, c) => {
+    if (GatewayError.isInstance(error)) return fail(c, error)
+    throw error
+  })
   return admin
 }

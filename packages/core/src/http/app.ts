@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import type { Billing } from '../billing/create-billing.js'
 import type { MeshEngine } from '../engine/mesh-engine.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { createAdminApp } from './admin.js'
@@ -15,6 +16,7 @@ export interface AppRuntime {
   readonly startedAt: number
   /** Called with unexpected errors (never with secrets in them); defaults to console.error. */
   readonly onError: (error: unknown, requestId: string) => void
+  readonly billing: Billing
   /** SHA-256 (hex) of the admin credential; undefined disables `/admin/v1`. */
   readonly adminKeyHash: Promise<string | undefined>
   /** Called once per finished request, after the response is complete. */

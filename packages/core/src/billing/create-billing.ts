@@ -1,0 +1,54 @@
+import type { MeshIR } from '../config/normalize.js'
+import type { MeshConfig } from '../config/define-config.js'
+import type { CounterStoreV1 } from '../contracts/counter-store.js'
+import type { LedgerStoreV1 } from '../contracts/ledger-store.js'
+import type { StateStoreV1 } from '../contracts/state-store.js'
+import { memoryCounterStore } from '../stores/memory-counters.js'
+import { memoryLedgerStore } from '../stores/memory-ledger.js'
+import { memoryStateStore } from '../stores/memory-state.js'
+import { Gate } from './gate.js'
+import { KeyAuthority } from './key-authority.js'
+import { RateLimiter } from './rate-limiter.js'
+import { UsageWriter } from './usage-writer.js'
+
+export interface Billing {
+  readonly gate: Gate
+  readonly keys: KeyAuthority
+  readonly ledger: LedgerStoreV1
+  readonly state: StateStoreV1
+  readonly counters: CounterStoreV1
+  readonly writer: UsageWriter
+  /** Resolves once the key authority listens for revocations. */
+  readonly started: Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * The stores and the request gate for one config. Without configured stores everything is in
+ * memory: fine for development and tests, nothing survives a restart.
+ */
+export function createBilling(config: MeshConfig, ir: MeshIR, now: () => number, onError: (error: unknown) => void): Billing {
+  const ledger = config.stores?.ledger ?? memoryLedgerStore()
+  const state = config.stores?.state ?? memoryStateStore()
+  const counters = config.stores?.counters ?? memoryCounterStore()
+  const keys = new KeyAuthority(ledger, counters, ir.auth.keyCacheTtlMs, now)
+  const limiter = new RateLimiter(counters, now)
+  const writer = new UsageWriter(ledger, { flushIntervalMs: ir.billing.usageFlushIntervalMs, batchSize: ir.billing.usageBatchSize, maxQueue: 100_000, onError })
+  const gate = new Gate({ authEnabled: ir.auth.keys, margin: ir.billing.margin, defaultMaxOutputTokens: ir.billing.defaultMaxOutputTokens, unpriced: ir.billing.unpriced }, ledger, state, keys, limiter, writer, now, onError)
+  const started = keys.start()
+  return {
+    gate,
+    keys,
+    ledger,
+    state,
+    counters,
+    writer,
+    started,
+    async close() {
+      await writer.flush()
+      await keys.stop()
+      const closing = new Set([ledger, state, counters])
+      for (const store of closing) await store.close?.()
+    },
+  }
+}

@@ -1,0 +1,73 @@
+import type Database from 'better-sqlite3'
+
+/**
+ * Versioned schema, applied in order inside one `BEGIN IMMEDIATE` transaction and recorded in
+ * `PRAGMA user_version`, so two processes opening a new file at once migrate it once.
+ * Append new versions; never edit a shipped one.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE mesh_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, size INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE mesh_locks (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE mesh_accounts (id TEXT PRIMARY KEY, record TEXT NOT NULL, balance INTEGER NOT NULL DEFAULT 0);
+  CREATE TABLE mesh_projects (id TEXT PRIMARY KEY, account_id TEXT NOT NULL, record TEXT NOT NULL);
+  CREATE INDEX mesh_projects_account ON mesh_projects (account_id);
+  CREATE TABLE mesh_keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL, project_id TEXT, record TEXT NOT NULL);
+  CREATE INDEX mesh_keys_account ON mesh_keys (account_id);
+  CREATE INDEX mesh_keys_project ON mesh_keys (project_id);
+
+  CREATE TABLE mesh_entries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    account_id TEXT NOT NULL REFERENCES mesh_accounts (id),
+    kind TEXT NOT NULL CHECK (kind IN ('grant', 'purchase', 'usage', 'refund')),
+    amount INTEGER NOT NULL,
+    request_id TEXT,
+    key_id TEXT,
+    project_id TEXT,
+    created_at INTEGER NOT NULL,
+    note TEXT
+  );
+  CREATE UNIQUE INDEX mesh_entries_request ON mesh_entries (kind, request_id) WHERE request_id IS NOT NULL;
+  CREATE INDEX mesh_entries_account ON mesh_entries (account_id, seq);
+  CREATE TRIGGER mesh_entries_no_update BEFORE UPDATE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+  CREATE TRIGGER mesh_entries_no_delete BEFORE DELETE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+
+  CREATE TABLE mesh_reservations (
+    request_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    key_id TEXT,
+    project_id TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX mesh_reservations_account ON mesh_reservations (account_id, expires_at);
+  CREATE INDEX mesh_reservations_key ON mesh_reservations (key_id);
+  CREATE INDEX mesh_reservations_project ON mesh_reservations (project_id);
+
+  -- Settled usage per scope ('key:<id>', 'project:<id>', 'account:<id>') and bucket ('d:2030-01-15', 'm:2030-01', 'total'),
+  -- maintained in the transaction that writes the usage entry, so cap checks read one row.
+  CREATE TABLE mesh_spend (scope TEXT NOT NULL, bucket TEXT NOT NULL, amount INTEGER NOT NULL, PRIMARY KEY (scope, bucket)) WITHOUT ROWID;
+
+  CREATE TABLE mesh_usage (request_id TEXT PRIMARY KEY, account_id TEXT, project_id TEXT, key_id TEXT, started_at INTEGER NOT NULL, event TEXT NOT NULL);
+  CREATE INDEX mesh_usage_account ON mesh_usage (account_id, started_at);
+  CREATE INDEX mesh_usage_project ON mesh_usage (project_id, started_at);
+  CREATE INDEX mesh_usage_key ON mesh_usage (key_id, started_at);
+  `,
+]
+
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+/** Brings the file's schema to {@link SCHEMA_VERSION}; refuses a file written by a newer version. */
+export function migrate(db: Database.Database, path: string): void {
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number
+    if (current > MIGRATIONS.length) {
+      throw new Error(`${path} has schema version ${current}, newer than this @modelmesh/stores-sqlite understands (${MIGRATIONS.length}); upgrade the package`)
+    }
+    for (let version = current; version < MIGRATIONS.length; version++) db.exec(MIGRATIONS[version]!)
+    db.pragma(`user_version = ${MIGRATIONS.length}`)
+  }).immediate()
+}
