@@ -24,6 +24,18 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'stores-sqlite', include: ['packages/stores-sqlite/test/**/*.test.ts'], testTimeout: 30_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'stores-postgres', include: ['packages/stores-postgres/test/**/*.test.ts'], testTimeout: 30_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'stores-redis', include: ['packages/stores-redis/test/**/*.test.ts'], testTimeout: 30_000 },
+      },
+      {
+        extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 30_000 },
       },
       {

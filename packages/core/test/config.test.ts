@@ -110,7 +110,7 @@ models:
 })
 
 describe('generated JSON Schema', () => {
-  it('schema/mesh.config.schema.json is current (run `pnpm build && pnpm schema` to update)', () => {
+  it('schema/mesh.config.schema.json is current (run `npm run schema` to update)', () => {
     const committed = JSON.parse(readFileSync(new URL('../../../schema/mesh.config.schema.json', import.meta.url), 'utf8'))
     expect(committed).toEqual(configJsonSchema())
   })

@@ -1,10 +1,11 @@
 import type { ModelPricing } from '../contracts/model-info.js'
-import type { ProviderV1 } from '../contracts/provider.js'
+import type { DeploymentRef, ProviderV1 } from '../contracts/provider.js'
+import { findPrice, type Price } from '../pricing/pricing.js'
 import type { Candidate, SelectionStrategy } from '../contracts/rotation-policy.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { affinityKeyOf, type AffinityStrategy } from '../routing/cache-affinity.js'
 import { blendedPrice, createSelection } from '../routing/selection.js'
-import type { Pool, RoutingTable } from '../routing/table.js'
+import type { Pool, PoolMember, RoutingTable } from '../routing/table.js'
 import type { LoopClock, PlannedCandidate } from './attempt-loop.js'
 import type { DeploymentStates } from './deployment-state.js'
 import type { Health } from './health.js'
@@ -72,9 +73,41 @@ export class Planner {
     throw new GatewayError({ status: 404, type: 'not_found_error', code: 'model_not_found', param: 'model', message: `The model "${name}" does not exist on this gateway. Available: ${this.table.publicModels.join(', ')}` })
   }
 
+  /** Price of a deployment: the target's own, the provider's catalogue, then the core catalogue. */
   private pricing(provider: ProviderV1, model: string, own: ModelPricing | undefined): ModelPricing | undefined {
-    return own ?? provider.models?.[model]?.pricing ?? provider.pricing?.(model)
+    return own ?? provider.models?.[model]?.pricing ?? provider.pricing?.(model) ?? findPrice(provider.id, model)
   }
+
+  /** Price of the member of a pool that is (or would be) served by a deployment. */
+  priceOf(deployment: DeploymentRef): Price | undefined {
+    const member = this.memberOf(deployment.id)
+    return this.pricing(this.providers[deployment.provider]!, deployment.model, member?.pricing)
+  }
+
+  /** The most expensive price among everything that may serve these models (for reservations). */
+  worstPrice(models: readonly string[]): Price | undefined {
+    let worst: Price | undefined
+    let worstScore = -1
+    for (const name of models) {
+      const pool = this.table.pools.get(name) ?? this.discovered.get(name)
+      for (const m of pool?.members ?? []) {
+        const price = this.pricing(this.providers[m.deployment.provider]!, m.deployment.model, m.pricing)
+        if (!price) return undefined
+        const score = (price.input ?? 0) + (price.output ?? 0) + (price.perRequest ?? 0) * 1e6
+        if (score > worstScore) [worst, worstScore] = [price, score]
+      }
+    }
+    return worst
+  }
+
+  private memberOf(id: string): PoolMember | undefined {
+    if (!this.members) {
+      this.members = new Map()
+      for (const pool of this.table.pools.values()) for (const m of pool.members) if (!this.members.has(m.deployment.id)) this.members.set(m.deployment.id, m)
+    }
+    return this.members.get(id)
+  }
+  private members: Map<string, PoolMember> | undefined
 
   plan(request: PlanRequest, dryRun = false): Plan {
     const now = this.clock.now()

@@ -5,7 +5,8 @@ import type { MeshEngine } from '../engine/mesh-engine.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { createAdminApp } from './admin.js'
 import { asGatewayError, openAIErrorResponse } from './errors.js'
-import { requestTimeouts } from './request-options.js'
+import { dialectError, handleChat, newRequestId } from './chat-handler.js'
+import type { IngressDialect } from '../dialects/ingress-dialect.js'
 import { openAIChatIngress } from '../dialects/openai-chat/ingress.js'
 
 export interface AppRuntime {
@@ -28,10 +29,6 @@ export interface CompletionRecord {
   readonly status: number
   readonly stream: boolean
   readonly error?: string
-}
-
-function newRequestId(): string {
-  return 'req_' + crypto.randomUUID().replaceAll('-', '')
 }
 
 /** The Hono app of the gateway: OpenAI-compatible routes plus health and readiness. */
@@ -57,49 +54,13 @@ export function createApp(runtime: AppRuntime): Hono {
     }),
   )
 
-  app.post(
-    '/v1/chat/completions',
+  const limit = (ingress: IngressDialect) =>
     bodyLimit({
       maxSize: runtime.bodyLimitBytes,
       onError: (c) =>
-        openAIErrorResponse(
-          c,
-          new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `The request body is larger than the gateway's limit of ${runtime.bodyLimitBytes} bytes.` }),
-          newRequestId(),
-        ),
-    }),
-    async (c) => {
-      const requestId = newRequestId()
-      try {
-        const parsed = openAIChatIngress.parseRequest(await c.req.text())
-        const engine = await runtime.engine
-        const sessionId = c.req.header('x-session-id')
-        const timeouts = requestTimeouts((name) => c.req.header(name))
-        const result = await engine.chat({ ingress: openAIChatIngress, body: parsed.body, models: parsed.models, stream: parsed.stream, requestId, ...(sessionId ? { sessionId } : {}), ...(timeouts ? { timeouts } : {}) })
-        const headers: Record<string, string> = {
-          'content-type': result.contentType,
-          'x-mesh-request-id': requestId,
-          'x-mesh-provider': result.deployment.provider,
-          'x-mesh-model': result.deployment.model,
-          'x-mesh-attempts': String(result.attempts.length),
-        }
-        if (typeof result.body !== 'string') {
-          headers['cache-control'] = 'no-cache'
-          headers['x-accel-buffering'] = 'no'
-        }
-        if (runtime.onComplete) {
-          void result.completion.then((outcome) =>
-            runtime.onComplete!({ requestId, status: result.status, stream: parsed.stream, ...(outcome.error ? { error: outcome.error } : {}) }),
-          )
-        }
-        return new Response(result.body, { status: result.status, headers })
-      } catch (error) {
-        const gatewayError = asGatewayError(error)
-        if (gatewayError.status >= 500 && gatewayError.type === 'api_error') runtime.onError(error, requestId)
-        return openAIErrorResponse(c, gatewayError, requestId)
-      }
-    },
-  )
+        dialectError(c, ingress, new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `The request body is larger than the gateway's limit of ${runtime.bodyLimitBytes} bytes.` }), newRequestId()),
+    })
+  app.post('/v1/chat/completions', limit(openAIChatIngress), (c) => handleChat(c, openAIChatIngress, runtime))
 
   app.route('/admin/v1', createAdminApp(runtime))
 

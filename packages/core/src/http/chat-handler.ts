@@ -1,0 +1,108 @@
+import type { Context } from 'hono'
+import type { Admission } from '../billing/gate.js'
+import { ReplayAnswer } from '../billing/gate.js'
+import type { IngressDialect } from '../dialects/ingress-dialect.js'
+import type { ChatResult } from '../engine/mesh-engine.js'
+import { GatewayError } from '../errors/gateway-error.js'
+import { costOf } from '../pricing/pricing.js'
+import type { AppRuntime } from './app.js'
+import { asGatewayError } from './errors.js'
+import { requestTimeouts } from './request-options.js'
+
+export function newRequestId(): string {
+  return 'req_' + crypto.randomUUID().replaceAll('-', '')
+}
+
+/** An error response in the ingress dialect's own shape, with the gateway's headers. */
+export function dialectError(c: Context, ingress: IngressDialect, error: GatewayError, requestId: string): Response {
+  return c.json(ingress.errorBody(error) as object, error.status as 400, { ...error.headers, 'x-mesh-request-id': requestId })
+}
+
+const usd = (micro: number) => (micro / 1e6).toFixed(6)
+
+/** Put the billed cost into a JSON answer's `usage.cost` (USD), as OpenRouter-style clients read it. */
+function withCost(text: string, billedMicroUsd: number): string {
+  try {
+    const json = JSON.parse(text) as { usage?: Record<string, unknown> }
+    if (!json.usage || typeof json.usage !== 'object') return text
+    json.usage.cost = billedMicroUsd / 1e6
+    return JSON.stringify(json)
+  } catch {
+    return text
+  }
+}
+
+function usageEvent(ingress: IngressDialect, models: readonly string[], stream: boolean, startedAt: number, result: ChatResult | undefined, clientDisconnected = false) {
+  return {
+    ingress: ingress.name,
+    requestedModel: models[0] ?? '',
+    ...(result ? { servedBy: { provider: result.deployment.provider, model: result.deployment.model, deployment: result.deployment.id } } : {}),
+    stream,
+    attempts: (result?.attempts ?? []).map((a) => ({ deployment: a.deployment.id, provider: a.deployment.provider, model: a.deployment.model, outcome: a.ok ? ('success' as const) : ('error' as const), ...(a.status !== undefined ? { status: a.status } : {}), reason: a.reason, durationMs: a.durationMs })),
+    timings: { startedAt, totalMs: Date.now() - startedAt },
+    ...(clientDisconnected ? { clientDisconnected } : {}),
+  }
+}
+
+/**
+ * One chat request, whatever the ingress dialect: parse once, admit (key, limits, reservation),
+ * route and attempt, answer with receipts, then settle and record usage off the response path.
+ */
+export async function handleChat(c: Context, ingress: IngressDialect, runtime: AppRuntime): Promise<Response> {
+  const requestId = newRequestId()
+  const startedAt = Date.now()
+  let admission: Admission | undefined
+  let models: readonly string[] = []
+  let stream = false
+  try {
+    const text = await c.req.text()
+    const parsed = ingress.parseRequest(text)
+    models = parsed.models
+    stream = parsed.stream
+    const engine = await runtime.engine
+    const header = (name: string) => c.req.header(name)
+    admission = await runtime.billing.gate.admit({ requestId, header, models, body: parsed.body, bodyChars: text.length, worstPrice: engine.planner.worstPrice(models), now: Date.now() })
+    const sessionId = header('x-session-id')
+    const timeouts = requestTimeouts(header)
+    const result = await engine.chat({ ingress, body: parsed.body, models, stream, requestId, ...(sessionId ? { sessionId } : {}), ...(timeouts ? { timeouts } : {}) })
+    const price = engine.planner.priceOf(result.deployment)
+    const headers: Record<string, string> = {
+      ...admission.rateLimitHeaders,
+      'content-type': result.contentType,
+      'x-mesh-request-id': requestId,
+      'x-mesh-receipt-id': requestId,
+      'x-mesh-provider': result.deployment.provider,
+      'x-mesh-model': result.deployment.model,
+      'x-mesh-attempts': String(result.attempts.length),
+    }
+    const admitted = admission
+    const finish = (outcome: Awaited<ChatResult['completion']>) =>
+      admitted.finish({ status: result.status, ...(outcome.usage ? { usage: outcome.usage } : {}), ...(price ? { price } : {}), event: usageEvent(ingress, models, stream, startedAt, result, outcome.clientDisconnected) })
+    if (typeof result.body !== 'string') {
+      headers['cache-control'] = 'no-cache'
+      headers['x-accel-buffering'] = 'no'
+      // Billed when the upstream finishes, even if the client has left by then.
+      void result.completion.then(finish).then(() => runtime.onComplete?.({ requestId, status: result.status, stream: true }))
+      return new Response(result.body, { status: result.status, headers })
+    }
+    const outcome = await result.completion
+    let body = result.body
+    if (outcome.usage && result.status === 200) {
+      const billed = Math.round(costOf(outcome.usage, price).upstreamMicroUsd * (1 + runtime.billing.gate.settings.margin))
+      headers['x-mesh-cost-usd'] = usd(billed)
+      body = withCost(body, billed)
+    }
+    if (admission.idempotencyKey && result.status === 200) await admission.remember(body, result.contentType)
+    void finish(outcome).then(() => runtime.onComplete?.({ requestId, status: result.status, stream: false }))
+    return new Response(body, { status: result.status, headers })
+  } catch (error) {
+    if (error instanceof ReplayAnswer) {
+      return new Response(error.response.body, { status: 200, headers: { 'content-type': error.response.contentType, 'x-mesh-request-id': requestId, 'x-mesh-idempotent-replay': 'true' } })
+    }
+    const gatewayError = asGatewayError(error)
+    if (gatewayError.status >= 500 && gatewayError.type === 'api_error' && gatewayError.code === 'internal_error') runtime.onError(error, requestId)
+    // Nothing was served: drop the hold, record the failed request (no content, no charge).
+    if (admission) void admission.finish({ status: gatewayError.status, event: usageEvent(ingress, models, stream, startedAt, undefined) })
+    return dialectError(c, ingress, gatewayError, requestId)
+  }
+}

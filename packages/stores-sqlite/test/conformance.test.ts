@@ -1,0 +1,19 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { testLedgerStore, testStateStore } from '@modelmesh/testkit'
+import { sqlite } from '../src/index.js'
+
+// Each suite gets its own file; `peer` opens a second connection to it, as a second gateway process would.
+function tempDatabase(): { path: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-sqlite-'))
+  return { path: join(dir, 'nested', 'mesh.db'), remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+const state = tempDatabase()
+testStateStore({ name: 'sqlite', create: () => sqlite({ path: state.path }), peer: () => sqlite({ path: state.path }), cleanup: state.remove })
+
+const ledger = tempDatabase()
+testLedgerStore({ name: 'sqlite', create: () => sqlite({ path: ledger.path }), peer: () => sqlite({ path: ledger.path }), cleanup: ledger.remove })
+
+testLedgerStore({ name: 'sqlite :memory: with synchronous normal', create: () => sqlite({ path: ':memory:', synchronous: 'normal' }) })
