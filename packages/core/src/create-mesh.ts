@@ -77,6 +77,7 @@ export function createMesh(config: MeshConfig, options: CreateMeshOptions = {}):
     bodyLimitBytes: ir.server.bodyLimitBytes,
     startedAt: Date.now(),
     billing,
+    now,
     onError,
     ...(options.onComplete ? { onComplete: options.onComplete } : {}),
   })

@@ -41,7 +41,7 @@ export function sqliteState(db: Connection): StateMethods {
       checkStateName(STORE, 'key', key)
       return db.prepare('SELECT 1 FROM mesh_state WHERE key = ?').get(key) !== undefined
     },
-    async acquire(lock, owner, ttlMs) {
+    async acquireLock(lock, owner, ttlMs) {
       checkStateName(STORE, 'lock', lock)
       checkStateName(STORE, 'owner', owner)
       checkLockTtl(STORE, ttlMs)
@@ -56,7 +56,7 @@ export function sqliteState(db: Connection): StateMethods {
         .run(lock, owner, now + ttlMs, now)
       return result.changes > 0
     },
-    async release(lock, owner) {
+    async releaseLock(lock, owner) {
       checkStateName(STORE, 'lock', lock)
       checkStateName(STORE, 'owner', owner)
       return db.prepare('DELETE FROM mesh_locks WHERE name = ? AND owner = ? AND expires_at > ?').run(lock, owner, Date.now()).changes > 0

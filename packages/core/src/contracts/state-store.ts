@@ -18,7 +18,8 @@ export interface StateStat {
  *
  * Values are text (usually JSON); keys are `/`-separated paths. Locks are advisory and expire
  * after their TTL, so a crashed holder cannot block others forever. Times are the caller's clock
- * (epoch milliseconds).
+ * (epoch milliseconds). Lock methods say `Lock` in their names because a ledger's `release`
+ * (of a reservation) lives on the same object when one store plays both roles.
  */
 export interface StateStoreV1 {
   readonly specificationVersion: 'mesh.store.v1'
@@ -38,9 +39,9 @@ export interface StateStoreV1 {
    * Take the advisory lock `lock` for `ttlMs`. Resolves false when another owner holds it and
    * its TTL has not run out. Acquiring a lock one already holds succeeds and restarts the TTL.
    */
-  acquire(lock: string, owner: string, ttlMs: number): Promise<boolean>
+  acquireLock(lock: string, owner: string, ttlMs: number): Promise<boolean>
   /** Release a lock held by `owner`; resolves false (and changes nothing) for any other owner. */
-  release(lock: string, owner: string): Promise<boolean>
+  releaseLock(lock: string, owner: string): Promise<boolean>
   /** Whether someone holds `lock` now (an expired lock is not held). */
   isLocked(lock: string): Promise<boolean>
   /** Closes connections. Safe to call more than once. */

@@ -10,6 +10,7 @@ import { toOpenAIError } from '../dialects/openai-chat/error.js'
 export interface AdminRuntime {
   readonly engine: Promise<MeshEngine>
   readonly billing: Billing
+  readonly now: () => number
   /** SHA-256 (hex) of the admin credential, once known; undefined disables the admin API. */
   readonly adminKeyHash: Promise<string | undefined>
 }
@@ -67,7 +68,7 @@ export function createAdminApp(runtime: AdminRuntime): Hono {
     return c.json(await engine.health.probe(deployment))
   })
   admin.post('/sync', async (c) => c.json({ providers: await (await runtime.engine).health.sync() }))
-  mountBillingAdmin(admin, runtime.billing, Date.now)
+  mountBillingAdmin(admin, runtime.billing, runtime.now)
   admin.onError((error, c) => {
     if (GatewayError.isInstance(error)) return fail(c, error)
     throw error

@@ -18,6 +18,8 @@ export interface AppRuntime {
   /** Called with unexpected errors (never with secrets in them); defaults to console.error. */
   readonly onError: (error: unknown, requestId: string) => void
   readonly billing: Billing
+  /** The gateway's clock (epoch ms); replaceable in tests. */
+  readonly now: () => number
   /** SHA-256 (hex) of the admin credential; undefined disables `/admin/v1`. */
   readonly adminKeyHash: Promise<string | undefined>
   /** Called once per finished request, after the response is complete. */

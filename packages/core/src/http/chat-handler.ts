@@ -61,7 +61,7 @@ export async function handleChat(c: Context, ingress: IngressDialect, runtime: A
     stream = parsed.stream
     const engine = await runtime.engine
     const header = (name: string) => c.req.header(name)
-    admission = await runtime.billing.gate.admit({ requestId, header, models, body: parsed.body, bodyChars: text.length, worstPrice: engine.planner.worstPrice(models), now: Date.now() })
+    admission = await runtime.billing.gate.admit({ requestId, header, models, body: parsed.body, bodyChars: text.length, worstPrice: engine.planner.worstPrice(models), now: runtime.now() })
     const sessionId = header('x-session-id')
     const timeouts = requestTimeouts(header)
     const result = await engine.chat({ ingress, body: parsed.body, models, stream, requestId, ...(sessionId ? { sessionId } : {}), ...(timeouts ? { timeouts } : {}) })

@@ -69,7 +69,7 @@ export function memoryStateStore(): StateStoreV1 {
       checkName('key', key)
       return values.has(key)
     },
-    async acquire(lock, owner, ttlMs) {
+    async acquireLock(lock, owner, ttlMs) {
       checkName('lock', lock)
       checkName('owner', owner)
       checkLockTtl(STORE, ttlMs)
@@ -79,7 +79,7 @@ export function memoryStateStore(): StateStoreV1 {
       locks.set(lock, { owner, expiresAt: now + ttlMs })
       return true
     },
-    async release(lock, owner) {
+    async releaseLock(lock, owner) {
       checkName('lock', lock)
       checkName('owner', owner)
       if (holder(lock, Date.now())?.owner !== owner) return false

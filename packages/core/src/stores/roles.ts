@@ -21,3 +21,14 @@ function hasRole(value: unknown, role: StoreRole): boolean {
 export const isStateStore = (value: unknown): value is StateStoreV1 => hasRole(value, 'state')
 export const isLedgerStore = (value: unknown): value is LedgerStoreV1 => hasRole(value, 'ledger')
 export const isCounterStore = (value: unknown): value is CounterStoreV1 => hasRole(value, 'counters')
+
+type SharedMembers = 'specificationVersion' | 'roles' | 'descriptor' | 'close'
+type Overlap<A, B> = Exclude<keyof A & keyof B, SharedMembers>
+/**
+ * Compile-time guard: one object can play several roles only while the roles' method names are
+ * disjoint (a shared name would make one role's method shadow the other's). This line stops
+ * compiling when a contract change breaks that.
+ */
+export const ROLE_METHODS_ARE_DISJOINT: [Overlap<StateStoreV1, LedgerStoreV1>, Overlap<StateStoreV1, CounterStoreV1>, Overlap<LedgerStoreV1, CounterStoreV1>] extends [never, never, never]
+  ? true
+  : never = true

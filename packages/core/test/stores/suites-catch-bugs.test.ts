@@ -51,9 +51,9 @@ describe('the store conformance suites fail on broken stores', () => {
 
   it('locks that never expire fail the TTL check; a lock released by anyone fails the owner check', async () => {
     const inner = memoryStateStore()
-    const forever: StateStoreV1 = { ...inner, acquire: (lock, owner) => inner.acquire(lock, owner, 1e9) }
+    const forever: StateStoreV1 = { ...inner, acquireLock: (lock, owner) => inner.acquireLock(lock, owner, 1e9) }
     await expect(run(check(stateStoreChecks, 'locks expire'), forever)).rejects.toThrow()
-    const anyone: StateStoreV1 = { ...inner, release: async (lock) => inner.release(lock, 'a').then(async (done) => done || inner.release(lock, 'b')) }
+    const anyone: StateStoreV1 = { ...inner, releaseLock: async (lock) => inner.releaseLock(lock, 'a').then(async (done) => done || inner.releaseLock(lock, 'b')) }
     await expect(run(check(stateStoreChecks, 'locks: a held lock'), anyone)).rejects.toThrow()
   })
 

@@ -82,39 +82,39 @@ export const stateStoreChecks: readonly StateStoreCheck[] = [
     async run({ store, unique }) {
       const lock = unique('lock')
       expect(await store.isLocked(lock)).toBe(false)
-      expect(await store.acquire(lock, 'a', 10_000)).toBe(true)
+      expect(await store.acquireLock(lock, 'a', 10_000)).toBe(true)
       expect(await store.isLocked(lock)).toBe(true)
-      expect(await store.acquire(lock, 'b', 10_000)).toBe(false)
-      expect(await store.acquire(lock, 'a', 10_000), 're-acquire by the holder').toBe(true)
-      expect(await store.release(lock, 'b'), 'release by a non-owner').toBe(false)
+      expect(await store.acquireLock(lock, 'b', 10_000)).toBe(false)
+      expect(await store.acquireLock(lock, 'a', 10_000), 're-acquire by the holder').toBe(true)
+      expect(await store.releaseLock(lock, 'b'), 'release by a non-owner').toBe(false)
       expect(await store.isLocked(lock)).toBe(true)
-      expect(await store.release(lock, 'a')).toBe(true)
+      expect(await store.releaseLock(lock, 'a')).toBe(true)
       expect(await store.isLocked(lock)).toBe(false)
-      expect(await store.release(lock, 'a'), 'second release').toBe(false)
-      expect(await store.acquire(lock, 'b', 10_000)).toBe(true)
-      await store.release(lock, 'b')
+      expect(await store.releaseLock(lock, 'a'), 'second release').toBe(false)
+      expect(await store.acquireLock(lock, 'b', 10_000)).toBe(true)
+      await store.releaseLock(lock, 'b')
     },
   },
   {
     name: 'locks expire after their TTL, and re-acquiring restarts the TTL',
     async run({ store, unique }) {
       const lock = unique('ttl')
-      expect(await store.acquire(lock, 'a', 500)).toBe(true)
+      expect(await store.acquireLock(lock, 'a', 500)).toBe(true)
       await sleep(300)
-      expect(await store.acquire(lock, 'a', 500), 'refresh before expiry').toBe(true)
+      expect(await store.acquireLock(lock, 'a', 500), 'refresh before expiry').toBe(true)
       await sleep(300)
-      expect(await store.acquire(lock, 'b', 500), 'the refreshed TTL still runs').toBe(false)
+      expect(await store.acquireLock(lock, 'b', 500), 'the refreshed TTL still runs').toBe(false)
       await sleep(400)
       expect(await store.isLocked(lock)).toBe(false)
-      expect(await store.release(lock, 'a'), 'an expired lock is not released by its old owner').toBe(false)
-      expect(await store.acquire(lock, 'b', 500), 'another owner takes an expired lock').toBe(true)
+      expect(await store.releaseLock(lock, 'a'), 'an expired lock is not released by its old owner').toBe(false)
+      expect(await store.acquireLock(lock, 'b', 500), 'another owner takes an expired lock').toBe(true)
     },
   },
   {
     name: 'locks: of 25 owners racing for one lock exactly one wins',
     async run({ store, unique }) {
       const lock = unique('race')
-      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => store.acquire(lock, `owner-${i}`, 10_000)))
+      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => store.acquireLock(lock, `owner-${i}`, 10_000)))
       expect(results.filter(Boolean)).toHaveLength(1)
     },
   },
@@ -126,9 +126,9 @@ export const stateStoreChecks: readonly StateStoreCheck[] = [
       await store.save(key, 'from A')
       expect(await peer.load(key)).toBe('from A')
       expect(await peer.list(key)).toEqual([key])
-      expect(await store.acquire(key, 'A', 10_000)).toBe(true)
-      expect(await peer.acquire(key, 'B', 10_000)).toBe(false)
-      const racers = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : peer).acquire(`${key}/race`, `o${i}`, 10_000)))
+      expect(await store.acquireLock(key, 'A', 10_000)).toBe(true)
+      expect(await peer.acquireLock(key, 'B', 10_000)).toBe(false)
+      const racers = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : peer).acquireLock(`${key}/race`, `o${i}`, 10_000)))
       expect(racers.filter(Boolean)).toHaveLength(1)
     },
   },

@@ -1,0 +1,182 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { billingSetup, REQUEST_COST, type BillingSetup } from './billing-helpers.js'
+
+let setup: BillingSetup | undefined
+afterEach(async () => {
+  await setup?.close()
+  setup = undefined
+})
+
+const balanceOf = async (s: BillingSetup, accountId: string) => (await (await s.admin(`/accounts/${accountId}`)).json()) as { balanceMicroUsd: number; reservedMicroUsd: number }
+const entriesOf = async (s: BillingSetup, accountId: string) => (await s.mesh.billing.ledger.entries(accountId)).filter((e) => e.kind === 'usage')
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms
+  let value = await read()
+  while (!ok(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20))
+    value = await read()
+  }
+  return value
+}
+
+describe('virtual keys', () => {
+  it('refuses a missing or wrong key with a 401 in OpenAI shape, before any upstream call', async () => {
+    setup = await billingSetup()
+    for (const key of [undefined, 'mk_live_wrong']) {
+      const response = await setup.chat(key)
+      expect(response.status).toBe(401)
+      const { error } = await response.json()
+      expect(error).toMatchObject({ type: 'authentication_error', code: 'invalid_api_key' })
+      if (key) expect(JSON.stringify(error)).not.toContain(key)
+    }
+    expect(setup.fake.calls).toHaveLength(0)
+  })
+
+  it('stores only the SHA-256 of a key; the plaintext is shown once', async () => {
+    setup = await billingSetup()
+    const { key, keyId } = await setup.account(1)
+    expect(key).toMatch(/^mk_live_[0-9A-Za-z]{40}$/)
+    const stored = await setup.mesh.billing.ledger.getKey(keyId)
+    expect(stored!.hash).toMatch(/^[0-9a-f]{64}$/)
+    expect(JSON.stringify(stored)).not.toContain(key)
+    const listed = await (await setup.admin('/keys')).text()
+    expect(listed).not.toContain(key)
+    expect(listed).not.toContain(stored!.hash)
+  })
+
+  it('enforces the model allow-list and scopes with 403', async () => {
+    setup = await billingSetup()
+    const { key } = await setup.account(1, { models: ['smart'] })
+    expect((await setup.chat(key, { model: 'other' })).status).toBe(403)
+    expect((await setup.chat(key)).status).toBe(200)
+    const { key: embedOnly } = await setup.account(1, { scopes: ['embeddings'] })
+    expect((await setup.chat(embedOnly)).status).toBe(403)
+  })
+
+  it('a revoked key is refused at once on the instance that revoked it', async () => {
+    setup = await billingSetup()
+    const { key, keyId } = await setup.account(1)
+    expect((await setup.chat(key)).status).toBe(200)
+    await setup.admin(`/keys/${keyId}/revoke`, {})
+    const response = await setup.chat(key)
+    expect(response.status).toBe(401)
+    expect((await response.json()).error.message).toMatch(/revoked/)
+  })
+
+  it('rotation: the new key works at once, the old one until its grace period ends', async () => {
+    let now = Date.UTC(2026, 5, 1)
+    setup = await billingSetup({}, { clock: { now: () => now } })
+    const { key, keyId } = await setup.account(1)
+    const rotated = (await (await setup.admin(`/keys/${keyId}/rotate`, { gracePeriod: '1h' })).json()) as { key: string }
+    expect((await setup.chat(rotated.key)).status).toBe(200)
+    expect((await setup.chat(key)).status).toBe(200)
+    now += 3_600_001
+    // The cached record expires too: the key authority checks expiry on every request.
+    expect((await setup.chat(key)).status).toBe(401)
+    expect((await setup.chat(rotated.key)).status).toBe(200)
+  })
+})
+
+describe('rate limits', () => {
+  it('answers 429 with Retry-After and x-ratelimit-* headers past the RPM limit', async () => {
+    setup = await billingSetup()
+    const { key } = await setup.account(1, { rpm: 3 })
+    for (let i = 0; i < 3; i++) {
+      const ok = await setup.chat(key)
+      expect(ok.status).toBe(200)
+      expect(ok.headers.get('x-ratelimit-remaining-requests')).toBe(String(2 - i))
+    }
+    const limited = await setup.chat(key)
+    expect(limited.status).toBe(429)
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(limited.headers.get('x-ratelimit-limit-requests')).toBe('3')
+    expect((await limited.json()).error).toMatchObject({ type: 'rate_limit_error', code: 'rpm_limit_exceeded' })
+    expect(setup.fake.calls).toHaveLength(3)
+  })
+})
+
+describe('credits ledger', () => {
+  it('bills the real cost, shows it as receipt headers and usage.cost, and records a usage event without content', async () => {
+    setup = await billingSetup({ billing: { margin: 0.1 } })
+    const { key, accountId } = await setup.account(1)
+    const response = await setup.chat(key)
+    expect(response.status).toBe(200)
+    const billed = Math.round(REQUEST_COST * 1.1)
+    expect(response.headers.get('x-mesh-cost-usd')).toBe((billed / 1e6).toFixed(6))
+    expect(response.headers.get('x-mesh-receipt-id')).toBe(response.headers.get('x-mesh-request-id'))
+    expect((await response.json()).usage.cost).toBeCloseTo(billed / 1e6, 9)
+    const balance = await eventually(() => balanceOf(setup!, accountId), (b) => b.reservedMicroUsd === 0)
+    expect(balance.balanceMicroUsd).toBe(1_000_000 - billed)
+    const { data } = await (await setup.admin(`/usage?accountId=${accountId}`)).json()
+    expect(data).toHaveLength(1)
+    expect(data[0]).toMatchObject({ requestedModel: 'smart', status: 200, cost: { upstreamMicroUsd: REQUEST_COST, billedMicroUsd: billed, marginMicroUsd: billed - REQUEST_COST } })
+    expect(JSON.stringify(data[0])).not.toMatch(/Hello|billed answer/)
+  })
+
+  it('answers 402 when credits would not cover the worst case, and calls nobody', async () => {
+    setup = await billingSetup()
+    const { key } = await setup.account(0.000001)
+    const response = await setup.chat(key)
+    expect(response.status).toBe(402)
+    expect((await response.json()).error).toMatchObject({ type: 'insufficient_quota', code: 'insufficient_credits' })
+    expect(setup.fake.calls).toHaveLength(0)
+  })
+
+  it('enforces a key spend cap with 402', async () => {
+    setup = await billingSetup()
+    const { key } = await setup.account(10, { spendCap: { daily: 0.005 } })
+    const statuses: number[] = []
+    for (let i = 0; i < 4; i++) statuses.push((await setup.chat(key, { max_tokens: 10 })).status)
+    // Each request holds ~10 + 30 tokens' worth and settles at $0.002: the third would pass $0.005.
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(3)
+    expect(statuses).toContain(402)
+  })
+
+  it('200 concurrent requests against a balance covering 50: at most 50 succeed, the rest get 402, the ledger adds up', async () => {
+    setup = await billingSetup()
+    // The hold is the worst case: ceil(chars / 3) input tokens + max_tokens output; fund exactly 50.
+    const bodyChars = JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 1000 }).length
+    const hold = Math.ceil(bodyChars / 3) * 1 + 1000 * 2
+    const { key, accountId } = await setup.account((hold * 50) / 1e6)
+    const responses = await Promise.all(Array.from({ length: 200 }, () => setup!.chat(key)))
+    const ok = responses.filter((r) => r.status === 200).length
+    const refused = responses.filter((r) => r.status === 402).length
+    expect(ok).toBe(50)
+    expect(refused).toBe(150)
+    const balance = await eventually(() => balanceOf(setup!, accountId), (b) => b.reservedMicroUsd === 0)
+    const entries = await setup.mesh.billing.ledger.entries(accountId)
+    const sum = entries.reduce((total, e) => total + e.amountMicroUsd, 0)
+    expect(sum).toBe(balance.balanceMicroUsd)
+    expect(entries.filter((e) => e.kind === 'usage')).toHaveLength(50)
+    expect(balance.balanceMicroUsd).toBe(hold * 50 - 50 * REQUEST_COST)
+    expect(balance.balanceMicroUsd).toBeGreaterThanOrEqual(0)
+  })
+
+  it('a retried request with the same Idempotency-Key is billed once and gets the same answer', async () => {
+    setup = await billingSetup()
+    const { key, accountId } = await setup.account(1)
+    const first = await setup.chat(key, {}, { 'idempotency-key': 'order-42' })
+    const firstBody = await first.text()
+    await eventually(() => entriesOf(setup!, accountId), (e) => e.length === 1)
+    const second = await setup.chat(key, {}, { 'idempotency-key': 'order-42' })
+    expect(second.status).toBe(200)
+    expect(second.headers.get('x-mesh-idempotent-replay')).toBe('true')
+    expect(await second.text()).toBe(firstBody)
+    expect(setup.fake.calls).toHaveLength(1)
+    expect(await entriesOf(setup, accountId)).toHaveLength(1)
+  })
+
+  it('a stream the client cuts off is still billed for what the upstream produced', async () => {
+    setup = await billingSetup()
+    const { key, accountId } = await setup.account(1)
+    setup.fake.script({ reply: 'a long streamed answer '.repeat(20), chunkSize: 10, chunkDelayMs: 5, usage: { prompt_tokens: 1000, completion_tokens: 500 } })
+    const response = await setup.chat(key, { stream: true })
+    const reader = response.body!.getReader()
+    await reader.read()
+    await reader.cancel()
+    const usage = await eventually(() => entriesOf(setup!, accountId), (e) => e.length === 1)
+    expect(usage[0]!.amountMicroUsd).toBe(-REQUEST_COST)
+    const { data } = await (await setup.admin(`/usage?accountId=${accountId}`)).json()
+    expect(data[0]).toMatchObject({ stream: true, clientDisconnected: true, usage: { inputTokens: 1000, outputTokens: 500 } })
+  })
+})
