@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
+import { adminCommand } from './admin-commands.js'
 import { check, dev, start } from './commands.js'
 
 const USAGE = `Usage: mesh <command> [options]
@@ -8,6 +9,13 @@ Commands:
   dev     serve the config and reload it when it changes
   start   serve the config
   check   validate the config and resolve its secrets; exit 1 on error
+  accounts create [id] [--name n]
+  keys create --account <id> [--project p] [--name n] [--models a,b] [--scopes chat] [--rpm n] [--tpm n]
+              [--daily-cap usd] [--monthly-cap usd] [--expires-in 30d] [--test]
+  keys list [--account id] | keys rotate <keyId> [--grace 24h] | keys revoke <keyId>
+  credits grant --account <id> --amount <usd> [--note text]
+  usage [--account id] [--key keyId] [--limit n]
+  (admin commands talk to a running gateway: --url (MESH_URL), --admin-key (MESH_ADMIN_KEY))
 
 Options:
   -c, --config <file>   config file (default: mesh.config.{ts,mts,js,mjs,yaml,yml,json})
@@ -24,6 +32,24 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       port: { type: 'string', short: 'p' },
       help: { type: 'boolean', short: 'h' },
+      url: { type: 'string' },
+      'admin-key': { type: 'string' },
+      account: { type: 'string' },
+      project: { type: 'string' },
+      name: { type: 'string' },
+      models: { type: 'string' },
+      scopes: { type: 'string' },
+      rpm: { type: 'string' },
+      tpm: { type: 'string' },
+      'daily-cap': { type: 'string' },
+      'monthly-cap': { type: 'string' },
+      'expires-in': { type: 'string' },
+      test: { type: 'boolean' },
+      grace: { type: 'string' },
+      amount: { type: 'string' },
+      note: { type: 'string' },
+      key: { type: 'string' },
+      limit: { type: 'string' },
     },
   })
   const [command] = positionals
@@ -38,6 +64,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const options = { ...(values.config ? { config: values.config } : {}), ...(values.host ? { host: values.host } : {}), ...(port !== undefined ? { port } : {}) }
   if (command === 'check') return check(options)
+  if (['keys', 'credits', 'usage', 'accounts'].includes(command)) {
+    const flags = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === true ? 'true' : typeof v === 'string' ? v : undefined]))
+    return adminCommand(positionals, flags, { ...(values.url ? { url: values.url } : {}), ...(values['admin-key'] ? { adminKey: values['admin-key'] } : {}) })
+  }
   if (command !== 'dev' && command !== 'start') {
     console.error(`Unknown command "${command}".\n\n${USAGE}`)
     return 1

@@ -1,3 +1,5 @@
 export { findConfigFile, loadConfig, CONFIG_FILES } from './load-config.js'
 export { serveConfig, type RunningServer, type ServeOptions } from './serve.js'
 export { check, dev, start, type CommandOptions } from './commands.js'
+export { adminCommand, type AdminCommandOptions } from './admin-commands.js'
+export { adminClient, AdminError, type AdminClientOptions } from './admin-client.js'
