@@ -180,3 +180,48 @@ describe('credits ledger', () => {
     expect(data[0]).toMatchObject({ stream: true, clientDisconnected: true, usage: { inputTokens: 1000, outputTokens: 500 } })
   })
 })
+
+describe('revocation across instances', () => {
+  it('a second instance refuses a revoked key at once when the counter store fans out, and within keyCacheTtl when it does not', async () => {
+    const { memoryCounterStore, memoryLedgerStore, memoryStateStore } = await import('@modelmesh/core')
+    for (const fanOut of [true, false]) {
+      let now = Date.UTC(2026, 5, 1)
+      const ledger = memoryLedgerStore()
+      const sharedCounters = memoryCounterStore()
+      // Without fan-out: the same counters, minus subscribe/publish.
+      const counters = fanOut ? sharedCounters : { ...sharedCounters, subscribe: undefined, publish: undefined }
+      const stores = { ledger, counters, state: memoryStateStore() }
+      const a = await billingSetup({ stores, auth: { keys: true, keyCacheTtl: '5s' } }, { clock: { now: () => now } })
+      const b = await billingSetup({ stores, auth: { keys: true, keyCacheTtl: '5s' } }, { clock: { now: () => now } })
+      try {
+        const { key, keyId } = await a.account(1)
+        expect((await b.chat(key)).status).toBe(200) // b has the key cached now
+        await a.admin(`/keys/${keyId}/revoke`, {})
+        if (fanOut) {
+          expect((await b.chat(key)).status).toBe(401)
+        } else {
+          now += 4_999
+          expect((await b.chat(key)).status).toBe(200) // still inside the stated bound
+          now += 1
+          expect((await b.chat(key)).status).toBe(401)
+        }
+      } finally {
+        await b.fake.close()
+        await a.close()
+      }
+    }
+  })
+})
+
+describe('cached input tokens are billed at the cached rate', () => {
+  it('openai.chat: prompt_tokens_details.cached_tokens', async () => {
+    setup = await billingSetup()
+    const { key, accountId } = await setup.account(1)
+    setup.fake.script({ usage: { prompt_tokens: 10_000, completion_tokens: 100, cached_tokens: 9_000 } })
+    const response = await setup.chat(key)
+    // 1,000 × $1 + 9,000 × $0.10 + 100 × $2 per million → 2,100 micro-USD
+    expect(response.headers.get('x-mesh-cost-usd')).toBe('0.002100')
+    const [entry] = await eventually(() => entriesOf(setup!, accountId), (e) => e.length === 1)
+    expect(entry!.amountMicroUsd).toBe(-2_100)
+  })
+})
