@@ -34,7 +34,7 @@ export function createBilling(config: MeshConfig, ir: MeshIR, now: () => number,
   const keys = new KeyAuthority(ledger, counters, ir.auth.keyCacheTtlMs, now)
   const limiter = new RateLimiter(counters, now)
   const writer = new UsageWriter(ledger, { flushIntervalMs: ir.billing.usageFlushIntervalMs, batchSize: ir.billing.usageBatchSize, maxQueue: 100_000, onError })
-  const gate = new Gate({ authEnabled: ir.auth.keys, margin: ir.billing.margin, defaultMaxOutputTokens: ir.billing.defaultMaxOutputTokens, unpriced: ir.billing.unpriced }, ledger, state, keys, limiter, writer, now, onError)
+  const gate = new Gate({ authEnabled: ir.auth.keys, margin: ir.billing.margin, defaultMaxOutputTokens: ir.billing.defaultMaxOutputTokens, unpriced: ir.billing.unpriced, settlement: ir.billing.settlement }, ledger, state, keys, limiter, writer, now, onError)
   const started = keys.start()
   return {
     gate,

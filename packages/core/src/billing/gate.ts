@@ -17,6 +17,8 @@ export interface BillingSettings {
   readonly defaultMaxOutputTokens: number
   /** Models with no known price: serve them (cost reported as missing) or refuse them. */
   readonly unpriced: 'allow' | 'deny'
+  /** `sync`: a non-streamed answer waits for its debit to be stored, so a 200 means billed durably. */
+  readonly settlement: 'sync' | 'async'
 }
 
 export interface AdmitInput {

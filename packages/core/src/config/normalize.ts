@@ -73,7 +73,7 @@ export interface MeshIR {
   discovery: { syncIntervalMs?: number; onNewModel: 'register' | 'notify' | 'ignore'; onDeprecatedModel: 'deactivate' | 'notify' | 'ignore'; healthIntervalMs?: number; healthTimeoutMs: number }
   auth: { keys: boolean; keyCacheTtlMs: number }
   stores: { state?: PluginDescriptor; ledger?: PluginDescriptor; counters?: PluginDescriptor }
-  billing: { margin: number; defaultMaxOutputTokens: number; unpriced: 'allow' | 'deny'; usageFlushIntervalMs: number; usageBatchSize: number }
+  billing: { margin: number; defaultMaxOutputTokens: number; unpriced: 'allow' | 'deny'; settlement: 'sync' | 'async'; usageFlushIntervalMs: number; usageBatchSize: number }
   /** The admin credential: a secret reference, or the SHA-256 of an inline key (never the key itself). */
   admin?: { key: SecretRef } | { sha256: string }
 }
@@ -186,6 +186,7 @@ export function normalizeConfig(config: MeshConfigJson, keyCount: (provider: str
       margin: config.billing?.margin ?? 0,
       defaultMaxOutputTokens: config.billing?.defaultMaxOutputTokens ?? 4096,
       unpriced: config.billing?.unpriced ?? 'allow',
+      settlement: config.billing?.settlement ?? 'sync',
       usageFlushIntervalMs: parseDuration(config.billing?.usageFlushInterval ?? '250ms'),
       usageBatchSize: config.billing?.usageBatchSize ?? 200,
     },

@@ -196,6 +196,11 @@ export const MeshConfigSchema = Type.Object(
           margin: Type.Optional(Type.Number({ minimum: 0, description: 'Added to the upstream cost: 0.1 bills 110 %' })),
           defaultMaxOutputTokens: Type.Optional(Type.Integer({ minimum: 1 })),
           unpriced: Type.Optional(Type.Union([Type.Literal('allow'), Type.Literal('deny')])),
+          settlement: Type.Optional(
+            Type.Union([Type.Literal('sync'), Type.Literal('async')], {
+              description: 'sync (default): a non-streamed answer is sent after its debit is stored; async: right away, settling in the background',
+            }),
+          ),
           usageFlushInterval: Type.Optional(Duration),
           usageBatchSize: Type.Optional(Type.Integer({ minimum: 1 })),
         },

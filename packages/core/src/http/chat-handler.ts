@@ -92,8 +92,11 @@ export async function handleChat(c: Context, ingress: IngressDialect, runtime: A
       headers['x-mesh-cost-usd'] = usd(billed)
       body = withCost(body, billed)
     }
+    const settled = finish(outcome)
+    // With sync settlement a 200 is only sent once its debit is durable in the ledger.
+    if (runtime.billing.gate.settings.settlement === 'sync') await settled
     if (admission.idempotencyKey && result.status === 200) await admission.remember(body, result.contentType)
-    void finish(outcome).then(() => runtime.onComplete?.({ requestId, status: result.status, stream: false }))
+    void settled.then(() => runtime.onComplete?.({ requestId, status: result.status, stream: false }))
     return new Response(body, { status: result.status, headers })
   } catch (error) {
     if (error instanceof ReplayAnswer) {
