@@ -9,7 +9,8 @@ export interface LimitHeaders {
 }
 
 /**
- * Per-key RPM / TPM over a sliding minute (two fixed windows, weighted), counted in the counter
+ * Per-key RPM over an exact sliding minute (the store's sliding log) or, for stores without one,
+ * two fixed windows weighted; TPM always uses the two-window estimate. Counted in the counter
  * store: process-local by default, shared by every instance when it is Redis. A refused request
  * is not counted, so clients that back off get through again.
  */
@@ -28,10 +29,10 @@ export class RateLimiter {
     }
   }
 
-  private refuse(kind: 'requests' | 'tokens', limit: number, used: number, now: number, keyPrefix: string): GatewayError {
+  private refuse(kind: 'requests' | 'tokens', limit: number, used: number, now: number, keyPrefix: string, waitMs?: number): GatewayError {
     const headers = this.headers(kind, limit, used, now)
-    // Until enough of the weighted previous window has slid out; at most a minute.
-    const retryAfter = Math.max(1, Math.ceil((windowStart(now, MINUTE) + MINUTE - now) / 1000))
+    // Until the oldest counted request leaves the window (sliding log), or the window ends.
+    const retryAfter = Math.max(1, Math.ceil((waitMs ?? windowStart(now, MINUTE) + MINUTE - now) / 1000))
     return new GatewayError({
       status: 429,
       type: 'rate_limit_error',
@@ -45,16 +46,23 @@ export class RateLimiter {
   async admit(keyId: string, keyPrefix: string, limits: { rpm?: number; tpm?: number }, estimatedTokens: number): Promise<LimitHeaders> {
     const now = this.now()
     let headers: LimitHeaders = {}
-    if (limits.rpm !== undefined) {
+    let counted: (() => Promise<unknown>) | undefined
+    if (limits.rpm !== undefined && this.counters.hit) {
+      // Exact sliding log where the store has one (memory, Redis).
+      const result = await this.counters.hit(`rpm-log:${keyId}`, limits.rpm, MINUTE, now)
+      if (!result.allowed) throw this.refuse('requests', limits.rpm, result.count, now, keyPrefix, result.oldestAt !== undefined ? result.oldestAt + MINUTE - now : undefined)
+      headers = this.headers('requests', limits.rpm, result.count, now)
+    } else if (limits.rpm !== undefined) {
       const used = await slidingWindowTotal(this.counters, `rpm:${keyId}`, MINUTE, now)
       if (used + 1 > limits.rpm) throw this.refuse('requests', limits.rpm, used, now, keyPrefix)
       await this.counters.increment(`rpm:${keyId}`, 1, MINUTE, now)
+      counted = () => this.counters.increment(`rpm:${keyId}`, -1, MINUTE, now)
       headers = this.headers('requests', limits.rpm, used + 1, now)
     }
     if (limits.tpm !== undefined) {
       const used = await slidingWindowTotal(this.counters, `tpm:${keyId}`, MINUTE, now)
       if (used + estimatedTokens > limits.tpm) {
-        if (limits.rpm !== undefined) await this.counters.increment(`rpm:${keyId}`, -1, MINUTE, now)
+        await counted?.()
         throw this.refuse('tokens', limits.tpm, used, now, keyPrefix)
       }
       await this.counters.increment(`tpm:${keyId}`, estimatedTokens, MINUTE, now)

@@ -23,6 +23,13 @@ export interface CounterStoreV1 {
   increment(key: string, amount: number, windowMs: number, now?: number): Promise<number>
   /** Current total of the window that contains `now`; 0 when nothing was counted. */
   get(key: string, windowMs: number, now?: number): Promise<number>
+  /**
+   * Sliding-log admission: count one event under `key` when fewer than `limit` events happened in
+   * `(now − windowMs, now]`, atomically. Resolves whether it was admitted, the count in the window
+   * after this call, and when the oldest event in it leaves the window. Exact where the two-window
+   * estimate is approximate; stores without it leave it out and limits fall back to the estimate.
+   */
+  hit?(key: string, limit: number, windowMs: number, now?: number): Promise<{ allowed: boolean; count: number; oldestAt?: number }>
   /** Shared breaker / deployment state as opaque text that expires after `ttlMs`. */
   setState(key: string, value: string, ttlMs: number): Promise<void>
   getState(key: string): Promise<string | undefined>

@@ -29,6 +29,7 @@ export function memoryCounterStore(): CounterStoreV1 {
   const windows = new Map<string, { total: number; expiresAt: number }>()
   const states = new Map<string, { value: string; expiresAt: number }>()
   const channels = new Map<string, Set<(message: string) => void>>()
+  const logs = new Map<string, number[]>()
   let writes = 0
 
   // Expired windows are dropped in a sweep every 1024 writes, so memory follows the live keys.
@@ -36,6 +37,7 @@ export function memoryCounterStore(): CounterStoreV1 {
     if (++writes % 1024 !== 0) return
     for (const [id, window] of windows) if (window.expiresAt <= now) windows.delete(id)
     for (const [id, state] of states) if (state.expiresAt <= now) states.delete(id)
+    for (const [id, log] of logs) if ((log.at(-1) ?? 0) <= now - 3_600_000) logs.delete(id)
   }
   const liveState = (key: string) => {
     const state = states.get(key)
@@ -61,6 +63,19 @@ export function memoryCounterStore(): CounterStoreV1 {
     async get(key, windowMs, now = Date.now()) {
       checkCounterArgs(STORE, key, windowMs)
       return windows.get(windowId(key, windowMs, now))?.total ?? 0
+    },
+    async hit(key, limit, windowMs, now = Date.now()) {
+      checkCounterArgs(STORE, key, windowMs)
+      const log = logs.get(key) ?? []
+      // Timestamps are appended in order, so the expired ones are a prefix.
+      let drop = 0
+      while (drop < log.length && log[drop]! <= now - windowMs) drop++
+      if (drop) log.splice(0, drop)
+      const allowed = log.length < limit
+      if (allowed) log.push(now)
+      logs.set(key, log)
+      sweep(now)
+      return { allowed, count: log.length, ...(log.length ? { oldestAt: log[0]! } : {}) }
     },
     async setState(key, value, ttlMs) {
       checkCounterArgs(STORE, key, 1)
