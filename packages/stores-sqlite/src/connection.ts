@@ -15,6 +15,8 @@ export interface Connection {
   prepare(sql: string): Database.Statement
   /** Runs `fn` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so no other connection can slip in between a read and the write that depends on it. */
   immediate<T>(fn: () => T): T
+  /** Runs reads in one deferred transaction: in WAL mode they see one consistent snapshot. */
+  snapshot<T>(fn: () => T): T
   close(): void
 }
 
@@ -60,6 +62,9 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     },
     immediate(fn) {
       return open().transaction(fn).immediate()
+    },
+    snapshot(fn) {
+      return open().transaction(fn).deferred()
     },
     close() {
       closed = true

@@ -125,9 +125,11 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
 
   return {
     async balance(accountId, now = Date.now()) {
-      const balanceMicroUsd = accountBalance(accountId) ?? 0
-      const reservedMicroUsd = heldIn({ kind: 'account', id: accountId }, now)
-      return { balanceMicroUsd, reservedMicroUsd, availableMicroUsd: balanceMicroUsd - reservedMicroUsd }
+      return db.snapshot(() => {
+        const balanceMicroUsd = accountBalance(accountId) ?? 0
+        const reservedMicroUsd = heldIn({ kind: 'account', id: accountId }, now)
+        return { balanceMicroUsd, reservedMicroUsd, availableMicroUsd: balanceMicroUsd - reservedMicroUsd }
+      })
     },
     async append(input) {
       const entry = newLedgerEntry(STORE, input)
@@ -205,12 +207,12 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
     },
     async spend(scope, now = Date.now()) {
       const buckets = periodBuckets(now)
-      return {
+      return db.snapshot(() => ({
         dayMicroUsd: spentIn(scope, buckets.day),
         monthMicroUsd: spentIn(scope, buckets.month),
         totalMicroUsd: spentIn(scope, buckets.total),
         reservedMicroUsd: heldIn(scope, now),
-      }
+      }))
     },
   }
 }

@@ -18,7 +18,11 @@ export interface SqliteStoreOptions {
 }
 
 /** The SQLite store plays both the state and the ledger role. */
-export type SqliteStore = StateStoreV1 & LedgerStoreV1 & { readonly roles: { readonly state: 'mesh.state.v1'; readonly ledger: 'mesh.ledger.v1' } }
+export type SqliteStore = StateStoreV1 &
+  LedgerStoreV1 & {
+    readonly roles: { readonly state: 'mesh.state.v1'; readonly ledger: 'mesh.ledger.v1' }
+    close(): Promise<void>
+  }
 
 /**
  * The embedded default store: state + ledger in one SQLite file (WAL mode), opened on first use.

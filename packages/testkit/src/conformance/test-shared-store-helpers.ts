@@ -51,11 +51,18 @@ export function registerStoreSuite<Store extends Closable, Feature extends strin
   if (!options.peer && skip.peer === undefined) skip.peer = 'no peer() given to open a second instance'
   let store: Store | undefined
   let peer: Store | undefined
+  let openError: unknown
 
   describe(`${title}: ${options.name}`, () => {
+    // A store that cannot be opened (database down) fails every check with the reason, rather
+    // than vitest reporting them as skipped behind one failed hook.
     beforeAll(async () => {
-      store = await options.create()
-      if (options.peer && skip.peer === undefined) peer = await options.peer(store)
+      try {
+        store = await options.create()
+        if (options.peer && skip.peer === undefined) peer = await options.peer(store)
+      } catch (error) {
+        openError = error
+      }
     })
     afterAll(async () => {
       await peer?.close?.()
@@ -64,7 +71,8 @@ export function registerStoreSuite<Store extends Closable, Feature extends strin
     })
 
     const env = (): StoreCheckEnv<Store> => {
-      if (!store) throw new Error(`${title}: the store was not created (see the beforeAll error above)`)
+      if (openError !== undefined) throw openError
+      if (!store) throw new Error(`${title}: the store was not created`)
       const opened = store
       return {
         store: opened,

@@ -1,0 +1,2 @@
+export { postgres, type PostgresStore, type PostgresStoreOptions } from './postgres.js'
+export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js'

@@ -1,0 +1,1 @@
+export { redis, type RedisStore, type RedisStoreOptions } from './redis.js'

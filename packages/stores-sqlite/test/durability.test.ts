@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { StoreError } from '@modelmesh/core'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { SCHEMA_VERSION, sqlite } from '../src/index.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+// The store needs only core's store helpers at run time; aliasing to them keeps the child's start fast.
+const CORE_SOURCE = join(here, '../../core/src/stores/index.ts')
+const dirs: string[] = []
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-sqlite-'))
+  dirs.push(dir)
+  return dir
+}
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+/** Runs the writer in a child Node process; with `killAfter`, SIGKILLs it after that many acknowledgements. */
+function runWriter(args: string[], options: { cwd?: string; killAfter?: number }): Promise<{ acked: string[]; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    // jiti runs the TypeScript sources directly.
+    const register = pathToFileURL(join(here, '../node_modules/jiti/lib/jiti-register.mjs')).href
+    const child = spawn(process.execPath, ['--import', register, join(here, 'support/ledger-writer.ts'), ...args], {
+      cwd: options.cwd ?? join(here, '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, JITI_ALIAS: JSON.stringify({ '@modelmesh/core': CORE_SOURCE }), JITI_FS_CACHE: 'false' },
+    })
+    const acked: string[] = []
+    let buffered = ''
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString()
+      const lines = buffered.split('\n')
+      buffered = lines.pop() ?? ''
+      for (const line of lines) if (line.startsWith('ack ')) acked.push(line.slice(4))
+      if (options.killAfter !== undefined && acked.length >= options.killAfter) child.kill('SIGKILL')
+    })
+    child.on('error', reject)
+    child.on('close', (_code, signal) => resolve({ acked, signal, stderr }))
+  })
+}
+
+describe('sqlite durability', () => {
+  it('kill -9 loses no acknowledged entry, and retrying the same requests after restart bills none twice', async () => {
+    const path = join(tempDir(), 'mesh.db')
+    const first = await runWriter([path], { killAfter: 300 })
+    expect(first.signal, first.stderr).toBe('SIGKILL')
+    expect(first.acked.length).toBeGreaterThanOrEqual(300)
+
+    const store = sqlite({ path })
+    const settled = new Set((await store.entries('acct-durable')).filter((e) => e.kind === 'usage').map((e) => e.requestId))
+    const lost = first.acked.filter((id) => !settled.has(id))
+    expect(lost, 'acknowledged settlements missing after kill -9').toEqual([])
+    await store.close()
+
+    // The restarted process retries from the first request: every id already billed is refused.
+    const again = await runWriter([path, String(first.acked.length + 20)], {})
+    expect(again.signal, again.stderr).toBeNull()
+    const reopened = sqlite({ path })
+    const usage = (await reopened.entries('acct-durable')).filter((e) => e.kind === 'usage')
+    expect(new Set(usage.map((e) => e.requestId)).size).toBe(usage.length)
+    expect(usage).toHaveLength(first.acked.length + 20)
+    expect((await reopened.balance('acct-durable')).balanceMicroUsd).toBe(1_000_000_000 - 60 * usage.length)
+    await reopened.close()
+  }, 60_000)
+
+  it('opens .mesh/mesh.db under the working directory by default, in WAL mode', async () => {
+    const cwd = tempDir()
+    const run = await runWriter(['default', '3'], { cwd })
+    expect(run.acked, run.stderr).toEqual(['req-0', 'req-1', 'req-2'])
+    const file = join(cwd, '.mesh', 'mesh.db')
+    expect(existsSync(file)).toBe(true)
+    const raw = new Database(file, { readonly: true })
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    raw.close()
+  }, 30_000)
+
+  it('migrates once, keeps data across reopen, and refuses a file from a newer schema', async () => {
+    const path = join(tempDir(), 'mesh.db')
+    const first = sqlite({ path })
+    await first.save('k', 'v')
+    await first.close()
+    const second = sqlite({ path })
+    expect(await second.load('k')).toBe('v')
+    await second.close()
+    const raw = new Database(path)
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`)
+    raw.close()
+    const error = await sqlite({ path })
+      .load('k')
+      .catch((e: unknown) => e)
+    expect(StoreError.isInstance(error)).toBe(true)
+    expect(String(error)).toMatch(/newer than this @modelmesh\/stores-sqlite understands/)
+  })
+
+  it('the database itself refuses to change or delete a ledger entry', async () => {
+    const path = join(tempDir(), 'mesh.db')
+    const store = sqlite({ path })
+    await store.putAccount({ id: 'a', createdAt: 0 })
+    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 5 })
+    const raw = new Database(path)
+    expect(() => raw.prepare('UPDATE mesh_entries SET amount = 500').run()).toThrow(/immutable/)
+    expect(() => raw.prepare('DELETE FROM mesh_entries').run()).toThrow(/immutable/)
+    raw.close()
+    expect((await store.balance('a')).balanceMicroUsd).toBe(5)
+    await store.close()
+  })
+
+  it('says which file it could not open', async () => {
+    await sqlite({ path: join(here, 'durability.test.ts', 'mesh.db') })
+      .load('k')
+      .then(
+        () => expect.fail('opening a path under a file should fail'),
+        (error: unknown) => {
+          expect(StoreError.isInstance(error)).toBe(true)
+          expect(String(error)).toMatch(/cannot open .*durability\.test\.ts\/mesh\.db/)
+        },
+      )
+  })
+})

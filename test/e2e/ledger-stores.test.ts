@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { memoryLedgerStore, type LedgerStoreV1, type StateStoreV1 } from '@modelmesh/core'
+import { sqlite } from '@modelmesh/stores-sqlite'
+import { postgres } from '@modelmesh/stores-postgres'
+import { afterAll, describe, expect, it } from 'vitest'
+import { billingSetup, REQUEST_COST } from './billing-helpers.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'mesh-ledger-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+type Stores = { ledger: LedgerStoreV1; state?: StateStoreV1 }
+const stores: Array<[string, () => Stores]> = [
+  ['memory', () => ({ ledger: memoryLedgerStore() })],
+  ['sqlite', () => {
+    const db = sqlite({ path: join(dir, `ledger-${Date.now()}.db`) })
+    return { ledger: db, state: db }
+  }],
+  // Real PostgreSQL on 127.0.0.1:5432 (database `test`), a fresh schema per run. Fails without it.
+  ['postgres', () => {
+    const db = postgres({ connectionString: process.env.MESH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test', schema: `mesh_e2e_${process.pid}_${Date.now()}` })
+    return { ledger: db, state: db }
+  }],
+]
+
+describe.each(stores)('200 concurrent requests against a balance covering 50 (%s ledger)', (_name, create) => {
+  it('serves at most 50, refuses the rest with 402, and the ledger sums to the starting balance', async () => {
+    const setup = await billingSetup({ stores: create() })
+    try {
+      const bodyChars = JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 1000 }).length
+      const hold = Math.ceil(bodyChars / 3) * 1 + 1000 * 2
+      const start = hold * 50
+      const { key, accountId } = await setup.account(start / 1e6)
+      const responses = await Promise.all(Array.from({ length: 200 }, () => setup.chat(key)))
+      const ok = responses.filter((r) => r.status === 200).length
+      expect(ok).toBeLessThanOrEqual(50)
+      expect(ok).toBeGreaterThanOrEqual(45)
+      expect(responses.filter((r) => r.status === 402).length).toBe(200 - ok)
+      // Settlement is synchronous: by now every 200 is a stored debit.
+      const ledger = setup.mesh.billing.ledger
+      const entries = await ledger.entries(accountId)
+      const balance = await ledger.balance(accountId)
+      expect(balance.reservedMicroUsd).toBe(0)
+      expect(entries.filter((e) => e.kind === 'usage')).toHaveLength(ok)
+      expect(entries.reduce((sum, e) => sum + e.amountMicroUsd, 0)).toBe(balance.balanceMicroUsd)
+      expect(balance.balanceMicroUsd).toBe(start - ok * REQUEST_COST)
+      expect(balance.balanceMicroUsd).toBeGreaterThanOrEqual(0)
+    } finally {
+      await setup.close()
+    }
+  }, 60_000)
+})
