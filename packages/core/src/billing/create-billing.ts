@@ -34,7 +34,10 @@ export function createBilling(config: MeshConfig, ir: MeshIR, now: () => number,
   const keys = new KeyAuthority(ledger, counters, ir.auth.keyCacheTtlMs, now)
   const limiter = new RateLimiter(counters, now)
   const writer = new UsageWriter(ledger, { flushIntervalMs: ir.billing.usageFlushIntervalMs, batchSize: ir.billing.usageBatchSize, maxQueue: 100_000, onError })
-  const gate = new Gate({ authEnabled: ir.auth.keys, margin: ir.billing.margin, defaultMaxOutputTokens: ir.billing.defaultMaxOutputTokens, unpriced: ir.billing.unpriced, settlement: ir.billing.settlement }, ledger, state, keys, limiter, writer, now, onError)
+  // Usage events are kept only where someone reads them: with keys on, or a configured ledger. An
+  // open development gateway on the in-memory default would otherwise grow without bound.
+  const recordUsage = ir.auth.keys || config.stores?.ledger !== undefined
+  const gate = new Gate({ authEnabled: ir.auth.keys, margin: ir.billing.margin, defaultMaxOutputTokens: ir.billing.defaultMaxOutputTokens, unpriced: ir.billing.unpriced, settlement: ir.billing.settlement }, ledger, state, keys, limiter, recordUsage ? writer : undefined, now, onError)
   const started = keys.start()
   return {
     gate,

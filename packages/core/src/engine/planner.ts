@@ -75,8 +75,15 @@ export class Planner {
 
   /** Price of a deployment: the target's own, the provider's catalogue, then the core catalogue. */
   private pricing(provider: ProviderV1, model: string, own: ModelPricing | undefined): ModelPricing | undefined {
-    return own ?? provider.models?.[model]?.pricing ?? provider.pricing?.(model) ?? findPrice(provider.id, model)
+    if (own) return own
+    // Catalogue look-ups scan names; prices do not change at run time, so each is looked up once.
+    const key = `${provider.id}\u0000${model}`
+    if (this.prices.has(key)) return this.prices.get(key)
+    const price = provider.models?.[model]?.pricing ?? provider.pricing?.(model) ?? findPrice(provider.id, model)
+    this.prices.set(key, price)
+    return price
   }
+  private readonly prices = new Map<string, ModelPricing | undefined>()
 
   /** Price of the member of a pool that is (or would be) served by a deployment. */
   priceOf(deployment: DeploymentRef): Price | undefined {

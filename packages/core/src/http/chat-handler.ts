@@ -90,7 +90,8 @@ export async function handleChat(c: Context, ingress: IngressDialect, runtime: A
     if (outcome.usage && result.status === 200) {
       const billed = Math.round(costOf(outcome.usage, price).upstreamMicroUsd * (1 + runtime.billing.gate.settings.margin))
       headers['x-mesh-cost-usd'] = usd(billed)
-      body = withCost(body, billed)
+      // The body is only rewritten for billed callers; an open gateway forwards the upstream's bytes.
+      if (admission.principal) body = withCost(body, billed)
     }
     const settled = finish(outcome)
     // With sync settlement a 200 is only sent once its debit is durable in the ledger.
