@@ -15,6 +15,12 @@ export interface Connection {
   prepare(sql: string): Database.Statement
   /** Runs `fn` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so no other connection can slip in between a read and the write that depends on it. */
   immediate<T>(fn: () => T): T
+  /**
+   * Group commit: `fn` runs in the next shared `BEGIN IMMEDIATE` transaction, in its own savepoint
+   * (a throw undoes only its own writes), and the promise settles after that transaction commits.
+   * Under load many reserves and settles share one fsync instead of paying one each.
+   */
+  batched<T>(fn: () => T): Promise<T>
   /** Runs reads in one deferred transaction: in WAL mode they see one consistent snapshot. */
   snapshot<T>(fn: () => T): T
   close(): void
@@ -50,7 +56,53 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     }
   }
 
+  interface Queued {
+    fn: () => unknown
+    resolve: (value: unknown) => void
+    reject: (error: unknown) => void
+  }
+  let queue: Queued[] = []
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    const batch = queue
+    queue = []
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
+    try {
+      const handle = open()
+      handle
+        .transaction(() => {
+          for (const item of batch) {
+            try {
+              // A nested better-sqlite3 transaction is a SAVEPOINT, rolled back alone on a throw.
+              outcomes.push({ ok: true, value: handle.transaction(item.fn)() })
+            } catch (error) {
+              outcomes.push({ ok: false, error })
+            }
+          }
+        })
+        .immediate()
+    } catch (error) {
+      for (const item of batch) item.reject(error)
+      return
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!
+      if (outcome.ok) item.resolve(outcome.value)
+      else item.reject(outcome.error)
+    })
+  }
+
   return {
+    batched<T>(fn: () => T): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ fn, resolve: resolve as (value: unknown) => void, reject })
+        if (!scheduled) {
+          scheduled = true
+          setImmediate(flush)
+        }
+      })
+    },
     prepare(sql) {
       const handle = open()
       let statement = statements.get(sql)

@@ -133,7 +133,7 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
     },
     async append(input) {
       const entry = newLedgerEntry(STORE, input)
-      return db.immediate(() => write(entry))
+      return db.batched(() => write(entry))
     },
     async entries(accountId) {
       return (db.prepare(`SELECT ${ENTRY_COLUMNS} FROM mesh_entries WHERE account_id = ? ORDER BY seq`).all(accountId) as EntryRow[]).map(toEntry)
@@ -141,9 +141,10 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
 
     async reserve(accountId, requestId, amount, options) {
       const input = reserveInput(STORE, accountId, requestId, amount, options)
-      // BEGIN IMMEDIATE takes the database's write lock before the first read, so the balance,
-      // holds and spend read here cannot change before the hold is inserted, in this process or another.
-      return db.immediate(() => {
+      // The batch's BEGIN IMMEDIATE takes the database's write lock before the first read, so the
+      // balance, holds and spend read here cannot change before the hold is inserted, in this
+      // process or another; requests of one batch run one after another in it.
+      return db.batched(() => {
         const balance = requireAccount(accountId)
         const held = holdOf(requestId)
         if (held && held.expiresAt > input.now) {
@@ -176,7 +177,7 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
     },
     async settle(accountId, requestId, actual, options = {}) {
       checkSettleAmount(STORE, accountId, requestId, actual)
-      return db.immediate(() => {
+      return db.batched(() => {
         const hold = holdOf(requestId)
         if (hold && hold.accountId !== accountId) throw otherAccount(requestId, hold.accountId, accountId)
         const owner = hold ?? options
@@ -194,7 +195,7 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
       })
     },
     async release(accountId, requestId) {
-      return db.immediate(() => {
+      return db.batched(() => {
         const hold = holdOf(requestId)
         if (!hold || hold.accountId !== accountId) return false
         db.prepare('DELETE FROM mesh_reservations WHERE request_id = ?').run(requestId)
