@@ -20,6 +20,14 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'providers-anthropic', include: ['packages/providers-anthropic/test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'providers-google', include: ['packages/providers-google/test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
         test: { name: 'testkit', include: ['packages/testkit/test/**/*.test.ts'] },
       },
       {

@@ -1,3 +1,4 @@
+import type { ChatRequest } from '../contracts/chat-request.js'
 import type { StreamPart } from '../contracts/stream-part.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { UpstreamError } from '../errors/upstream-error.js'
@@ -5,10 +6,15 @@ import type { Attempt, AttemptAnswer } from './attempt-context.js'
 import type { AttemptResult } from './attempt-loop.js'
 import { streamAnswer } from './attempt-passthrough.js'
 import type { RelayProgress } from './stream-relay.js'
+import { missingCapabilities, unsupportedMessage } from './capabilities.js'
+import { translationWarnings } from './translation-warnings.js'
 
 /** Turn a thrown provider error into the attempt's failure (a 4xx of the request is final). */
 function failed(attempt: Attempt, error: unknown): AttemptResult<AttemptAnswer> {
-  if (GatewayError.isInstance(error)) throw error
+  if (GatewayError.isInstance(error)) {
+    attempt.release()
+    throw error
+  }
   if (UpstreamError.isInstance(error) && error.status !== undefined) {
     const result = attempt.fail({ status: error.status, headers: error.headers, ...(error.body !== undefined ? { body: error.body } : {}) })
     if (!result.failure.classification.retryable) {
@@ -29,14 +35,23 @@ function failed(attempt: Attempt, error: unknown): AttemptResult<AttemptAnswer> 
 export async function canonicalAttempt(attempt: Attempt, publicModel: string): Promise<AttemptResult<AttemptAnswer>> {
   const { input, provider, deployment } = attempt
   const ingress = input.ingress
-  const request = ingress.toCanonical(input.body, deployment.model)
+  let request: ChatRequest
+  try {
+    request = ingress.toCanonical(input.body, deployment.model)
+  } catch (error) {
+    return failed(attempt, error)
+  }
+  const missing = missingCapabilities(request, provider, deployment.model)
+  if (missing.length > 0) return attempt.unsupported(unsupportedMessage(missing, provider, deployment.model))
+  const warnings = translationWarnings(request, provider)
+  const noted = warnings.length > 0 ? { warnings } : {}
 
   if (!input.stream) {
     try {
       const response = await provider.doChat(request, attempt.ctx)
       attempt.committed()
       const body = JSON.stringify(ingress.fromCanonicalResponse(response, publicModel))
-      return { kind: 'success', status: 200, value: { status: 200, contentType: 'application/json', body, completion: Promise.resolve({ usage: response.usage, clientDisconnected: false }) } }
+      return { kind: 'success', status: 200, value: { status: 200, contentType: 'application/json', body, completion: Promise.resolve({ usage: response.usage, clientDisconnected: false }), ...noted } }
     } catch (error) {
       return failed(attempt, error)
     }
@@ -63,5 +78,5 @@ export async function canonicalAttempt(attempt: Attempt, publicModel: string): P
     return text || null
   }
   attempt.committed()
-  return { kind: 'success', status: 200, value: streamAnswer(attempt, parts, translate, progress, translate(first.value), (e) => ingress.errorEvent(e)) }
+  return { kind: 'success', status: 200, value: { ...streamAnswer(attempt, parts, translate, progress, translate(first.value), (e) => ingress.errorEvent(e)), ...noted } }
 }

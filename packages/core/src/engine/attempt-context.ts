@@ -10,6 +10,9 @@ import { rateLimitFromHeaders } from './rate-limit-headers.js'
 import type { Rotation } from './rotation.js'
 import type { RelayOutcome } from './stream-relay.js'
 
+/** The attempt reason of a deployment skipped for a capability it lacks. */
+export const UNSUPPORTED_FEATURE = 'unsupported_feature'
+
 export interface ChatInput {
   readonly ingress: IngressDialect
   /** The parsed, validated client body. */
@@ -31,6 +34,8 @@ export interface AttemptAnswer {
   readonly body: string | ReadableStream<Uint8Array>
   /** Resolves when the response is complete (at stream end for streams). */
   readonly completion: Promise<RelayOutcome>
+  /** What a cross-dialect translation could not carry to the provider (`x-mesh-warnings`). */
+  readonly warnings?: readonly string[]
 }
 
 /**
@@ -85,6 +90,15 @@ export class Attempt {
     return { kind: 'failure', failure: reason ? { ...classified, classification: { ...classified.classification, reason } } : classified }
   }
 
+  /**
+   * The request needs a feature this deployment does not declare: end the attempt without judging
+   * the deployment (nothing was sent) and let the next candidate try.
+   */
+  unsupported(message: string): AttemptResult<never> & { kind: 'failure' } {
+    this.release()
+    return { kind: 'failure', failure: { failure: { cause: new Error(message) }, classification: { retryable: false, scope: 'request', reason: UNSUPPORTED_FEATURE } } }
+  }
+
   /** The first byte is ready: the deployment answered. Streams keep their total timer until the end. */
   committed(): void {
     clearTimeout(this.firstTokenTimer)
@@ -97,6 +111,12 @@ export class Attempt {
   observeHeaders(headers: Readonly<Record<string, string | undefined>>): void {
     const snapshot = rateLimitFromHeaders(headers, this.clock.now())
     if (snapshot) this.states.recordRateLimit(this.deployment.id, snapshot)
+  }
+
+  /** End the attempt without judging the deployment: the request was refused before or by translation. */
+  release(): void {
+    this.clearTimers()
+    this.states.release(this.deployment.id)
   }
 
   clearTimers(): void {

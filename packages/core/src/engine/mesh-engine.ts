@@ -3,7 +3,7 @@ import type { DeploymentRef, ProviderV1 } from '../contracts/provider.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import type { RoutingTable } from '../routing/table.js'
 import { canonicalAttempt } from './attempt-canonical.js'
-import { Attempt, type AttemptAnswer, type ChatInput } from './attempt-context.js'
+import { Attempt, UNSUPPORTED_FEATURE, type AttemptAnswer, type ChatInput } from './attempt-context.js'
 import type { AttemptRecord } from './attempt-failure.js'
 import { runAttempts, type AttemptResult, type LoopClock } from './attempt-loop.js'
 import { passthroughAttempt } from './attempt-passthrough.js'
@@ -78,6 +78,11 @@ export class MeshEngine {
     return explainPlan(this.planner.plan({ models: input.models, body: input.body, ...(preferences ? { preferences } : {}), ...(input.sessionId ? { sessionId: input.sessionId } : {}) }, true))
   }
 
+  /** The provider and credential behind a deployment, for one-off calls outside the attempt loop (`count_tokens`). */
+  connection(deployment: DeploymentRef): { provider: ProviderV1; apiKey: string | undefined } {
+    return { provider: this.providers[deployment.provider]!, apiKey: this.credentials.get(deployment.provider)?.[deployment.keyIndex] }
+  }
+
   status(): PoolStatus[] {
     return poolStatus(this.table, this.states, this.clock.now())
   }
@@ -113,6 +118,11 @@ function noneAvailable(excluded: ReadonlyArray<{ deployment: string; reason: str
 function allFailed(attempts: readonly AttemptRecord[]): GatewayError {
   const list = attempts.map((a) => ({ deployment: a.deployment.id, provider: a.deployment.provider, model: a.deployment.model, status: a.status ?? null, reason: a.reason }))
   const summary = list.map((a) => `${a.deployment}: ${a.reason}`).join('; ')
+  // No deployment could take the request at all: the request asks for what the pool cannot do.
+  if (attempts.length > 0 && attempts.every((a) => a.reason.startsWith(UNSUPPORTED_FEATURE))) {
+    const reasons = [...new Set(attempts.map((a) => a.reason.slice(UNSUPPORTED_FEATURE.length).replace(/^ \((.*)\)$/s, '$1')))]
+    return new GatewayError({ status: 400, type: 'invalid_request_error', code: UNSUPPORTED_FEATURE, message: reasons.join(' '), details: { attempts: list } })
+  }
   // Every key throttled: that is a rate limit, not an outage, and the client may retry later.
   const throttled = attempts.length > 0 && attempts.every((a) => a.status === 429)
   const waits = attempts.flatMap((a) => (a.retryAfterMs !== undefined ? [a.retryAfterMs] : []))

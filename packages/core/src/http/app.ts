@@ -8,6 +8,8 @@ import { asGatewayError, openAIErrorResponse } from './errors.js'
 import { dialectError, handleChat, newRequestId } from './chat-handler.js'
 import type { IngressDialect } from '../dialects/ingress-dialect.js'
 import { openAIChatIngress } from '../dialects/openai-chat/ingress.js'
+import { anthropicMessagesIngress } from '../dialects/anthropic-messages/ingress.js'
+import { handleCountTokens } from './count-tokens.js'
 
 export interface AppRuntime {
   /** Resolves once secrets are resolved and the engine is built; rejects when start-up failed. */
@@ -62,7 +64,11 @@ export function createApp(runtime: AppRuntime): Hono {
       onError: (c) =>
         dialectError(c, ingress, new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `The request body is larger than the gateway's limit of ${runtime.bodyLimitBytes} bytes.` }), newRequestId()),
     })
-  app.post('/v1/chat/completions', limit(openAIChatIngress), (c) => handleChat(c, openAIChatIngress, runtime))
+  // One handler for every chat dialect: the ingress parses, translates and renders errors its own way.
+  for (const [path, ingress] of [['/v1/chat/completions', openAIChatIngress], ['/v1/messages', anthropicMessagesIngress]] as const) {
+    app.post(path, limit(ingress), (c) => handleChat(c, ingress, runtime))
+  }
+  app.post('/v1/messages/count_tokens', limit(anthropicMessagesIngress), (c) => handleCountTokens(c, runtime))
 
   app.route('/admin/v1', createAdminApp(runtime))
 

@@ -4,6 +4,7 @@ import { ReplayAnswer } from '../billing/gate.js'
 import type { IngressDialect } from '../dialects/ingress-dialect.js'
 import type { ChatResult } from '../engine/mesh-engine.js'
 import { GatewayError } from '../errors/gateway-error.js'
+import { UpstreamError } from '../errors/upstream-error.js'
 import { costOf } from '../pricing/pricing.js'
 import type { AppRuntime } from './app.js'
 import { asGatewayError } from './errors.js'
@@ -75,6 +76,7 @@ export async function handleChat(c: Context, ingress: IngressDialect, runtime: A
       'x-mesh-model': result.deployment.model,
       'x-mesh-attempts': String(result.attempts.length),
     }
+    if (result.warnings?.length) headers['x-mesh-warnings'] = result.warnings.join('; ')
     const admitted = admission
     const finish = (outcome: Awaited<ChatResult['completion']>) =>
       admitted.finish({ status: result.status, ...(outcome.usage ? { usage: outcome.usage } : {}), ...(price ? { price } : {}), event: usageEvent(ingress, models, stream, startedAt, result, outcome.clientDisconnected) })
@@ -82,7 +84,13 @@ export async function handleChat(c: Context, ingress: IngressDialect, runtime: A
       headers['cache-control'] = 'no-cache'
       headers['x-accel-buffering'] = 'no'
       // Billed when the upstream finishes, even if the client has left by then.
-      void result.completion.then(finish).then(() => runtime.onComplete?.({ requestId, status: result.status, stream: true }))
+      void result.completion
+        .then((outcome) => {
+          // The client got an in-band error event; the operator gets the reason in the log.
+          if (outcome.error) runtime.onError(new UpstreamError({ message: `stream from ${result.deployment.id} ended early: ${outcome.error}` }), requestId)
+          return finish(outcome)
+        })
+        .then(() => runtime.onComplete?.({ requestId, status: result.status, stream: true }))
       return new Response(result.body, { status: result.status, headers })
     }
     const outcome = await result.completion

@@ -19,11 +19,13 @@ export interface CheckEnv {
   /** Undefined when the provider's dialect has no built-in fixture and none was passed. */
   readonly fixture: DialectFixture | undefined
   readonly model: string
+  /** The credential every call context carries (`test-key` unless the suite was given another). */
+  readonly apiKey?: string
   readonly authHeader: AuthHeader
   readonly hostGuard: HostGuard
   /** False for features the provider declared unsupported through `skip`. */
   supports(feature: ProviderFeature): boolean
-  /** A fresh call context (`apiKey: 'test-key'`), optionally bound to `signal`. */
+  /** A fresh call context (`apiKey`: {@link CheckEnv.apiKey}), optionally bound to `signal`. */
   context(signal?: AbortSignal): ProviderCallContext
 }
 
@@ -32,10 +34,10 @@ export const CALL_BOUND_MS = 4_000
 
 export const TEST_API_KEY = 'test-key'
 
-export function callContext(signal: AbortSignal = new AbortController().signal): ProviderCallContext {
+export function callContext(signal: AbortSignal = new AbortController().signal, apiKey: string = TEST_API_KEY): ProviderCallContext {
   return {
     deployment: { id: 'p/m#0', provider: 'p', model: 'm', keyIndex: 0 },
-    apiKey: TEST_API_KEY,
+    apiKey,
     signal,
     requestId: 'req_test',
   }
@@ -100,5 +102,6 @@ export function requireFixture(env: CheckEnv): DialectFixture {
 
 /** The path of the fake's chat endpoint as the provider must call it. */
 export function chatPathOf(env: CheckEnv): string {
-  return new URL(env.upstream.baseURL).pathname.replace(/\/$/, '') + requireFixture(env).chatPath
+  const fixture = requireFixture(env)
+  return new URL(env.upstream.baseURL).pathname.replace(/\/$/, '') + (fixture.chatPathFor?.(env.model) ?? fixture.chatPath)
 }

@@ -114,7 +114,7 @@ export const trafficChecks: ProviderCheck[] = [
       expect(env.upstream.calls.length).toBeGreaterThan(0)
       for (const call of env.upstream.calls) {
         expect(call.headers[env.authHeader.name], `${call.method} ${call.path} lacks the credential header`).toBe(
-          env.authHeader.value(TEST_API_KEY),
+          env.authHeader.value(env.apiKey ?? TEST_API_KEY),
         )
       }
     },

@@ -2,7 +2,7 @@ import type { ProviderV1 } from '@modelmesh/core'
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest'
 import { startFakeOpenAI } from '../fake-openai/server.js'
 import type { FakeOpenAIOptions, FakeUpstream } from '../fake-openai/types.js'
-import { callContext, type AuthHeader, type CheckEnv } from './check-helpers.js'
+import { callContext, TEST_API_KEY, type AuthHeader, type CheckEnv } from './check-helpers.js'
 import { chatChecks, streamChecks } from './checks-canonical.js'
 import { classifyErrorChecks } from './checks-errors.js'
 import { contractChecks, forwardChecks, trafficChecks } from './checks-wire.js'
@@ -33,6 +33,11 @@ export interface TestProviderOptions<UpstreamOptions = FakeOpenAIOptions> {
   startUpstream?: (options?: UpstreamOptions) => Promise<FakeUpstream>
   /** Upstream model id used in every request; default `gpt-4o-mini`. */
   model?: string
+  /**
+   * The credential in every call context; default `test-key`. A provider whose credential is
+   * structured (a service-account JSON, …) passes a valid one here.
+   */
+  apiKey?: string
   /** How the provider sends `ctx.apiKey`; default `Authorization: Bearer <key>`. */
   authHeader?: AuthHeader
   /** Wire knowledge for `doForward` checks; default the built-in fixture of the provider's dialect. */
@@ -99,9 +104,10 @@ export function testProvider<UpstreamOptions = FakeOpenAIOptions>(options: TestP
         hostGuard,
         fixture: options.fixture ?? dialectFixtures[provider.dialect],
         model: options.model ?? 'gpt-4o-mini',
+        apiKey: options.apiKey ?? TEST_API_KEY,
         authHeader: options.authHeader ?? BEARER,
         supports: (feature) => skip[feature] === undefined,
-        context: callContext,
+        context: (signal) => callContext(signal, options.apiKey ?? TEST_API_KEY),
       }
     }
 

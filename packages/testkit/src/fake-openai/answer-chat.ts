@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import { asRecord, completionObject, planChatAnswer, streamChunks } from './chat-answer.js'
-import { delay, destroyConnection, sendJson, write } from './http-io.js'
+import { writeEventStream } from '../fake-shared/event-stream.js'
+import { destroyConnection, sendJson, write } from '../fake-shared/http-io.js'
 import { openAIError } from './openai-errors.js'
 import type { Behavior, RecordedCall } from './types.js'
 
@@ -54,21 +55,7 @@ async function answerStream(
     includeUsage,
     chunkSize: behavior.chunkSize ?? DEFAULT_CHUNK_SIZE,
   }).map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`)
-  if (behavior.malformed) events.splice(Math.max(1, Math.floor(events.length / 2)), 0, MALFORMED_CHUNK)
-  events.push('data: [DONE]\n\n')
-
-  res.writeHead(status, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers })
-  res.flushHeaders()
-  const cutAfter = behavior.disconnectAfterChunks
-  for (let index = 0; index < events.length; index++) {
-    if (cutAfter !== undefined && index >= cutAfter) {
-      destroyConnection(res)
-      return
-    }
-    if (index > 0 && behavior.chunkDelayMs && !(await delay(behavior.chunkDelayMs, signal))) return
-    if (!(await write(res, events[index] as string, signal))) return
-  }
-  res.end()
+  await writeEventStream(res, events, behavior, status, headers, signal, MALFORMED_CHUNK, ['data: [DONE]\n\n'])
 }
 
 /** The few checks OpenAI makes that a client bug would trip; answered like OpenAI does. */

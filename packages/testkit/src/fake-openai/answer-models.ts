@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import { sendJson } from './http-io.js'
+import { sendJson } from '../fake-shared/http-io.js'
 import { openAIError } from './openai-errors.js'
 import type { FakeModel } from './types.js'
 

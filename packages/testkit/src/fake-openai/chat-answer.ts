@@ -1,5 +1,7 @@
-import { randomBytes } from 'node:crypto'
+import { asRecord, contentText, estimateTokens, planAnswer, randomId, split } from '../fake-shared/answer-plan.js'
 import type { Behavior, FakeUsage, RecordedCall } from './types.js'
+
+export { asRecord, estimateTokens, randomId }
 
 /** Everything one chat answer carries, independent of JSON vs SSE framing. */
 export interface ChatAnswer {
@@ -28,41 +30,14 @@ export interface OpenAIUsage {
 }
 
 const SYSTEM_FINGERPRINT = 'fp_fake0penai'
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-
-export function randomId(prefix: string, length = 24): string {
-  const bytes = randomBytes(length)
-  let id = prefix
-  for (const byte of bytes) id += ID_ALPHABET[byte % ID_ALPHABET.length]
-  return id
-}
-
-/** Tokens as the fake counts them: a quarter of the characters, rounded up. */
-export const estimateTokens = (text: string): number => Math.ceil(text.length / 4)
 
 /** Works out what to answer for a chat request under a behavior. */
 export function planChatAnswer(behavior: Behavior, call: RecordedCall): ChatAnswer {
   const body = asRecord(call.body)
-  const toolCalls = (behavior.toolCalls ?? []).map((toolCall) => ({
-    id: toolCall.id ?? randomId('call_'),
-    name: toolCall.name,
-    arguments: typeof toolCall.arguments === 'string' ? toolCall.arguments : JSON.stringify(toolCall.arguments),
-  }))
-  let text: string | null = null
-  if (typeof behavior.reply === 'function') text = behavior.reply(call)
-  else if (typeof behavior.reply === 'string') text = behavior.reply
-  else if (toolCalls.length === 0) text = echoReply(body)
-
-  const completionChars = (text ?? '') + toolCalls.map((toolCall) => toolCall.name + toolCall.arguments).join('')
-  const usage =
-    behavior.usage === null
-      ? null
-      : expandUsage(
-          behavior.usage ?? {
-            prompt_tokens: Math.max(1, estimateTokens(messagesText(body))),
-            completion_tokens: estimateTokens(completionChars),
-          },
-        )
+  const plan = planAnswer(behavior, call, { promptText: messagesText(body), lastUserText: lastUserText(body), fallbackText: 'Hello from the fake OpenAI upstream.' })
+  const toolCalls = plan.toolCalls.map((toolCall) => ({ ...toolCall, id: toolCall.id ?? randomId('call_') }))
+  const text = plan.text
+  const usage = plan.usage === null ? null : expandUsage(plan.usage)
   return {
     id: randomId('chatcmpl-', 29),
     created: Math.floor(call.time / 1000),
@@ -166,40 +141,19 @@ export function streamChunks(answer: ChatAnswer, options: { includeUsage: boolea
   return chunks
 }
 
-function split(text: string, size: number): string[] {
-  const pieces: string[] = []
-  for (let start = 0; start < text.length; start += size) pieces.push(text.slice(start, start + size))
-  return pieces
-}
-
-function echoReply(body: Record<string, unknown>): string {
+function lastUserText(body: Record<string, unknown>): string | undefined {
   const messages = Array.isArray(body.messages) ? body.messages : []
   for (let index = messages.length - 1; index >= 0; index--) {
     const message = asRecord(messages[index])
     if (message.role === 'user') {
       const text = contentText(message.content)
-      if (text) return `You said: ${text}`
+      if (text) return text
     }
   }
-  return 'Hello from the fake OpenAI upstream.'
+  return undefined
 }
 
 function messagesText(body: Record<string, unknown>): string {
   const messages = Array.isArray(body.messages) ? body.messages : []
   return messages.map((message) => contentText(asRecord(message).content)).join('\n')
-}
-
-function contentText(content: unknown): string {
-  if (typeof content === 'string') return content
-  if (!Array.isArray(content)) return ''
-  return content
-    .map((part) => {
-      const record = asRecord(part)
-      return record.type === 'text' && typeof record.text === 'string' ? record.text : ''
-    })
-    .join('')
-}
-
-export function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
 }

@@ -3,6 +3,7 @@ import type { AnthropicErrorBody } from './wire-types.js'
 
 /** Anthropic's error `type` for a gateway error: its own vocabulary, chosen by type and status. */
 export function anthropicErrorType(error: Pick<GatewayError, 'type' | 'status'>): string {
+  if (error.status === 413) return 'request_too_large'
   switch (error.type) {
     case 'invalid_request_error':
     case 'authentication_error':

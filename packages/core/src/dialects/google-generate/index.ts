@@ -1,0 +1,8 @@
+export { canonicalToGoogle } from './canonical-to-request.js'
+export { googleToCanonical } from './request-to-canonical.js'
+export { googleResponseToCanonical, canonicalToGoogleResponse, googlePartToCanonical } from './response.js'
+export { googleChunksToParts, googleStreamToParts, type GoogleChunkDecoder } from './stream-decoder.js'
+export { createGoogleChunkEncoder, type GoogleChunkEncoder } from './stream-encoder.js'
+export { toGoogleError, googleStatusName } from './error.js'
+export { googleUsageToCanonical, canonicalUsageToGoogle, googleFinishReasonToCanonical, canonicalFinishReasonToGoogle } from './mapping.js'
+export type { GoogleCandidate, GoogleContent, GoogleErrorBody, GoogleGenerateContentResponse, GooglePart, GoogleUsageMetadata } from './wire-types.js'

@@ -1,0 +1,6 @@
+export { google, GOOGLE_CAPABILITIES } from './google.js'
+export { vertex, vertexBaseURL } from './vertex.js'
+export { classifyGoogleError, retryAfter } from './classify-error.js'
+export { AccessTokens, serviceAccountAssertion, parseServiceAccount, DEFAULT_TOKEN_URI } from './service-account-auth.js'
+export { methodURL } from './generate-provider.js'
+export type { GoogleBaseOptions, GoogleProviderOptions, VertexProviderOptions, ServiceAccountKey } from './options.js'

@@ -1,0 +1,3 @@
+export { startFakeGoogle, type FakeGoogleOptions, type FakeGoogleUpstream } from './server.js'
+export { fakeAccessToken } from './token-endpoint.js'
+export { googleUsage } from './generate-answer.js'
