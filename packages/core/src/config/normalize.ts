@@ -25,7 +25,7 @@ export interface TargetIR {
   priority: number
   maxRpm?: number
   zeroDataRetention?: boolean
-  pricing?: { input?: number; output?: number; cachedInput?: number }
+  pricing?: { input?: number; output?: number; cachedInput?: number; cacheWrite?: number; perRequest?: number }
   maintenance?: { cron: string; durationMs: number }
 }
 

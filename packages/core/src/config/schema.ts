@@ -50,7 +50,13 @@ export const TargetConfig = Type.Object(
     maintenanceWindow: Type.Optional(MaintenanceWindow),
     pricing: Type.Optional(
       Type.Object(
-        { input: Type.Optional(Type.Number({ minimum: 0 })), output: Type.Optional(Type.Number({ minimum: 0 })), cachedInput: Type.Optional(Type.Number({ minimum: 0 })) },
+        {
+          input: Type.Optional(Type.Number({ minimum: 0 })),
+          output: Type.Optional(Type.Number({ minimum: 0 })),
+          cachedInput: Type.Optional(Type.Number({ minimum: 0 })),
+          cacheWrite: Type.Optional(Type.Number({ minimum: 0 })),
+          perRequest: Type.Optional(Type.Number({ minimum: 0, description: 'USD per request' })),
+        },
         { ...strict, description: 'USD per million tokens; overrides the provider catalogue' },
       ),
     ),
