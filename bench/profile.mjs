@@ -1,31 +1,46 @@
 #!/usr/bin/env node
 // Profile a ModelMesh target under closed-loop load and print where its CPU time goes.
-//   node bench/profile.mjs [--config mesh-full.config.ts] [--connections 100] [--seconds 10] [--stream]
+//   node bench/profile.mjs [--config mesh-full.config.ts] [--connections 100] [--seconds 10] [--stream] [--no-provision]
+// A config with auth (mesh-full) gets an account, credits and a virtual key through the admin API first.
 // Writes the .cpuprofile to bench/results/profiles/ (open it in Chrome DevTools → Performance).
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { freePort, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine, waitUntilServing } from './lib/procs.mjs'
 import { summarize } from './lib/cpuprofile.mjs'
+import { httpAdmin, provision } from './lib/provision.mjs'
+import { request } from 'undici'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
-const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, connections: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, stream: { type: 'boolean', default: false } } })
+const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, connections: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, stream: { type: 'boolean', default: false }, 'no-provision': { type: 'boolean', default: false } } })
 installCleanup()
 const dir = join(BENCH, 'results/profiles')
 mkdirSync(dir, { recursive: true })
 const before = new Set(readdirSync(dir))
+const dbDir = mkdtempSync(join(tmpdir(), 'mesh-profile-db-'))
 try {
   const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
   const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
   const port = await freePort()
-  const mesh = spawnChild('mesh', process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, join(BENCH, '../packages/cli/dist/bin.js'), 'start', '--config', join(BENCH, 'targets', values.config), '--port', String(port)], { env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1` } })
+  const mesh = spawnChild('mesh', process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, join(BENCH, '../packages/cli/dist/bin.js'), 'start', '--config', join(BENCH, 'targets', values.config), '--port', String(port)], { env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: join(dbDir, 'profile.db') } })
   const url = `http://127.0.0.1:${port}/v1/chat/completions`
   const body = JSON.stringify({ model: 'bench', ...(values.stream && { stream: true }), messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench, please answer briefly.' }] })
-  await waitUntilServing(url, JSON.parse(body), {})
+  const origin = `http://127.0.0.1:${port}`
+  const headers = { authorization: 'Bearer bench-key' }
+  for (let i = 0; ; i++) {
+    try {
+      if ((await (await request(`${origin}/ready`)).body.text()).includes('ready')) break
+    } catch {}
+    if (i > 1000) throw new Error('gateway not ready')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  if (values.config.includes('full') && !values['no-provision']) headers.authorization = `Bearer ${await provision(httpAdmin(origin, request))}`
+  await waitUntilServing(url, JSON.parse(body), headers)
   const tool = spawnSync('wrk', ['--version']).error ? 'autocannon' : 'wrk'
-  const r = await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool, url, connections: Number(values.connections), durationS: Number(values.seconds), body, headers: { authorization: 'Bearer bench-key' } })
+  const r = await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool, url, connections: Number(values.connections), durationS: Number(values.seconds), body, headers })
   console.log(`${Math.round(r.rps)} req/s under the profiler (${tool}, ${values.connections} connections, ${values.stream ? 'SSE' : 'JSON'})`)
   await kill(mesh, 10_000)
   await kill(fake)
@@ -34,4 +49,5 @@ try {
   summarize(join(dir, file), { top: 30 })
 } finally {
   await killAll()
+  rmSync(dbDir, { recursive: true, force: true })
 }

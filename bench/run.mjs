@@ -3,8 +3,9 @@
 // and bench/results/latest.md. Needs built packages (`pnpm build`); installs nothing itself.
 //
 //   node bench/run.mjs [--quick] [--tool wrk|autocannon] [--only throughput,latency,ttft,streams,routing,coldstart]
+//                      [--streams-config mesh-minimal.config.ts]   (config of the many-streams gateway; default full)
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,12 +13,16 @@ import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { chat, freePort, installCleanup, kill, killAll, memoryOf, runJsonChild, spawnChild, waitForLine, waitUntilServing } from './lib/procs.mjs'
 import { renderMarkdown } from './lib/report.mjs'
+import { httpAdmin, provision } from './lib/provision.mjs'
+import { request } from 'undici'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(BENCH, '..')
 const MESH_BIN = join(ROOT, 'packages/cli/dist/bin.js')
 const PORTKEY_BIN = join(BENCH, 'node_modules/@portkey-ai/gateway/build/start-server.js')
 const PRELOAD = join(BENCH, 'preload-loopback.mjs')
+// Throw-away SQLite databases for ModelMesh full (removed at the end).
+const DB_DIR = mkdtempSync(join(os.tmpdir(), 'mesh-bench-db-'))
 
 const { values: flags } = parseArgs({
   options: {
@@ -25,6 +30,7 @@ const { values: flags } = parseArgs({
     tool: { type: 'string' },
     only: { type: 'string' },
     out: { type: 'string' },
+    'streams-config': { type: 'string', default: 'mesh-full.config.ts' },
   },
 })
 const quick = flags.quick
@@ -34,7 +40,7 @@ const enabled = (name) => !only || only.has(name)
 // Durations: full ≈ 8–9 min on 2 cores; --quick ≈ 1 min (a smoke run: numbers are indicative only).
 const PLAN = quick
   ? { tpWarmupS: 1, tpDurationS: 3, tpRounds: 1, latRate: 1000, latWarmupS: 1, latDurationS: 3, ttftRate: 50, ttftWarmupS: 0.5, ttftDurationS: 3, streams: 1000, streamClients: 2, streamChunkDelayMs: 300, streamReplyChars: 40, coldRuns: 1, routingBudgetMs: 300 }
-  : { tpWarmupS: 3, tpDurationS: 8, tpRounds: 2, latRate: 1000, latWarmupS: 3, latDurationS: 15, ttftRate: 100, ttftWarmupS: 2, ttftDurationS: 15, streams: 10_000, streamClients: 4, streamChunkDelayMs: 1000, streamReplyChars: 75, coldRuns: 5, routingBudgetMs: 1500 }
+  : { tpWarmupS: 3, tpDurationS: 8, tpRounds: 2, latRate: 1000, latWarmupS: 2, latDurationS: 10, ttftRate: 100, ttftWarmupS: 2, ttftDurationS: 10, streams: 10_000, streamClients: 4, streamChunkDelayMs: 1000, streamReplyChars: 75, coldRuns: 5, routingBudgetMs: 700 }
 
 function detectTool() {
   if (flags.tool) return flags.tool
@@ -75,13 +81,14 @@ async function startFake(name, options = {}) {
 function targetSpecs(fake) {
   // Every target gets the same client headers (Portkey forwards the bearer key to the upstream).
   const auth = { authorization: 'Bearer bench-key' }
-  const upstreamEnv = { BENCH_UPSTREAM: fake.baseURL }
-  const meshStart = (config) => async (port) => spawnChild(`mesh ${config}`, process.execPath, [MESH_BIN, 'start', '--config', join(BENCH, 'targets', config), '--port', String(port)], { env: upstreamEnv })
+  const env = { BENCH_UPSTREAM: fake.baseURL, BENCH_DB: join(DB_DIR, 'full.db') }
+  const meshStart = (config) => async (port) => spawnChild(`mesh ${config}`, process.execPath, [MESH_BIN, 'start', '--config', join(BENCH, 'targets', config), '--port', String(port)], { env })
   return [
     { id: 'direct', label: 'direct fake (limit)', model: 'gpt-4o-mini', headers: auth, start: null },
     { id: 'bare', label: 'bare undici proxy', model: 'gpt-4o-mini', headers: auth, start: async (port) => spawnChild('bare proxy', process.execPath, [join(BENCH, 'targets/bare-proxy.mjs'), String(port), `http://127.0.0.1:${fake.port}`]) },
     { id: 'mesh-minimal', label: 'ModelMesh minimal', model: 'bench', headers: auth, start: meshStart('mesh-minimal.config.ts') },
-    { id: 'mesh-full', label: 'ModelMesh full¹', model: 'bench', headers: auth, start: meshStart('mesh-full.config.ts') },
+    // Its bearer key is replaced by a virtual key created through the admin API once it is up.
+    { id: 'mesh-full', label: 'ModelMesh full¹', model: 'bench', headers: auth, provision: true, start: meshStart('mesh-full.config.ts') },
     {
       id: 'portkey',
       label: 'Portkey 1.15.2',
@@ -103,6 +110,13 @@ async function startTargets(specs, fake) {
       child = await spec.start(port)
     }
     const url = `http://127.0.0.1:${port}/v1/chat/completions`
+    if (spec.provision) {
+      await waitForReady(`http://127.0.0.1:${port}`)
+      const key = await provision(httpAdmin(`http://127.0.0.1:${port}`, request))
+      spec.headers = { ...spec.headers, authorization: `Bearer ${key}` }
+      const refused = await chat(url, CHAT_BODY(spec.model), {})
+      if (refused.status !== 401) throw new Error(`${spec.id}: expected 401 without a key, got ${refused.status}`)
+    }
     // Verify: a correct 200 chat completion from the fake, through this target, before measuring.
     const answer = await waitUntilServing(url, CHAT_BODY(spec.model), spec.headers)
     const json = JSON.parse(answer.body)
@@ -114,6 +128,19 @@ async function startTargets(specs, fake) {
     console.log(`  ${spec.id.padEnd(13)} ready on :${port} (verified JSON and SSE)`)
   }
   return running
+}
+
+async function waitForReady(origin, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try {
+      const response = await request(`${origin}/ready`)
+      await response.body.text()
+      if (response.statusCode === 200) return
+    } catch {}
+    await sleep(20)
+  }
+  throw new Error(`${origin}/ready did not answer 200 within ${timeoutMs} ms`)
 }
 
 // ── scenarios ────────────────────────────────────────────────────────────────────────────────────
@@ -156,7 +183,7 @@ async function latency(targets) {
   for (const t of targets) {
     out[t.id] = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.latRate, durationS: PLAN.latDurationS, warmupS: PLAN.latWarmupS, connections: 64, body: JSON.stringify(CHAT_BODY(t.model)), headers: t.headers }, { timeoutMs: 180_000 })
     const l = out[t.id].latencyMs
-    console.log(`  ${t.id.padEnd(13)} @${Math.round(out[t.id].achievedRate)} req/s  p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)} ms  errors ${out[t.id].errors + out[t.id].non2xx}`)
+    console.log(`  ${t.id.padEnd(13)} offered ${Math.round(out[t.id].achievedRate)} answered ${Math.round(out[t.id].completedRate)} req/s  p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)} ms  errors ${out[t.id].errors + out[t.id].non2xx}`)
   }
   return out
 }
@@ -171,34 +198,43 @@ async function ttft(targets) {
   return out
 }
 
-/** N concurrent SSE streams held by one ModelMesh (full config) process; peak RSS from VmHWM. */
-async function manyStreams() {
-  const replyChars = PLAN.streamReplyChars
-  const fake = await startFake('fake (slow streams)', { chunkDelayMs: PLAN.streamChunkDelayMs, reply: 'x'.repeat(replyChars), chunkSize: 5 })
+/**
+ * N concurrent SSE streams held by one gateway process; peak RSS from VmHWM. `gateway` is 'mesh'
+ * (ModelMesh with --streams-config, default full) or 'bare' (the bare proxy over h2c: Node's floor).
+ */
+async function manyStreams(gateway = 'mesh') {
+  const fake = await startFake('fake (slow streams)', { chunkDelayMs: PLAN.streamChunkDelayMs, reply: 'x'.repeat(PLAN.streamReplyChars), chunkSize: 5 })
   const port = await freePort()
-  const gateway = spawnChild('mesh h2c', process.execPath, [join(BENCH, 'targets/mesh-h2c.mjs'), join(BENCH, 'targets/mesh-full.config.ts'), String(port)], { env: { BENCH_UPSTREAM: fake.baseURL } })
+  const config = flags['streams-config']
+  const child =
+    gateway === 'bare'
+      ? spawnChild('bare h2c', process.execPath, [join(BENCH, 'targets/bare-proxy.mjs'), String(port), `http://127.0.0.1:${fake.port}`, '--h2c'])
+      : spawnChild('mesh h2c', process.execPath, [join(BENCH, 'targets/mesh-h2c.mjs'), join(BENCH, 'targets', config), String(port), ...(config.includes('full') ? ['--provision'] : [])], { env: { BENCH_UPSTREAM: fake.baseURL, BENCH_DB: join(DB_DIR, 'streams.db') } })
   try {
-    await waitForLine(gateway, /ready (\d+)/)
-    const before = memoryOf(gateway.pid)
+    await waitForLine(child, /ready (\d+)/, 30_000)
+    const key = /key (\S+)/.exec(child.output)?.[1] ?? 'bench-key'
+    const before = memoryOf(child.pid)
     const perClient = Math.ceil(PLAN.streams / PLAN.streamClients)
     const rampPerSec = quick ? 1000 : 500
     const samples = []
     const sampler = setInterval(() => {
       try {
-        samples.push(memoryOf(gateway.pid).rss)
+        samples.push(memoryOf(child.pid).rss)
       } catch {}
     }, 250)
     const started = Date.now()
-    const body = JSON.stringify(CHAT_BODY('bench', { stream: true }))
+    const body = JSON.stringify(CHAT_BODY(gateway === 'bare' ? 'gpt-4o-mini' : 'bench', { stream: true }))
     const clients = await Promise.all(
       Array.from({ length: PLAN.streamClients }, (_, i) =>
-        runJsonChild(`streams ${i}`, join(BENCH, 'load/streams.mjs'), { origin: `http://127.0.0.1:${port}`, path: '/v1/chat/completions', streams: Math.min(perClient, PLAN.streams - i * perClient), sessions: Math.ceil(perClient / 100), rampPerSec, body }, { timeoutMs: 300_000 }),
+        runJsonChild(`streams ${i}`, join(BENCH, 'load/streams.mjs'), { origin: `http://127.0.0.1:${port}`, path: '/v1/chat/completions', streams: Math.min(perClient, PLAN.streams - i * perClient), sessions: Math.ceil(perClient / 100), rampPerSec, body, headers: { authorization: `Bearer ${key}` } }, { timeoutMs: 300_000 }),
       ),
     )
     clearInterval(sampler)
-    const after = memoryOf(gateway.pid)
+    const after = memoryOf(child.pid)
     const spans = clients.flatMap((c) => c.spans)
     return {
+      gateway: gateway === 'bare' ? 'bare proxy (h2c in, undici out)' : `ModelMesh (${config})`,
+      config: gateway === 'bare' ? undefined : config,
       streams: PLAN.streams,
       completed: sum(clients.map((c) => c.completed)),
       failed: sum(clients.map((c) => c.failed)),
@@ -212,7 +248,7 @@ async function manyStreams() {
       transport: 'client → gateway: h2c (HTTP/2 cleartext); gateway → fake: HTTP/1.1, one connection per stream',
     }
   } finally {
-    await kill(gateway)
+    await kill(child)
     await kill(fake.child)
   }
 }
@@ -272,9 +308,9 @@ async function main() {
     quick,
     plan: PLAN,
     machine: machine(),
-    git: { commit: git(['rev-parse', 'HEAD']), dirty: Boolean(git(['status', '--porcelain', '--', 'packages'])) },
+    git: process.env.BENCH_COMMIT ? { commit: process.env.BENCH_COMMIT, dirty: false } : { commit: git(['rev-parse', 'HEAD']), dirty: Boolean(git(['status', '--porcelain', '--', 'packages'])) },
     loadTool: tool,
-    notes: ['full = minimal until keys/ledger land (issue 5): mesh-full.config.ts adds two upstream keys, retries and timeouts only.'],
+    notes: ['ModelMesh full = virtual-key auth + per-key rate limit, usage events and ledger on SQLite (synchronous=full), pricing/cost/credits with sync settlement, retries and timeouts (targets/mesh-full.config.ts).'],
   }
   console.log(`ModelMesh bench (${quick ? 'quick' : 'full'}), load tool ${tool}, ${report.machine.cpus} CPUs, node ${process.version}`)
 
@@ -313,9 +349,10 @@ async function main() {
   await kill(fake.child)
   if (enabled('streams')) {
     console.log(`${PLAN.streams} concurrent SSE streams in one ModelMesh process:`)
-    report.streams = await manyStreams()
-    const s = report.streams
-    console.log(`  completed ${s.completed}/${s.streams}, peak concurrent ${s.peakConcurrent}, peak RSS ${(s.peakRssBytes / 2 ** 20).toFixed(0)} MiB`)
+    report.streams = await manyStreams('mesh')
+    for (const s of [report.streams, (report.streamsBare = await manyStreams('bare'))]) {
+      console.log(`  ${s.gateway}: completed ${s.completed}/${s.streams}, peak concurrent ${s.peakConcurrent}, peak RSS ${(s.peakRssBytes / 2 ** 20).toFixed(0)} MiB`)
+    }
   }
   report.machine.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)))
   report.durationS = (Date.now() - startedAt.getTime()) / 1000
@@ -337,4 +374,5 @@ try {
   process.exitCode = 1
 } finally {
   await killAll()
+  rmSync(DB_DIR, { recursive: true, force: true })
 }

@@ -1,7 +1,9 @@
 // Open-loop load at a fixed rate, in its own process: requests leave on schedule whether or not earlier
 // ones were answered (no coordinated omission from a closed loop). Latency is measured per request with
 // a monotonic clock, in microseconds, from the moment the request is handed to the connection pool.
-//   { url, rate, durationS, warmupS, connections, body, headers, stream }
+//   { url, rate, durationS, warmupS, connections, body, headers, stream, drainS }
+// A target that cannot keep up builds a queue; after the schedule ends we wait at most drainS (default
+// 20 s) for it, then report the rest as `unfinished` (the target is saturated at this rate).
 // stream=false: latency = until the whole answer is read.
 // stream=true:  ttft = until the first SSE event (`data:`) arrives; total = until the stream ends.
 import { Pool } from 'undici'
@@ -17,6 +19,8 @@ let errors = 0
 let non2xx = 0
 let firstError
 let measuring = false
+let measureStart = 0
+let lastAnswerAt = 0
 
 async function one() {
   const record = measuring
@@ -43,6 +47,7 @@ async function one() {
       return
     }
     if (!record) return
+    lastAnswerAt = performance.now()
     samples.latency.push(Number(ended - started) / 1000)
     if (input.stream) samples.ttft.push(Number(firstAt - started) / 1000)
   } catch (error) {
@@ -72,8 +77,8 @@ async function phase(seconds) {
     tick()
   })
   const elapsed = (performance.now() - start) / 1000
-  await Promise.all(inflight)
-  return { sent, elapsed }
+  const drained = await Promise.race([Promise.all(inflight).then(() => true), new Promise((r) => setTimeout(() => r(false), (input.drainS ?? 20) * 1000).unref())])
+  return { sent, elapsed, unfinished: drained ? 0 : inflight.size }
 }
 
 function percentiles(values) {
@@ -85,16 +90,21 @@ function percentiles(values) {
 
 if (input.warmupS) await phase(input.warmupS)
 measuring = true
-const { sent, elapsed } = await phase(input.durationS)
-await pool.close()
-console.log(
-  JSON.stringify({
-    sent,
-    achievedRate: sent / elapsed,
-    errors,
-    non2xx,
-    firstError,
-    latencyMs: percentiles(samples.latency),
-    ...(input.stream && { ttftMs: percentiles(samples.ttft) }),
-  }),
-)
+measureStart = performance.now()
+const { sent, elapsed, unfinished } = await phase(input.durationS)
+const result = {
+  sent,
+  achievedRate: sent / elapsed,
+  unfinished,
+  // Answers per second of measured time: below the offered rate means the target is saturated.
+  completedRate: samples.latency.length / Math.max(elapsed, (lastAnswerAt - measureStart) / 1000),
+  errors,
+  non2xx,
+  firstError,
+  latencyMs: percentiles(samples.latency),
+  ...(input.stream && { ttftMs: percentiles(samples.ttft) }),
+}
+console.log(JSON.stringify(result))
+if (unfinished) await pool.destroy().catch(() => {})
+else await pool.close()
+process.exit(0)

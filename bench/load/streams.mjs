@@ -1,5 +1,5 @@
 // Many concurrent SSE streams over h2c, in its own process (run several for 10,000 streams).
-//   { origin, streams, sessions, rampPerSec, body, path }
+//   { origin, streams, sessions, rampPerSec, body, path, headers }
 // Prints one JSON line: completed, failed, first error, and each stream's [start, end] wall-clock ms so
 // the orchestrator can compute how many were open at the same time across all client processes.
 import http2 from 'node:http2'
@@ -33,16 +33,17 @@ function openStream(i) {
       spans.push([startedAt, firstAt ?? Date.now(), Date.now()])
       resolve()
     }
-    const req = session.request({ ':method': 'POST', ':path': input.path, 'content-type': 'application/json' })
+    const req = session.request({ ':method': 'POST', ':path': input.path, 'content-type': 'application/json', ...input.headers })
     req.setEncoding('utf8')
+    let status = 0
     req.on('response', (headers) => {
-      if (headers[':status'] !== 200) finish(`status ${headers[':status']}`)
+      status = headers[':status']
     })
     req.on('data', (chunk) => {
       firstAt ??= Date.now()
-      tail = (tail + chunk).slice(-64)
+      tail = (tail + chunk).slice(status === 200 ? -64 : -300)
     })
-    req.on('end', () => finish(tail.includes('[DONE]') ? undefined : 'stream ended without [DONE]'))
+    req.on('end', () => finish(status !== 200 ? `status ${status}: ${tail}` : tail.includes('[DONE]') ? undefined : 'stream ended without [DONE]'))
     req.on('error', (error) => finish(error.message))
     req.end(input.body)
   })

@@ -1,24 +1,28 @@
-// ModelMesh full: everything a production gateway would switch on.
-//
-// TODAY full = minimal + the routing features that exist in the built packages (two upstream keys →
-// two deployments chosen per request, retries, timeouts). Client keys, rate limits, usage events, the
-// SQLite ledger and cost do not exist yet (issue 5): add them here when they land (and pricing /
-// deactivation once the schema accepts them), and the bench measures them.
+// ModelMesh full: what a production gateway switches on — virtual-key auth with a per-key rate limit
+// (the bench creates the key through the admin API), usage events and the ledger on SQLite (the
+// embedded default store, synchronous=full: every commit fsynced), prices → cost and credits
+// (sync settlement: a non-streamed answer is sent after its debit is stored), retries and timeouts.
+// The bench passes the fake's base URL in BENCH_UPSTREAM and a throw-away database in BENCH_DB.
 import { defineConfig } from '@modelmesh/core'
 import { openai } from '@modelmesh/providers-openai'
+import { sqlite } from '@modelmesh/stores-sqlite'
 
-const upstream = process.env.BENCH_UPSTREAM ?? 'http://127.0.0.1:4010/v1'
+const store = sqlite({ path: process.env.BENCH_DB ?? '.mesh/bench.db' })
 
 export default defineConfig({
   server: { host: '127.0.0.1', port: Number(process.env.MESH_PORT ?? 4000) },
   providers: {
-    fake: openai({ baseURL: upstream, keys: ['bench-upstream-key-a', 'bench-upstream-key-b'] }),
+    fake: openai({ baseURL: process.env.BENCH_UPSTREAM ?? 'http://127.0.0.1:4010/v1', keys: ['bench-upstream-key'] }),
   },
   models: {
     bench: {
-      targets: [{ provider: 'fake', model: 'gpt-4o-mini' }],
+      targets: [{ provider: 'fake', model: 'gpt-4o-mini', pricing: { input: 0.15, output: 0.6 } }],
       retry: { attempts: 2 },
       timeout: { firstToken: '15s', total: '120s' },
     },
   },
+  auth: { keys: true },
+  admin: { key: process.env.BENCH_ADMIN_KEY ?? 'bench-admin-key-not-secret' },
+  stores: { state: store, ledger: store },
+  billing: { settlement: 'sync' },
 })

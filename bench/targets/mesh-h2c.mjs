@@ -3,15 +3,26 @@
 // one gateway need 10,000 client sockets + 10,000 upstream sockets + the process's own files. Over h2c
 // the 10,000 client streams share a few dozen connections; upstream stays HTTP/1.1, one socket each.
 // Same code path as `mesh start` otherwise: loadConfig (jiti) + createMesh + @hono/node-server.
-// Usage: node mesh-h2c.mjs <config file> <port>. Prints `ready <port>`.
+// Usage: node mesh-h2c.mjs <config file> <port> [--provision]. Prints `ready <port>` (and `key <key>`
+// after creating an account, credits and a virtual key in process when --provision is given).
 import http2 from 'node:http2'
 import { serve } from '@hono/node-server'
 import { loadConfig } from '@modelmesh/cli'
 import { createMesh } from '@modelmesh/core'
+import { ADMIN_KEY, provision } from '../lib/provision.mjs'
 
 const [configPath, port] = [process.argv[2], Number(process.argv[3] ?? 0)]
 const mesh = createMesh(await loadConfig(configPath))
 await mesh.ready
+if (process.argv.includes('--provision')) {
+  const key = await provision(async (path, body) => {
+    const request = new Request(`http://127.0.0.1/admin/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const response = await mesh.fetch(request)
+    if (response.status >= 300) throw new Error(`admin ${path}: ${response.status} ${await response.text()}`)
+    return response.json()
+  })
+  console.log(`key ${key}`)
+}
 const server = serve({ fetch: mesh.fetch, createServer: http2.createServer, hostname: '127.0.0.1', port }, (info) => console.log(`ready ${info.port}`))
 server.on('error', (error) => {
   console.error(error)
