@@ -50,7 +50,13 @@ export function inScope(owner: { accountId: string; projectId?: string; keyId?: 
  * Every operation runs without awaiting in between, so JavaScript's single thread makes each
  * one atomic.
  */
-export function memoryLedgerStore(): LedgerStoreV1 {
+export interface MemoryLedgerOptions {
+  /** Usage events kept (the oldest are dropped past it), so a long-running dev gateway stays bounded. Default 10,000. */
+  readonly maxUsageEvents?: number
+}
+
+export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStoreV1 {
+  const maxUsageEvents = options.maxUsageEvents ?? 10_000
   const accounts = new Map<string, AccountRecord>()
   const balances = new Map<string, number>()
   const projects = new Map<string, ProjectRecord>()
@@ -115,7 +121,7 @@ export function memoryLedgerStore(): LedgerStoreV1 {
   return {
     specificationVersion: 'mesh.store.v1',
     roles: { ledger: 'mesh.ledger.v1' },
-    descriptor: { package: '@modelmesh/core', factory: 'memoryLedgerStore', options: {} },
+    descriptor: { package: '@modelmesh/core', factory: 'memoryLedgerStore', options },
 
     async putAccount(account) {
       checkAccountRecord(STORE, account)
@@ -237,6 +243,8 @@ export function memoryLedgerStore(): LedgerStoreV1 {
         if (typeof event?.requestId !== 'string' || event.requestId === '') throw new StoreError({ code: 'invalid-input', store: STORE, message: 'every usage event needs a requestId' })
         if (usageEvents.has(event.requestId)) continue
         usageEvents.set(event.requestId, frozen(event))
+        // Maps iterate in insertion order: the first key is the oldest event.
+        if (usageEvents.size > maxUsageEvents) usageEvents.delete(usageEvents.keys().next().value!)
         written++
       }
       return written
