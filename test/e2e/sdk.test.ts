@@ -89,4 +89,16 @@ describe('official openai SDK through the gateway', () => {
     await expect(consume()).rejects.toThrow(/upstream/)
     expect(text.length).toBeGreaterThan(0)
   })
+
+  it('refuses a body over the limit with 413 when served over node:http too, calling nobody', async () => {
+    const calls = setup.fakes[0]!.calls.length
+    const huge = JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'x'.repeat(5 * 1024 * 1024) }] })
+    // Once with a content-length, once chunked (a stream body has no declared length).
+    for (const body of [huge, () => new Blob([huge]).stream()]) {
+      const response = await fetch(`${gateway.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : body(), duplex: 'half' } as RequestInit)
+      expect(response.status).toBe(413)
+      expect((await response.json()).error.code).toBe('request_too_large')
+    }
+    expect(setup.fakes[0]!.calls.length).toBe(calls)
+  })
 })

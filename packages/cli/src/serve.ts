@@ -26,7 +26,7 @@ export async function serveConfig(config: MeshConfig, options: ServeOptions = {}
   const host = options.host ?? mesh.ir.server.host
   const port = options.port ?? mesh.ir.server.port
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: (request) => mesh.fetch(request), hostname: host, port }, () => resolve(s))
+    const s = serve({ fetch: (request, env) => mesh.fetch(request, env), hostname: host, port }, () => resolve(s))
     s.once('error', reject)
   })
   const address = server.address() as AddressInfo

@@ -24,7 +24,7 @@ export interface Mesh {
   /** The Hono app: serve it, or mount it under a prefix of yours. */
   readonly app: Hono
   /** A standard `(Request) => Promise<Response>` handler for any server. */
-  readonly fetch: (request: Request) => Promise<Response>
+  readonly fetch: (request: Request, env?: unknown) => Promise<Response>
   /** Resolves when secrets are resolved and the gateway can serve; rejects with the start-up error. */
   readonly ready: Promise<void>
   /** The engine, once ready: routing state, explain, probes (for admin tooling and tests). */
@@ -83,7 +83,8 @@ export function createMesh(config: MeshConfig, options: CreateMeshOptions = {}):
   })
   return {
     app,
-    fetch: (request) => Promise.resolve(app.fetch(request)),
+    // `env` carries the Node request under @hono/node-server, which lets the body be read directly.
+    fetch: (request, env) => Promise.resolve(app.fetch(request, env)),
     ready,
     engine,
     billing,

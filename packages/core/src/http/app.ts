@@ -66,7 +66,8 @@ export function createApp(runtime: AppRuntime): Hono {
     })
   // One handler for every chat dialect: the ingress parses, translates and renders errors its own way.
   for (const [path, ingress] of [['/v1/chat/completions', openAIChatIngress], ['/v1/messages', anthropicMessagesIngress]] as const) {
-    app.post(path, limit(ingress), (c) => handleChat(c, ingress, runtime))
+    // The handler enforces the body limit itself while reading (see read-body.ts).
+    app.post(path, (c) => handleChat(c, ingress, runtime))
   }
   app.post('/v1/messages/count_tokens', limit(anthropicMessagesIngress), (c) => handleCountTokens(c, runtime))
 

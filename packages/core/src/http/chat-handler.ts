@@ -8,6 +8,7 @@ import { UpstreamError } from '../errors/upstream-error.js'
 import { costOf } from '../pricing/pricing.js'
 import type { AppRuntime } from './app.js'
 import { asGatewayError } from './errors.js'
+import { readBody } from './read-body.js'
 import { requestTimeouts } from './request-options.js'
 
 export function newRequestId(): string {
@@ -56,7 +57,7 @@ export async function handleChat(c: Context, ingress: IngressDialect, runtime: A
   let models: readonly string[] = []
   let stream = false
   try {
-    const text = await c.req.text()
+    const text = await readBody(c, runtime.bodyLimitBytes)
     const parsed = ingress.parseRequest(text)
     models = parsed.models
     stream = parsed.stream
