@@ -114,3 +114,30 @@ describe('deactivation and recovery (fake clock, no sleeps)', () => {
     expect(await statusOf(setup, 'up0/model-0#0')).toMatchObject({ status: 'active' })
   })
 })
+
+describe('budget caps and probes on start', () => {
+  it('a free-tier budget (USD per quota window) deactivates once the upstream cost reaches it', async () => {
+    setup = await routingSetup(2, {
+      targets: [
+        { provider: 'up0', model: 'model-0', pricing: { input: 1000, output: 1000 } },
+        { provider: 'up1', model: 'model-1' },
+      ],
+      deactivate: { budgetLimit: 0.02 },
+    })
+    setup.fakes[0]!.setDefault({ usage: { prompt_tokens: 10, completion_tokens: 0 } }) // $0.01 a request
+    expect([setup.served(await setup.ask()), setup.served(await setup.ask())]).toEqual([0, 0])
+    expect(setup.served(await setup.ask())).toBe(1)
+    expect(await statusOf(setup, 'up0/model-0#0')).toMatchObject({ status: 'standby', reason: 'quota' })
+  })
+
+  it('probeOnStart puts deployments that fail their probe on standby before any traffic', async () => {
+    setup = await routingSetup(2, { recover: { probeOnStart: true, cooldown: '60s' } })
+    setup.fakes[1]!.setDefault({ status: 503 })
+    const outcomes = await (await setup.mesh.engine).health.probeOnStart()
+    expect(outcomes.map((o) => [o.deployment, o.ok])).toEqual([['up0/model-0#0', true], ['up1/model-1#0', false]])
+    expect(await statusOf(setup, 'up1/model-1#0')).toMatchObject({ status: 'standby', reason: 'probe_failed' })
+    setup.fakes[0]!.script({ status: 500 })
+    // up1 is out: the failing up0 has nobody to fail over to.
+    expect((await setup.ask()).status).toBe(502)
+  })
+})

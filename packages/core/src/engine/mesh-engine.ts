@@ -1,6 +1,7 @@
 import type { MeshIR } from '../config/normalize.js'
 import type { DeploymentRef, ProviderV1 } from '../contracts/provider.js'
 import { GatewayError } from '../errors/gateway-error.js'
+import { costOf } from '../pricing/pricing.js'
 import type { RoutingTable } from '../routing/table.js'
 import { canonicalAttempt } from './attempt-canonical.js'
 import { Attempt, UNSUPPORTED_FEATURE, type AttemptAnswer, type ChatInput } from './attempt-context.js'
@@ -66,7 +67,9 @@ export class MeshEngine {
     if (!outcome.result) throw allFailed(outcome.attempts)
     const entry = plan.candidates.find((c) => c.deployment.id === outcome.result!.deployment.id)!
     void outcome.result.value.completion.then(({ usage }) => {
-      this.rotation.recordUsage(this.states.get(entry.deployment.id), entry.pool, usage, undefined, this.clock.now())
+      // Free-tier budgets (deactivate.budgetLimit) count the upstream cost in USD.
+      const cost = usage ? costOf(usage, this.planner.priceOf(entry.deployment)).upstreamMicroUsd / 1e6 : undefined
+      this.rotation.recordUsage(this.states.get(entry.deployment.id), entry.pool, usage, cost, this.clock.now())
       this.planner.observeAffinity(entry, usage?.cachedInputTokens, usage?.inputTokens)
     })
     return { ...outcome.result.value, deployment: outcome.result.deployment, attempts: outcome.attempts }
