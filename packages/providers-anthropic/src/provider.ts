@@ -12,12 +12,14 @@ import {
   type ProviderV1,
   type StreamPart,
   type UpstreamResponse,
+  guardedParts,
+  MAX_ERROR_BODY,
+  throwOnErrorStatus,
 } from '@modelmesh/core'
 import { classifyAnthropicError } from './classify-error.js'
 import { checkBaseURL, descriptorOptions, type AnthropicProviderOptions } from './options.js'
 
 const PACKAGE = '@modelmesh/providers-anthropic'
-const MAX_ERROR_BODY = 4096
 const DEFAULT_VERSION = '2023-06-01'
 // An operation is a relative path chosen by the engine; anything else could aim the call at another URL.
 const OPERATION = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/
@@ -67,17 +69,7 @@ export function anthropic(options: AnthropicProviderOptions = {}): ProviderV1 {
     })
   }
 
-  const failOnStatus = async (response: UpstreamResponse): Promise<void> => {
-    if (response.status >= 200 && response.status < 300) return
-    const body = await readBounded(response).catch(() => '')
-    throw new UpstreamError({
-      message: `anthropic upstream answered ${response.status}${upstreamMessage(body)}`,
-      status: response.status,
-      body,
-      headers: { ...response.headers },
-      classification: classifyAnthropicError({ status: response.status, headers: response.headers, body }),
-    })
-  }
+  const failOnStatus = (response: UpstreamResponse) => throwOnErrorStatus('anthropic', response, classifyAnthropicError)
 
   const toBody = (request: ChatRequest) => canonicalToAnthropic(request, options.defaultMaxTokens !== undefined ? { defaultMaxTokens: options.defaultMaxTokens } : {})
 
@@ -115,7 +107,7 @@ export function anthropic(options: AnthropicProviderOptions = {}): ProviderV1 {
     async doStream(request: ChatRequest, ctx: ProviderCallContext): Promise<AsyncIterable<StreamPart>> {
       const response = await send('POST', 'messages', { ...toBody(request), stream: true }, ctx, true)
       await failOnStatus(response)
-      return streamParts(response, ctx.signal)
+      return guardedParts(anthropicStreamToParts(response.body), ctx.signal)
     },
 
     async listModels(ctx: ProviderCallContext): Promise<ModelInfo[]> {
@@ -133,35 +125,5 @@ export function anthropic(options: AnthropicProviderOptions = {}): ProviderV1 {
   }
 }
 
-/** Canonical parts of an SSE body; a connection that breaks mid-stream ends it with an `error` part. */
-async function* streamParts(response: UpstreamResponse, signal: AbortSignal): AsyncGenerator<StreamPart> {
-  try {
-    yield* anthropicStreamToParts(response.body)
-  } catch (error) {
-    // The engine aborted on purpose (timeout, shutdown): it knows why; let its reason through.
-    if (signal.aborted) throw error
-    yield { type: 'error', message: `The upstream connection broke mid-stream: ${(error as Error)?.message ?? String(error)}`, code: 'connection_error' }
-  }
-}
 
-async function readBounded(response: UpstreamResponse): Promise<string> {
-  const decoder = new TextDecoder()
-  let text = ''
-  for await (const chunk of response.body) {
-    text += decoder.decode(chunk, { stream: true })
-    if (text.length >= MAX_ERROR_BODY) {
-      await response.cancel()
-      return text.slice(0, MAX_ERROR_BODY)
-    }
-  }
-  return text + decoder.decode()
-}
 
-function upstreamMessage(body: string): string {
-  try {
-    const message = (JSON.parse(body) as { error?: { message?: unknown } }).error?.message
-    return typeof message === 'string' && message ? `: ${message}` : ''
-  } catch {
-    return ''
-  }
-}

@@ -13,11 +13,13 @@ import {
   type SecretRef,
   type StreamPart,
   type UpstreamResponse,
+  guardedParts,
+  MAX_ERROR_BODY,
+  throwOnErrorStatus,
 } from '@modelmesh/core'
 import { classifyGoogleError } from './classify-error.js'
 
 const PACKAGE = '@modelmesh/providers-google'
-const MAX_ERROR_BODY = 4096
 const OPERATION = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/
 const MODEL = /^[A-Za-z0-9._-]+$/
 const MODEL_METHODS = new Set(['generateContent', 'streamGenerateContent', 'countTokens'])
@@ -67,17 +69,7 @@ export function createGenerateProvider(settings: GenerateProviderSettings): Prov
     })
   }
 
-  const failOnStatus = async (response: UpstreamResponse): Promise<void> => {
-    if (response.status >= 200 && response.status < 300) return
-    const body = await readBounded(response).catch(() => '')
-    throw new UpstreamError({
-      message: `${settings.id} upstream answered ${response.status}${upstreamMessage(body)}`,
-      status: response.status,
-      body,
-      headers: { ...response.headers },
-      classification: classifyGoogleError({ status: response.status, headers: response.headers, body }),
-    })
-  }
+  const failOnStatus = (response: UpstreamResponse) => throwOnErrorStatus(settings.id, response, classifyGoogleError)
 
   return {
     specificationVersion: 'mesh.provider.v1',
@@ -126,7 +118,7 @@ export function createGenerateProvider(settings: GenerateProviderSettings): Prov
     async doStream(request: ChatRequest, ctx: ProviderCallContext): Promise<AsyncIterable<StreamPart>> {
       const response = await send('POST', methodURL(baseURL, request.model, 'streamGenerateContent'), canonicalToGoogle(request), ctx, true)
       await failOnStatus(response)
-      return streamParts(response, ctx.signal)
+      return guardedParts(googleStreamToParts(response.body), ctx.signal)
     },
 
     async listModels(ctx: ProviderCallContext): Promise<ModelInfo[]> {
@@ -152,33 +144,5 @@ export function createGenerateProvider(settings: GenerateProviderSettings): Prov
   }
 }
 
-async function* streamParts(response: UpstreamResponse, signal: AbortSignal): AsyncGenerator<StreamPart> {
-  try {
-    yield* googleStreamToParts(response.body)
-  } catch (error) {
-    if (signal.aborted) throw error
-    yield { type: 'error', message: `The upstream connection broke mid-stream: ${(error as Error)?.message ?? String(error)}`, code: 'connection_error' }
-  }
-}
 
-async function readBounded(response: UpstreamResponse): Promise<string> {
-  const decoder = new TextDecoder()
-  let text = ''
-  for await (const chunk of response.body) {
-    text += decoder.decode(chunk, { stream: true })
-    if (text.length >= MAX_ERROR_BODY) {
-      await response.cancel()
-      return text.slice(0, MAX_ERROR_BODY)
-    }
-  }
-  return text + decoder.decode()
-}
 
-function upstreamMessage(body: string): string {
-  try {
-    const message = (JSON.parse(body) as { error?: { message?: unknown } }).error?.message
-    return typeof message === 'string' && message ? `: ${message}` : ''
-  } catch {
-    return ''
-  }
-}

@@ -14,11 +14,13 @@ import {
   type SecretRef,
   type StreamPart,
   type UpstreamResponse,
+  guardedParts,
+  MAX_ERROR_BODY,
+  throwOnErrorStatus,
 } from '@modelmesh/core'
 import { classifyOpenAIError } from './classify-error.js'
 
 const PACKAGE = '@modelmesh/providers-openai'
-const MAX_ERROR_BODY = 4096
 // An operation is a relative path chosen by the engine; anything else could aim the call at another URL.
 const OPERATION = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/
 
@@ -84,18 +86,7 @@ export function createOpenAICompatibleProvider(settings: OpenAICompatibleSetting
 
   const classifyError = (failure: Parameters<ProviderV1['classifyError']>[0]): ErrorClassification => classifyOpenAIError(failure)
 
-  /** Throws the classified {@link UpstreamError} for a non-2xx answer. */
-  const failOnStatus = async (response: UpstreamResponse): Promise<void> => {
-    if (response.status >= 200 && response.status < 300) return
-    const body = await readBounded(response).catch(() => '')
-    throw new UpstreamError({
-      message: `${settings.id} upstream answered ${response.status}${upstreamMessage(body)}`,
-      status: response.status,
-      body,
-      headers: { ...response.headers },
-      classification: classifyError({ status: response.status, headers: response.headers, body }),
-    })
-  }
+  const failOnStatus = (response: UpstreamResponse) => throwOnErrorStatus(settings.id, response, classifyError)
 
   const toRequestBody = (request: ChatRequest) =>
     canonicalToOpenAI(request, { maxTokensField: settings.maxTokensField, providerOptionsKeys: settings.id === 'openai' ? ['openai'] : ['openai', settings.id] })
@@ -137,7 +128,7 @@ export function createOpenAICompatibleProvider(settings: OpenAICompatibleSetting
       if (settings.streamUsage) body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true }
       const response = await send('POST', urlFor('chat/completions', request.model), body, ctx, true)
       await failOnStatus(response)
-      return streamParts(response, ctx.signal)
+      return guardedParts(openAIStreamToParts(response.body), ctx.signal)
     },
 
     async listModels(ctx: ProviderCallContext): Promise<ModelInfo[]> {
@@ -164,38 +155,8 @@ export function createOpenAICompatibleProvider(settings: OpenAICompatibleSetting
   }
 }
 
-/** Canonical parts of an SSE body; a connection that breaks mid-stream ends it with an `error` part. */
-async function* streamParts(response: UpstreamResponse, signal: AbortSignal): AsyncGenerator<StreamPart> {
-  try {
-    yield* openAIStreamToParts(response.body)
-  } catch (error) {
-    // The engine aborted on purpose (timeout, shutdown): it knows why; let its reason through.
-    if (signal.aborted) throw error
-    yield { type: 'error', message: `The upstream connection broke mid-stream: ${(error as Error)?.message ?? String(error)}`, code: 'connection_error' }
-  }
-}
 
-async function readBounded(response: UpstreamResponse): Promise<string> {
-  const decoder = new TextDecoder()
-  let text = ''
-  for await (const chunk of response.body) {
-    text += decoder.decode(chunk, { stream: true })
-    if (text.length >= MAX_ERROR_BODY) {
-      await response.cancel()
-      return text.slice(0, MAX_ERROR_BODY)
-    }
-  }
-  return text + decoder.decode()
-}
 
-function upstreamMessage(body: string): string {
-  try {
-    const message = (JSON.parse(body) as { error?: { message?: unknown } }).error?.message
-    return typeof message === 'string' && message ? `: ${message}` : ''
-  } catch {
-    return ''
-  }
-}
 
 function lowerCaseKeys(headers: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]))

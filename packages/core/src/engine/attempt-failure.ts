@@ -18,17 +18,6 @@ export interface AttemptRecord {
   readonly retryAfterMs?: number
 }
 
-const MAX_ERROR_BODY = 4096
-
-/** Read at most a few KiB of an error body; the rest is discarded so the connection is freed. */
-export async function readErrorBody(body: AsyncIterable<Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder()
-  let text = ''
-  for await (const chunk of body) {
-    if (text.length < MAX_ERROR_BODY) text += decoder.decode(chunk, { stream: true })
-  }
-  return text.length > MAX_ERROR_BODY ? text.slice(0, MAX_ERROR_BODY) : text
-}
 
 export function classify(provider: ProviderV1, failure: UpstreamFailure): AttemptFailure {
   let classification: ErrorClassification

@@ -1,8 +1,8 @@
 import type { UpstreamResponse } from '../contracts/provider.js'
 import type { Usage } from '../contracts/usage.js'
+import { readBounded } from '../upstream/provider-kit.js'
 import { parseSSE, type SSEEvent } from '../upstream/sse.js'
 import type { Attempt, AttemptAnswer } from './attempt-context.js'
-import { readErrorBody } from './attempt-failure.js'
 import type { AttemptResult } from './attempt-loop.js'
 import type { PassthroughDialect, RelayState } from './passthrough/passthrough-dialect.js'
 import { relayStream, type RelayOutcome, type RelayProgress } from './stream-relay.js'
@@ -20,7 +20,7 @@ export async function passthroughAttempt(attempt: Attempt, dialect: PassthroughD
 
   attempt.observeHeaders(response.headers)
   if (response.status >= 400) {
-    const text = await readErrorBody(response.body).catch(() => '')
+    const text = await readBounded(response).catch(() => '')
     const result = attempt.fail({ status: response.status, headers: response.headers, body: text })
     if (!result.failure.classification.retryable) {
       // The upstream refused the request itself: answer with its own error (same dialect).

@@ -1,2 +1,3 @@
 export { upstreamRequest, closeUpstreamClients, type UpstreamRequestInit } from './client.js'
 export { parseSSE, type SSEEvent, type ParseSSEOptions } from './sse.js'
+export { MAX_ERROR_BODY, readBounded, upstreamMessage, throwOnErrorStatus, guardedParts } from './provider-kit.js'
