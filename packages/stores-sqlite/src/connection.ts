@@ -19,8 +19,10 @@ export interface Connection {
    * Group commit: `fn` runs in the next shared `BEGIN IMMEDIATE` transaction, in its own savepoint
    * (a throw undoes only its own writes), and the promise settles after that transaction commits.
    * Under load many reserves and settles share one fsync instead of paying one each.
+   * `volatile` batches (reservation holds: lost with the process anyway) commit without waiting
+   * for the disk; the next durable commit flushes them along with its own pages.
    */
-  batched<T>(fn: () => T): Promise<T>
+  batched<T>(fn: () => T, durability?: 'durable' | 'volatile'): Promise<T>
   /** Runs reads in one deferred transaction: in WAL mode they see one consistent snapshot. */
   snapshot<T>(fn: () => T): T
   close(): void
@@ -61,15 +63,27 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     resolve: (value: unknown) => void
     reject: (error: unknown) => void
   }
-  let queue: Queued[] = []
+  const queues: Record<'durable' | 'volatile', Queued[]> = { durable: [], volatile: [] }
   let scheduled = false
+  let synchronous = options.synchronous.toUpperCase()
+  const setSynchronous = (handle: Database.Database, level: string) => {
+    if (synchronous !== level) handle.pragma(`synchronous = ${level}`)
+    synchronous = level
+  }
   const flush = () => {
     scheduled = false
-    const batch = queue
-    queue = []
+    // Volatile work first, so a hold taken in this tick is visible to the settles after it.
+    for (const kind of ['volatile', 'durable'] as const) {
+      const batch = queues[kind]
+      queues[kind] = []
+      if (batch.length) runBatch(batch, kind)
+    }
+  }
+  const runBatch = (batch: Queued[], kind: 'durable' | 'volatile') => {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
     try {
       const handle = open()
+      setSynchronous(handle, kind === 'volatile' ? 'OFF' : options.synchronous.toUpperCase())
       handle
         .transaction(() => {
           for (const item of batch) {
@@ -94,9 +108,9 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   }
 
   return {
-    batched<T>(fn: () => T): Promise<T> {
+    batched<T>(fn: () => T, durability: 'durable' | 'volatile' = 'durable'): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ fn, resolve: resolve as (value: unknown) => void, reject })
+        queues[durability].push({ fn, resolve: resolve as (value: unknown) => void, reject })
         if (!scheduled) {
           scheduled = true
           setImmediate(flush)

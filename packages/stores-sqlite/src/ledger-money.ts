@@ -173,7 +173,8 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
         }
         db.prepare(`INSERT INTO mesh_reservations (${HOLD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(...Object.values(row))
         return { ok: true, reservation: toReservation(row), created: true } as const
-      })
+        // A hold needs atomicity, not durability: it dies with the process that took it.
+      }, 'volatile')
     },
     async settle(accountId, requestId, actual, options = {}) {
       checkSettleAmount(STORE, accountId, requestId, actual)
@@ -200,7 +201,7 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
         if (!hold || hold.accountId !== accountId) return false
         db.prepare('DELETE FROM mesh_reservations WHERE request_id = ?').run(requestId)
         return hold.expiresAt > Date.now()
-      })
+      }, 'volatile')
     },
     async reservations(accountId, now = Date.now()) {
       const rows = db.prepare(`SELECT ${HOLD_COLUMNS} FROM mesh_reservations WHERE account_id = ? AND expires_at > ? ORDER BY created_at, request_id`).all(accountId, now) as HoldRow[]
