@@ -1,4 +1,5 @@
-import { ConfigError, type ModelInfo, type SecretRef } from '@modelmesh/core'
+import { checkBaseURL as coreCheckBaseURL } from '@modelmesh/core'
+import { type ModelInfo, type SecretRef } from '@modelmesh/core'
 
 /** Options every OpenAI-speaking provider takes. All values must be JSON: they become the descriptor. */
 export interface OpenAIBaseOptions {
@@ -62,21 +63,8 @@ export interface AzureOpenAIOptions extends OpenAIBaseOptions {
   deployments?: Record<string, string>
 }
 
-/** A deep JSON copy of factory options, for the descriptor (undefined values dropped). */
-export function descriptorOptions(options: object | undefined): Record<string, unknown> {
-  return options ? (JSON.parse(JSON.stringify(options)) as Record<string, unknown>) : {}
-}
 
-/** Checks a base URL early, so a typo fails at start-up with its path rather than at the first call. */
-export function checkBaseURL(value: unknown, factory: string, path = 'baseURL'): string {
-  let url: URL | undefined
-  try {
-    url = new URL(String(value))
-  } catch {
-    url = undefined
-  }
-  if (typeof value !== 'string' || !url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new ConfigError([{ path: `${factory}().${path}`, expected: 'an http(s) URL such as https://api.example.com/v1', found: JSON.stringify(value) }])
-  }
-  return value.replace(/\/+$/, '')
-}
+/** {@link coreCheckBaseURL} with this provider's example URL in its error. */
+export const checkBaseURL = (value: unknown, factory: string, path = 'baseURL'): string => coreCheckBaseURL(value, factory, path, 'https://api.example.com/v1')
+
+export { descriptorOptions } from '@modelmesh/core'
