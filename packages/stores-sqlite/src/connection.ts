@@ -2,12 +2,43 @@ import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { StoreError } from '@modelmesh/core'
 import Database from 'better-sqlite3'
+import { startCheckpointer, type Checkpointer } from './checkpoint.js'
 import { migrate } from './schema.js'
 
 export interface ConnectionOptions {
   readonly path: string
   readonly synchronous: 'full' | 'normal'
   readonly busyTimeoutMs: number
+  /** WAL checkpoints in a worker thread (default true for files); false: SQLite's automatic checkpoints on the committing thread. */
+  readonly backgroundCheckpoint?: boolean
+}
+
+export interface BatchOptions {
+  /**
+   * `volatile` (reservation holds: lost with the process anyway) may commit without waiting for
+   * the disk under `synchronous: 'full'`; the next durable commit flushes them with its own pages.
+   */
+  readonly durability?: 'durable' | 'volatile'
+  /**
+   * Run the operation in its own SAVEPOINT (default), so a throw undoes its writes alone. `false`
+   * is for operations that write at most one SQL statement, as their last step: a statement that
+   * fails is undone by SQLite by itself, so the savepoint would only cost two statements.
+   */
+  readonly savepoint?: boolean
+}
+
+/**
+ * Called around every group-commit transaction, inside it: lets a module keep in-memory state
+ * (caches, aggregated writes) that is exact because nothing else can write while the batch holds
+ * the write lock.
+ */
+export interface BatchHooks {
+  /** After `BEGIN IMMEDIATE`, before the first operation. */
+  begin(): void
+  /** After the last operation, before `COMMIT`; a throw rolls the whole batch back. */
+  beforeCommit(): void
+  /** The batch's transaction was rolled back or never started. */
+  aborted(): void
 }
 
 /** One lazily opened better-sqlite3 handle with a statement cache. */
@@ -16,27 +47,40 @@ export interface Connection {
   /** Runs `fn` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so no other connection can slip in between a read and the write that depends on it. */
   immediate<T>(fn: () => T): T
   /**
-   * Group commit: `fn` runs in the next shared `BEGIN IMMEDIATE` transaction, in its own savepoint
-   * (a throw undoes only its own writes), and the promise settles after that transaction commits.
-   * Under load many reserves and settles share one fsync instead of paying one each.
-   * `volatile` batches (reservation holds: lost with the process anyway) commit without waiting
-   * for the disk; the next durable commit flushes them along with its own pages.
+   * Group commit: `fn` runs in the next shared `BEGIN IMMEDIATE` transaction (by default in its
+   * own savepoint: a throw undoes only its own writes), and the promise settles after that
+   * transaction commits. Under load many reserves and settles share one commit instead of paying
+   * one each.
    */
-  batched<T>(fn: () => T, durability?: 'durable' | 'volatile'): Promise<T>
+  batched<T>(fn: () => T, options?: BatchOptions): Promise<T>
+  /** Hooks run around every batch (one set per connection). */
+  setBatchHooks(hooks: BatchHooks): void
   /** Runs reads in one deferred transaction: in WAL mode they see one consistent snapshot. */
   snapshot<T>(fn: () => T): T
-  close(): void
+  /** The background checkpointer, when one runs (for tests and diagnostics). */
+  readonly checkpointer: Checkpointer | undefined
+  /** Closes the handle, then waits for the checkpoint worker to stop. */
+  close(): Promise<void>
+}
+
+interface Queued {
+  fn: () => unknown
+  savepoint: boolean
+  resolve: (value: unknown) => void
+  reject: (error: unknown) => void
 }
 
 export function openConnection(options: ConnectionOptions, storeName: string): Connection {
   let db: Database.Database | undefined
   let closed = false
+  let checkpointer: Checkpointer | undefined
+  let hooks: BatchHooks | undefined
   const statements = new Map<string, Database.Statement>()
+  const memory = options.path === ':memory:'
 
   const open = (): Database.Database => {
     if (db) return db
     if (closed) throw new StoreError({ code: 'unavailable', store: storeName, message: `${options.path} was closed; create a new store` })
-    const memory = options.path === ':memory:'
     const path = memory ? options.path : resolve(options.path)
     try {
       if (!memory) mkdirSync(dirname(path), { recursive: true })
@@ -46,6 +90,20 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       handle.pragma(`synchronous = ${options.synchronous.toUpperCase()}`)
       handle.pragma('foreign_keys = ON')
       migrate(handle, path)
+      if (!memory && options.backgroundCheckpoint !== false) {
+        // Checkpoints are the fsyncs left under synchronous=NORMAL: a worker thread with its own
+        // connection takes them, so they never stall the event loop. If it cannot run, SQLite's
+        // automatic checkpoints come back.
+        const autocheckpoint = (on: boolean) => {
+          if (db === handle) handle.pragma(`wal_autocheckpoint = ${on ? 1000 : 0}`)
+        }
+        checkpointer = startCheckpointer(path, { onFailure: () => autocheckpoint(true), onPressure: autocheckpoint })
+        if (checkpointer) {
+          handle.pragma('wal_autocheckpoint = 0')
+          // When a writer starts the WAL over, it also gives back the file's space beyond this.
+          handle.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
+        }
+      }
       db = handle
       return handle
     } catch (error) {
@@ -58,11 +116,9 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     }
   }
 
-  interface Queued {
-    fn: () => unknown
-    resolve: (value: unknown) => void
-    reject: (error: unknown) => void
-  }
+  // Under synchronous=NORMAL a WAL commit never waits for the disk, so holds need no batch of
+  // their own: one queue, one transaction per tick, operations in the order they were asked.
+  const split = options.synchronous === 'full'
   const queues: Record<'durable' | 'volatile', Queued[]> = { durable: [], volatile: [] }
   let scheduled = false
   let synchronous = options.synchronous.toUpperCase()
@@ -71,32 +127,85 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     synchronous = level
   }
   const flush = () => {
+    // While the checkpoint worker holds the write lock (a millisecond or a few), wait for it off
+    // the event loop rather than in SQLite's busy handler on it.
+    const gate = checkpointer
+    if (gate && !gate.enterBatch()) {
+      setTimeout(flush, 1)
+      return
+    }
     scheduled = false
-    // Volatile work first, so a hold taken in this tick is visible to the settles after it.
-    for (const kind of ['volatile', 'durable'] as const) {
-      const batch = queues[kind]
-      queues[kind] = []
-      if (batch.length) runBatch(batch, kind)
+    try {
+      // Volatile work first, so a hold taken in this tick is visible to the settles after it.
+      for (const kind of ['volatile', 'durable'] as const) {
+        const batch = queues[kind]
+        if (!batch.length) continue
+        queues[kind] = []
+        runBatch(batch, kind)
+      }
+      // Writes outside the batches (records, keys, state) keep the configured level.
+      if (db && split) setSynchronous(db, options.synchronous.toUpperCase())
+    } finally {
+      gate?.leaveBatch()
     }
   }
+  const control = (handle: Database.Database) => ({
+    begin: handle.prepare('BEGIN IMMEDIATE'),
+    commit: handle.prepare('COMMIT'),
+    rollback: handle.prepare('ROLLBACK'),
+    savepoint: handle.prepare('SAVEPOINT mesh_op'),
+    release: handle.prepare('RELEASE mesh_op'),
+    rollbackTo: handle.prepare('ROLLBACK TO mesh_op'),
+  })
+  let controls: { handle: Database.Database; statements: ReturnType<typeof control> } | undefined
+
   const runBatch = (batch: Queued[], kind: 'durable' | 'volatile') => {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
+    let handle: Database.Database | undefined
     try {
-      const handle = open()
-      setSynchronous(handle, kind === 'volatile' ? 'OFF' : options.synchronous.toUpperCase())
-      handle
-        .transaction(() => {
-          for (const item of batch) {
-            try {
-              // A nested better-sqlite3 transaction is a SAVEPOINT, rolled back alone on a throw.
-              outcomes.push({ ok: true, value: handle.transaction(item.fn)() })
-            } catch (error) {
-              outcomes.push({ ok: false, error })
-            }
+      handle = open()
+      if (controls?.handle !== handle) controls = { handle, statements: control(handle) }
+      const sql = controls.statements
+      if (split) setSynchronous(handle, kind === 'volatile' ? 'OFF' : options.synchronous.toUpperCase())
+      sql.begin.run()
+      hooks?.begin()
+      for (const item of batch) {
+        if (item.savepoint) {
+          sql.savepoint.run()
+          let outcome: (typeof outcomes)[number]
+          try {
+            outcome = { ok: true, value: item.fn() }
+          } catch (error) {
+            outcome = { ok: false, error }
+            if (handle.inTransaction) sql.rollbackTo.run()
           }
-        })
-        .immediate()
+          if (handle.inTransaction) sql.release.run()
+          outcomes.push(outcome)
+        } else {
+          try {
+            outcomes.push({ ok: true, value: item.fn() })
+          } catch (error) {
+            outcomes.push({ ok: false, error })
+          }
+        }
+        // Some errors (disk full, I/O) make SQLite roll back the whole transaction: the rest
+        // must not run outside it.
+        if (!handle.inTransaction) {
+          const last = outcomes[outcomes.length - 1]!
+          throw last.ok ? new Error('the batch transaction ended early') : last.error
+        }
+      }
+      hooks?.beforeCommit()
+      sql.commit.run()
     } catch (error) {
+      if (handle?.inTransaction) {
+        try {
+          controls!.statements.rollback.run()
+        } catch {
+          // the rollback failing leaves nothing more to undo
+        }
+      }
+      hooks?.aborted()
       for (const item of batch) item.reject(error)
       return
     }
@@ -108,14 +217,18 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   }
 
   return {
-    batched<T>(fn: () => T, durability: 'durable' | 'volatile' = 'durable'): Promise<T> {
+    batched<T>(fn: () => T, batchOptions: BatchOptions = {}): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queues[durability].push({ fn, resolve: resolve as (value: unknown) => void, reject })
+        const queue = split && batchOptions.durability === 'volatile' ? queues.volatile : queues.durable
+        queue.push({ fn, savepoint: batchOptions.savepoint ?? true, resolve: resolve as (value: unknown) => void, reject })
         if (!scheduled) {
           scheduled = true
           setImmediate(flush)
         }
       })
+    },
+    setBatchHooks(next) {
+      hooks = next
     },
     prepare(sql) {
       const handle = open()
@@ -132,11 +245,20 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     snapshot(fn) {
       return open().transaction(fn).deferred()
     },
-    close() {
+    get checkpointer() {
+      return checkpointer
+    },
+    async close() {
       closed = true
       statements.clear()
+      controls = undefined
+      const stopping = checkpointer
+      checkpointer = undefined
+      // The main handle first: no write can start after it, and the worker, closing last,
+      // takes the final checkpoint off this thread.
       db?.close()
       db = undefined
+      await stopping?.close()
     },
   }
 }

@@ -1,5 +1,4 @@
 import {
-  bucketOf,
   checkSettleAmount,
   compact,
   newLedgerEntry,
@@ -16,6 +15,7 @@ import {
   type SpendScope,
 } from '@modelmesh/core'
 import type { Connection } from './connection.js'
+import { HOLD_COLUMNS, MoneyCache, scopeKey, toReservation, type HoldRow } from './money-cache.js'
 
 const STORE = 'sqlite ledger'
 
@@ -32,18 +32,8 @@ interface EntryRow {
   created_at: number
   note: string | null
 }
-interface HoldRow {
-  request_id: string
-  account_id: string
-  amount: number
-  key_id: string | null
-  project_id: string | null
-  created_at: number
-  expires_at: number
-}
 
 const ENTRY_COLUMNS = 'id, account_id, kind, amount, request_id, key_id, project_id, created_at, note'
-const HOLD_COLUMNS = 'request_id, account_id, amount, key_id, project_id, created_at, expires_at'
 /** Column of `mesh_reservations` that holds each scope's id (fixed names, never user input). */
 const HOLD_SCOPE_COLUMN = { account: 'account_id', project: 'project_id', key: 'key_id' } as const
 
@@ -60,24 +50,31 @@ const toEntry = (row: EntryRow): LedgerEntry =>
     note: row.note,
   }) as LedgerEntry
 
-const toReservation = (row: HoldRow): Reservation =>
-  compact({
-    requestId: row.request_id,
-    accountId: row.account_id,
-    amountMicroUsd: row.amount,
-    keyId: row.key_id,
-    projectId: row.project_id,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-  }) as Reservation
+const DAY_MS = 86_400_000
+const PERIOD_INDEX = { day: 0, month: 1, total: 2 } as const
+
+/** UTC period buckets (day, month, total), computed once per UTC day rather than per operation. */
+function bucketCache(): (at: number) => readonly [string, string, string] {
+  let dayStart = 0
+  let dayEnd = -1
+  let buckets: readonly [string, string, string] = ['', '', '']
+  return (at) => {
+    if (at < dayStart || at >= dayEnd) {
+      const periods = periodBuckets(at)
+      buckets = [periods.day, periods.month, periods.total]
+      dayStart = Math.floor(at / DAY_MS) * DAY_MS
+      dayEnd = dayStart + DAY_MS
+    }
+    return buckets
+  }
+}
 
 export function sqliteLedgerMoney(db: Connection): MoneyMethods {
+  // Reads and writes of the group-commit batches go through the cache (see MoneyCache); reads
+  // outside a batch (balance, spend, reservations) read the tables, which every commit leaves
+  // complete.
+  const cache = new MoneyCache(db, STORE)
   const accountBalance = (accountId: string) => (db.prepare('SELECT balance FROM mesh_accounts WHERE id = ?').get(accountId) as { balance: number } | undefined)?.balance
-  const requireAccount = (accountId: string): number => {
-    const balance = accountBalance(accountId)
-    if (balance === undefined) throw new StoreError({ code: 'not-found', store: STORE, message: `account "${accountId}" does not exist; create it with putAccount() first` })
-    return balance
-  }
   const entryFor = (kind: string, requestId: string) => {
     const row = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM mesh_entries WHERE kind = ? AND request_id = ?`).get(kind, requestId) as EntryRow | undefined
     return row && toEntry(row)
@@ -85,21 +82,24 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
   const heldIn = (scope: SpendScope, now: number) =>
     (db.prepare(`SELECT COALESCE(SUM(amount), 0) AS held FROM mesh_reservations WHERE ${HOLD_SCOPE_COLUMN[scope.kind]} = ? AND expires_at > ?`).get(scope.id, now) as { held: number }).held
   const spentIn = (scope: SpendScope, bucket: string) =>
-    (db.prepare('SELECT amount FROM mesh_spend WHERE scope = ? AND bucket = ?').get(`${scope.kind}:${scope.id}`, bucket) as { amount: number } | undefined)?.amount ?? 0
-  const holdOf = (requestId: string) => {
-    const row = db.prepare(`SELECT ${HOLD_COLUMNS} FROM mesh_reservations WHERE request_id = ?`).get(requestId) as HoldRow | undefined
-    return row && toReservation(row)
-  }
+    (db.prepare('SELECT amount FROM mesh_spend WHERE scope = ? AND bucket = ?').get(scopeKey(scope.kind, scope.id), bucket) as { amount: number } | undefined)?.amount ?? 0
   const otherAccount = (requestId: string, held: string, asked: string) =>
     new StoreError({ code: 'conflict', store: STORE, message: `request "${requestId}" holds a reservation on account "${held}", not "${asked}"` })
+  const bucketsOf = bucketCache()
 
-  /** Writes one entry, its balance change and (for usage) its spend, inside the caller's transaction. */
-  const write = (entry: LedgerEntry): AppendResult => {
-    if (entry.requestId !== undefined) {
+  /**
+   * Writes one entry, its balance change and (for usage) its spend, inside a batch. `hold` is the
+   * request's reservation when the caller has it: a usage entry and a hold of the same request
+   * never exist together (writing the entry drops the hold, and reserve refuses a settled
+   * request), so then there is no entry to look for.
+   * The INSERT is the operation's only SQL write, and comes before any change to the cache.
+   */
+  const write = (entry: LedgerEntry, hold?: Reservation): AppendResult => {
+    if (entry.requestId !== undefined && !(hold && entry.kind === 'usage')) {
       const existing = entryFor(entry.kind, entry.requestId)
       if (existing) return { entry: sameAccount(STORE, existing, entry.accountId), created: false }
     }
-    requireAccount(entry.accountId)
+    cache.requireAccount(entry.accountId)
     db.prepare(`INSERT INTO mesh_entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       entry.id,
       entry.accountId,
@@ -111,13 +111,13 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
       entry.createdAt,
       entry.note ?? null,
     )
-    db.prepare('UPDATE mesh_accounts SET balance = balance + ? WHERE id = ?').run(entry.amountMicroUsd, entry.accountId)
+    cache.addToBalance(entry.accountId, entry.amountMicroUsd)
     if (entry.kind === 'usage') {
-      if (entry.requestId !== undefined) db.prepare('DELETE FROM mesh_reservations WHERE request_id = ?').run(entry.requestId)
-      const buckets = periodBuckets(entry.createdAt)
-      const add = db.prepare('INSERT INTO mesh_spend (scope, bucket, amount) VALUES (?, ?, ?) ON CONFLICT (scope, bucket) DO UPDATE SET amount = amount + excluded.amount')
+      const held = hold ?? (entry.requestId !== undefined ? cache.holds.byRequest.get(entry.requestId) : undefined)
+      if (held) cache.deleteHold(held)
       for (const scope of spendScopesOf(entry)) {
-        for (const bucket of [buckets.day, buckets.month, buckets.total]) add.run(`${scope.kind}:${scope.id}`, bucket, -entry.amountMicroUsd)
+        const key = scopeKey(scope.kind, scope.id)
+        for (const bucket of bucketsOf(entry.createdAt)) cache.addToSpend(key, bucket, -entry.amountMicroUsd)
       }
     }
     return { entry, created: true }
@@ -133,7 +133,7 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
     },
     async append(input) {
       const entry = newLedgerEntry(STORE, input)
-      return db.batched(() => write(entry))
+      return db.batched(() => write(entry), { savepoint: false })
     },
     async entries(accountId) {
       return (db.prepare(`SELECT ${ENTRY_COLUMNS} FROM mesh_entries WHERE account_id = ? ORDER BY seq`).all(accountId) as EntryRow[]).map(toEntry)
@@ -144,64 +144,76 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
       // The batch's BEGIN IMMEDIATE takes the database's write lock before the first read, so the
       // balance, holds and spend read here cannot change before the hold is inserted, in this
       // process or another; requests of one batch run one after another in it.
-      return db.batched(() => {
-        const balance = requireAccount(accountId)
-        const held = holdOf(requestId)
-        if (held && held.expiresAt > input.now) {
-          if (held.accountId !== accountId) throw otherAccount(requestId, held.accountId, accountId)
-          return { ok: true, reservation: held, created: false } as const
-        }
-        const settled = entryFor('usage', requestId)
-        if (settled) return { ok: false, reason: 'already-settled', entry: settled } as const
-        if (held) db.prepare('DELETE FROM mesh_reservations WHERE request_id = ?').run(requestId)
-        db.prepare('DELETE FROM mesh_reservations WHERE account_id = ? AND expires_at <= ?').run(accountId, input.now)
-        const available = balance - heldIn({ kind: 'account', id: accountId }, input.now)
-        const spentPerCap = input.caps.map(({ cap, scopeId }) => {
-          const scope = { kind: cap.scope, id: scopeId }
-          return spentIn(scope, bucketOf(cap.period, input.now)) + heldIn(scope, input.now)
-        })
-        const refusal = reserveRefusal(amount, input, available, spentPerCap)
-        if (refusal) return refusal
-        const row: HoldRow = {
-          request_id: requestId,
-          account_id: accountId,
-          amount,
-          key_id: input.keyId ?? null,
-          project_id: input.projectId ?? null,
-          created_at: input.now,
-          expires_at: input.expiresAt,
-        }
-        db.prepare(`INSERT INTO mesh_reservations (${HOLD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(...Object.values(row))
-        return { ok: true, reservation: toReservation(row), created: true } as const
-        // A hold needs atomicity, not durability: it dies with the process that took it.
-      }, 'volatile')
+      // A hold needs atomicity, not durability: it dies with the process that took it.
+      return db.batched(
+        () => {
+          const balance = cache.requireAccount(accountId)
+          const holds = cache.holds
+          const held = holds.byRequest.get(requestId)
+          if (held && held.expiresAt > input.now) {
+            if (held.accountId !== accountId) throw otherAccount(requestId, held.accountId, accountId)
+            return { ok: true, reservation: held, created: false } as const
+          }
+          const settled = entryFor('usage', requestId)
+          if (settled) return { ok: false, reason: 'already-settled', entry: settled } as const
+          // Expired holds (this request's, and the account's) go; they no longer count anyway.
+          if (held) cache.deleteHold(held)
+          const account = scopeKey('account', accountId)
+          for (const expired of holds.expiredIn(account, input.now)) cache.deleteHold(expired)
+          const available = balance - holds.heldIn(account, input.now)
+          const spentPerCap = input.caps.map(({ cap, scopeId }) => {
+            const scope = scopeKey(cap.scope, scopeId)
+            return cache.spentIn(scope, bucketsOf(input.now)[PERIOD_INDEX[cap.period]]) + holds.heldIn(scope, input.now)
+          })
+          const refusal = reserveRefusal(amount, input, available, spentPerCap)
+          if (refusal) return refusal
+          const reservation = toReservation({
+            request_id: requestId,
+            account_id: accountId,
+            amount,
+            key_id: input.keyId ?? null,
+            project_id: input.projectId ?? null,
+            created_at: input.now,
+            expires_at: input.expiresAt,
+          } satisfies HoldRow)
+          cache.insertHold(reservation)
+          return { ok: true, reservation, created: true } as const
+        },
+        { durability: 'volatile', savepoint: false },
+      )
     },
     async settle(accountId, requestId, actual, options = {}) {
       checkSettleAmount(STORE, accountId, requestId, actual)
-      return db.batched(() => {
-        const hold = holdOf(requestId)
-        if (hold && hold.accountId !== accountId) throw otherAccount(requestId, hold.accountId, accountId)
-        const owner = hold ?? options
-        const entry = newLedgerEntry(STORE, {
-          accountId,
-          kind: 'usage',
-          amountMicroUsd: -actual,
-          requestId,
-          keyId: owner.keyId,
-          projectId: owner.projectId,
-          note: options.note,
-          createdAt: options.now,
-        })
-        return write(entry)
-      })
+      return db.batched(
+        () => {
+          const hold = cache.holds.byRequest.get(requestId)
+          if (hold && hold.accountId !== accountId) throw otherAccount(requestId, hold.accountId, accountId)
+          const owner = hold ?? options
+          const entry = newLedgerEntry(STORE, {
+            accountId,
+            kind: 'usage',
+            amountMicroUsd: -actual,
+            requestId,
+            keyId: owner.keyId,
+            projectId: owner.projectId,
+            note: options.note,
+            createdAt: options.now,
+          })
+          return write(entry, hold)
+        },
+        { savepoint: false },
+      )
     },
     async release(accountId, requestId) {
-      return db.batched(() => {
-        const hold = holdOf(requestId)
-        if (!hold || hold.accountId !== accountId) return false
-        db.prepare('DELETE FROM mesh_reservations WHERE request_id = ?').run(requestId)
-        return hold.expiresAt > Date.now()
-      }, 'volatile')
+      return db.batched(
+        () => {
+          const hold = cache.holds.byRequest.get(requestId)
+          if (!hold || hold.accountId !== accountId) return false
+          cache.deleteHold(hold)
+          return hold.expiresAt > Date.now()
+        },
+        { durability: 'volatile', savepoint: false },
+      )
     },
     async reservations(accountId, now = Date.now()) {
       const rows = db.prepare(`SELECT ${HOLD_COLUMNS} FROM mesh_reservations WHERE account_id = ? AND expires_at > ? ORDER BY created_at, request_id`).all(accountId, now) as HoldRow[]

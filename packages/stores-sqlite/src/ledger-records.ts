@@ -111,13 +111,18 @@ export function sqliteLedgerRecords(db: Connection): RecordMethods {
       for (const event of events) {
         if (typeof event?.requestId !== 'string' || event.requestId === '') throw new StoreError({ code: 'invalid-input', store: STORE, message: 'every usage event needs a requestId' })
       }
-      const insert = db.prepare('INSERT INTO mesh_usage (request_id, account_id, project_id, key_id, started_at, event) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING')
-      // One transaction for the batch: one fsync however many events.
-      return db.immediate(() =>
-        events.reduce(
-          (written, e) => written + insert.run(e.requestId, e.accountId ?? null, e.projectId ?? null, e.keyId ?? null, e.timings.startedAt, JSON.stringify(e)).changes,
-          0,
-        ),
+      if (events.length === 0) return 0
+      const rows = events.map((e) => [e.requestId, e.accountId ?? null, e.projectId ?? null, e.keyId ?? null, e.timings.startedAt, JSON.stringify(e)] as const)
+      // In the group commit with the ledger's own writes: one commit for everything of a tick.
+      // All events or none: a savepoint when there are several rows to write.
+      return db.batched(
+        () => {
+          const insert = db.prepare('INSERT INTO mesh_usage (request_id, account_id, project_id, key_id, started_at, event) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING')
+          let written = 0
+          for (const row of rows) written += insert.run(...row).changes
+          return written
+        },
+        { savepoint: rows.length > 1 },
       )
     },
     async usage(query) {

@@ -8,9 +8,16 @@ export interface SqliteStoreOptions {
   /** Database file; default `.mesh/mesh.db` (relative to the working directory, created with its folder). `:memory:` for a private in-memory database. */
   path?: string
   /**
-   * `full` (default): every commit is fsynced before it is acknowledged, so an acknowledged
-   * ledger entry survives `kill -9` and power loss. `normal`: in WAL mode commits survive a
-   * process crash but the last ones can be lost on power loss or an OS crash; faster writes.
+   * When a commit counts as done (the database is always in WAL mode):
+   *
+   * - `normal` (default): a commit is written to the WAL before it is acknowledged, but not
+   *   fsynced. An acknowledged ledger entry survives a crash of the gateway process (`kill -9`,
+   *   an exception, OOM); the last commits — those since the last checkpoint fsynced the WAL, a
+   *   fraction of a second — can be lost on an OS crash or power loss. No fsync on the request
+   *   path: the only ones left are WAL checkpoints, which a worker thread takes in the background.
+   * - `full`: every commit is fsynced before it is acknowledged (group commit: one fsync per
+   *   batch of concurrent requests), so an acknowledged entry also survives power loss, at the
+   *   price of that fsync on the event loop — every request in flight waits for it.
    */
   synchronous?: 'full' | 'normal'
   /** How long a write waits for another connection's transaction before failing; default 5000 ms. */
@@ -34,7 +41,7 @@ export type SqliteStore = StateStoreV1 &
  */
 export function sqlite(options: SqliteStoreOptions = {}): SqliteStore {
   const connection = openConnection(
-    { path: options.path ?? '.mesh/mesh.db', synchronous: options.synchronous ?? 'full', busyTimeoutMs: options.busyTimeoutMs ?? 5_000 },
+    { path: options.path ?? '.mesh/mesh.db', synchronous: options.synchronous ?? 'normal', busyTimeoutMs: options.busyTimeoutMs ?? 5_000 },
     'sqlite store',
   )
   return {
@@ -45,7 +52,7 @@ export function sqlite(options: SqliteStoreOptions = {}): SqliteStore {
     ...sqliteLedgerRecords(connection),
     ...sqliteLedgerMoney(connection),
     async close() {
-      connection.close()
+      await connection.close()
     },
   }
 }

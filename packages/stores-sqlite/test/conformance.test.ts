@@ -17,3 +17,7 @@ const ledger = tempDatabase()
 testLedgerStore({ name: 'sqlite', create: () => sqlite({ path: ledger.path }), peer: () => sqlite({ path: ledger.path }), cleanup: ledger.remove })
 
 testLedgerStore({ name: 'sqlite :memory: with synchronous normal', create: () => sqlite({ path: ':memory:', synchronous: 'normal' }) })
+
+// The default is synchronous NORMAL; FULL splits holds (volatile) and debits (durable) into two batches per tick.
+const full = tempDatabase()
+testLedgerStore({ name: 'sqlite with synchronous full', create: () => sqlite({ path: full.path, synchronous: 'full' }), peer: () => sqlite({ path: full.path, synchronous: 'full' }), cleanup: full.remove })

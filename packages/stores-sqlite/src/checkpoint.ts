@@ -1,0 +1,210 @@
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+
+export interface CheckpointResult {
+  /** 1 when the checkpoint could not complete (another checkpoint, or a writer/reader in the way). */
+  readonly busy: number
+  /** Frames in the WAL. */
+  readonly log: number
+  /** Frames of it copied into the database file. */
+  readonly checkpointed: number
+}
+
+/** A worker thread that checkpoints the WAL of one database file with its own connection. */
+export interface Checkpointer {
+  /**
+   * Call before a batch's transaction: false while the worker holds the write lock for a
+   * RESTART/TRUNCATE (run the batch a little later then). Pair a true with `leaveBatch()`.
+   */
+  enterBatch(): boolean
+  leaveBatch(): void
+  /** Run one checkpoint now, in the worker. */
+  checkpoint(mode?: 'PASSIVE' | 'RESTART' | 'TRUNCATE'): Promise<CheckpointResult>
+  /** False once the worker has exited (closed, or failed). */
+  readonly running: boolean
+  /** Stops the worker: resolves when its thread has exited and its connection is closed. */
+  close(): Promise<void>
+}
+
+export interface CheckpointerOptions {
+  /** How often the worker checkpoints; default 200 ms. */
+  readonly intervalMs?: number
+  /** The WAL size the worker keeps under (see above); default 64 MiB. */
+  readonly maxWalBytes?: number
+}
+
+// The worker's program (CommonJS, evaluated: the package needs no second entry point).
+//
+// A PASSIVE checkpoint never waits for, nor blocks, the writer; but under steady writes it never
+// quite finishes (frames arrive while it copies), and SQLite starts the WAL over from its
+// beginning only after a checkpoint that finished. So: PASSIVE every `intervalMs` (sooner while
+// there is a backlog), and a RESTART — which holds the write lock while it copies the last
+// frames — once the WAL is past a quarter of `maxWalBytes` and the PASSIVE just before it left
+// at most CATCH_UP frames; a TRUNCATE (which also gives the file's space back) when nothing was
+// written since the last round. Those two run only while the main thread is between batches:
+// `gate` (shared memory) is 0 when free, 2 while the main thread runs a batch, 1 while the
+// worker holds the write lock, so the main thread defers its next batch by a millisecond rather
+// than sleep in SQLite's busy handler on the event loop. Should the WAL still grow past
+// `maxWalBytes` (the worker starved of CPU, a long reader in another process), the worker says so
+// and the main connection checkpoints by itself meanwhile.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.driver)
+const gate = new Int32Array(workerData.gate)
+const db = new Database(workerData.path, { fileMustExist: true })
+db.pragma('busy_timeout = 0')
+const pageSize = db.pragma('page_size', { simple: true })
+const hardFrames = Math.max(1, Math.floor(workerData.maxWalBytes / pageSize))
+const softFrames = Math.max(1, Math.floor(hardFrames / 4))
+const CATCH_UP = 1024
+const run = (mode) => db.pragma('wal_checkpoint(' + mode + ')')[0]
+/** Runs an exclusive checkpoint while the main thread is between batches (waiting for that up to 50 ms). */
+const exclusive = (mode) => {
+  const until = Date.now() + 50
+  while (Atomics.compareExchange(gate, 0, 0, 1) !== 0) {
+    if (Date.now() > until) return undefined
+    Atomics.wait(gate, 0, 2, 5)
+  }
+  try {
+    return run(mode)
+  } finally {
+    Atomics.store(gate, 0, 0)
+    Atomics.notify(gate, 0)
+  }
+}
+let previous = -1
+let pressure = false
+let timer
+const setPressure = (on) => {
+  if (on !== pressure) parentPort.postMessage({ type: 'pressure', on })
+  pressure = on
+}
+const round = () => {
+  const result = run('PASSIVE')
+  const idle = result.log === previous && result.checkpointed === result.log
+  previous = result.log
+  const gap = result.log - result.checkpointed
+  if ((idle && result.log > 0) || (result.log > softFrames && gap <= CATCH_UP)) {
+    const done = exclusive(idle ? 'TRUNCATE' : 'RESTART')
+    if (done && done.busy === 0) {
+      previous = -1
+      setPressure(false)
+      return false
+    }
+  }
+  if (result.log > hardFrames) setPressure(true)
+  else if (result.log <= softFrames) setPressure(false)
+  return gap > CATCH_UP
+}
+const tick = () => {
+  let backlog = false
+  try {
+    backlog = round()
+  } catch (error) {
+    parentPort.postMessage({ type: 'error', message: String((error && error.message) || error) })
+  }
+  timer = setTimeout(tick, backlog ? Math.min(20, workerData.intervalMs) : workerData.intervalMs)
+}
+timer = setTimeout(tick, workerData.intervalMs)
+parentPort.on('message', (message) => {
+  if (message.type === 'checkpoint') {
+    try {
+      parentPort.postMessage({ type: 'result', id: message.id, result: message.mode === 'PASSIVE' ? run('PASSIVE') : exclusive(message.mode) || { busy: 1, log: -1, checkpointed: -1 } })
+    } catch (error) {
+      parentPort.postMessage({ type: 'result', id: message.id, error: String((error && error.message) || error) })
+    }
+  } else if (message.type === 'close') {
+    clearTimeout(timer)
+    db.close()
+    parentPort.close()
+  }
+})
+`
+
+type FromWorker = { type: 'error'; message: string } | { type: 'pressure'; on: boolean } | { type: 'result'; id: number; result?: CheckpointResult; error?: string }
+
+/**
+ * Starts the checkpoint worker for `path` (an existing WAL database). `onFailure` runs once if
+ * the worker cannot start or dies unasked, so the caller can turn automatic checkpoints back on;
+ * `onPressure(true)` asks for them while the WAL is over its bound, `onPressure(false)` ends that.
+ * Resolves undefined when worker threads are not available at all.
+ */
+export function startCheckpointer(
+  path: string,
+  events: { onFailure: (error: unknown) => void; onPressure: (on: boolean) => void },
+  options: CheckpointerOptions = {},
+): Checkpointer | undefined {
+  let worker: Worker
+  const gate = new Int32Array(new SharedArrayBuffer(4))
+  try {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3')
+    worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { path, driver, gate: gate.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024 },
+    })
+  } catch {
+    return undefined
+  }
+  // The worker never keeps the process alive; `close()` stops it.
+  worker.unref()
+  let running = true
+  let closing = false
+  let failed = false
+  let nextId = 0
+  const pending = new Map<number, { resolve: (result: CheckpointResult) => void; reject: (error: Error) => void }>()
+  const fail = (error: unknown) => {
+    if (failed || closing) return
+    failed = true
+    events.onFailure(error)
+  }
+  const exited = new Promise<void>((resolve) => {
+    worker.once('exit', (code) => {
+      running = false
+      // A worker gone in the middle of a checkpoint must not keep the gate shut.
+      Atomics.store(gate, 0, 0)
+      for (const request of pending.values()) request.reject(new Error('the checkpoint worker has stopped'))
+      pending.clear()
+      if (!closing) fail(new Error(`the checkpoint worker exited with code ${code}`))
+      resolve()
+    })
+  })
+  worker.on('error', fail)
+  worker.on('message', (message: FromWorker) => {
+    if (message.type === 'error') return
+    if (message.type === 'pressure') return events.onPressure(message.on)
+    const request = pending.get(message.id)
+    pending.delete(message.id)
+    if (message.error !== undefined) request?.reject(new Error(message.error))
+    else request?.resolve(message.result!)
+  })
+
+  return {
+    get running() {
+      return running
+    },
+    enterBatch() {
+      return Atomics.compareExchange(gate, 0, 0, 2) !== 1
+    },
+    leaveBatch() {
+      Atomics.store(gate, 0, 0)
+      Atomics.notify(gate, 0)
+    },
+    checkpoint(mode = 'PASSIVE') {
+      if (!running || closing) return Promise.reject(new Error('the checkpoint worker has stopped'))
+      return new Promise<CheckpointResult>((resolve, reject) => {
+        const id = nextId++
+        pending.set(id, { resolve, reject })
+        worker.postMessage({ type: 'checkpoint', id, mode })
+      })
+    },
+    async close() {
+      if (!running) return
+      closing = true
+      worker.postMessage({ type: 'close' })
+      // A worker stuck in a checkpoint still goes, after a while.
+      const timer = setTimeout(() => void worker.terminate(), 10_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}

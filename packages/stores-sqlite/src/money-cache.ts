@@ -1,0 +1,230 @@
+import { compact, StoreError, type Reservation } from '@modelmesh/core'
+import type { Connection } from './connection.js'
+
+export interface HoldRow {
+  request_id: string
+  account_id: string
+  amount: number
+  key_id: string | null
+  project_id: string | null
+  created_at: number
+  expires_at: number
+}
+
+export const HOLD_COLUMNS = 'request_id, account_id, amount, key_id, project_id, created_at, expires_at'
+
+export const toReservation = (row: HoldRow): Reservation =>
+  Object.freeze(
+    compact({
+      requestId: row.request_id,
+      accountId: row.account_id,
+      amountMicroUsd: row.amount,
+      keyId: row.key_id,
+      projectId: row.project_id,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+    }) as Reservation,
+  )
+
+/** `account:<id>`, `project:<id>`, `key:<id>`: the scope keys of `mesh_spend`. */
+export const scopeKey = (kind: string, id: string) => `${kind}:${id}`
+
+const scopeKeysOf = (hold: Reservation): string[] => {
+  const keys = [scopeKey('account', hold.accountId)]
+  if (hold.projectId !== undefined) keys.push(scopeKey('project', hold.projectId))
+  if (hold.keyId !== undefined) keys.push(scopeKey('key', hold.keyId))
+  return keys
+}
+
+interface ScopeHolds {
+  readonly holds: Map<string, Reservation>
+  /** Sum of every hold of the scope, expired or not. */
+  total: number
+  /** No hold of the scope expires before this: while `now` is below it, `total` is what is held. */
+  minExpiresAt: number
+}
+
+/** `mesh_reservations` in memory, indexed by request and by scope. */
+export class Holds {
+  readonly byRequest = new Map<string, Reservation>()
+  private readonly byScope = new Map<string, ScopeHolds>()
+
+  add(hold: Reservation): void {
+    this.byRequest.set(hold.requestId, hold)
+    for (const key of scopeKeysOf(hold)) {
+      let scope = this.byScope.get(key)
+      if (!scope) this.byScope.set(key, (scope = { holds: new Map(), total: 0, minExpiresAt: Infinity }))
+      scope.holds.set(hold.requestId, hold)
+      scope.total += hold.amountMicroUsd
+      if (hold.expiresAt < scope.minExpiresAt) scope.minExpiresAt = hold.expiresAt
+    }
+  }
+
+  remove(hold: Reservation): void {
+    this.byRequest.delete(hold.requestId)
+    for (const key of scopeKeysOf(hold)) {
+      const scope = this.byScope.get(key)
+      if (!scope?.holds.delete(hold.requestId)) continue
+      if (scope.holds.size === 0) this.byScope.delete(key)
+      else scope.total -= hold.amountMicroUsd
+    }
+  }
+
+  /** Σ active holds of a scope at `now` (what `SUM(amount) … WHERE expires_at > now` returns). */
+  heldIn(key: string, now: number): number {
+    const scope = this.byScope.get(key)
+    if (!scope) return 0
+    if (now < scope.minExpiresAt) return scope.total
+    let held = 0
+    let minExpiresAt = Infinity
+    for (const hold of scope.holds.values()) {
+      if (hold.expiresAt > now) held += hold.amountMicroUsd
+      if (hold.expiresAt < minExpiresAt) minExpiresAt = hold.expiresAt
+    }
+    scope.minExpiresAt = minExpiresAt
+    return held
+  }
+
+  /** Holds of a scope that have expired at `now`. */
+  expiredIn(key: string, now: number): Reservation[] {
+    const scope = this.byScope.get(key)
+    if (!scope || now < scope.minExpiresAt) return []
+    return [...scope.holds.values()].filter((hold) => hold.expiresAt <= now)
+  }
+}
+
+/** Above this many cached balances and spend rows the cache starts over at the next batch. */
+const CACHE_LIMIT = 50_000
+
+/**
+ * What the money operations read and write, kept in memory across group-commit batches and used
+ * only inside them: balances, spend rows and the reservation holds. It is exact because
+ *
+ * - it is read and changed only inside a batch's `BEGIN IMMEDIATE` transaction (the write lock);
+ * - at the start of every batch `PRAGMA data_version` tells whether another connection (another
+ *   process, another store on the same file) committed since: then everything is read again;
+ * - an operation changes it only after its one SQL write succeeded (operations run without a
+ *   savepoint: a failing statement undoes itself), and a batch that rolls back drops it all.
+ *
+ * Balance and spend changes are aggregated per batch and written just before `COMMIT` (one
+ * UPDATE per account and one upsert per scope and bucket however many settlements), as are the
+ * deletions of holds; until then reads inside the batch see them through the cache.
+ */
+export class MoneyCache {
+  private valid = false
+  private dataVersion: number | undefined
+  private readonly balances = new Map<string, number>()
+  private readonly spent = new Map<string, number>()
+  private holdTable: Holds | undefined
+  private readonly balanceDelta = new Map<string, number>()
+  private readonly spendDelta = new Map<string, number>()
+  private readonly holdDeletes = new Set<string>()
+
+  constructor(
+    private readonly db: Connection,
+    private readonly store: string,
+  ) {
+    db.setBatchHooks({
+      begin: () => this.begin(),
+      beforeCommit: () => this.writeBack(),
+      aborted: () => this.forget(),
+    })
+  }
+
+  private begin(): void {
+    const version = this.db.prepare('PRAGMA data_version').pluck().get() as number
+    if (!this.valid || version !== this.dataVersion || this.balances.size + this.spent.size > CACHE_LIMIT) this.forget()
+    this.dataVersion = version
+    this.valid = true
+  }
+
+  private forget(): void {
+    this.valid = false
+    this.balances.clear()
+    this.spent.clear()
+    this.holdTable = undefined
+    this.balanceDelta.clear()
+    this.spendDelta.clear()
+    this.holdDeletes.clear()
+  }
+
+  private writeBack(): void {
+    if (this.balanceDelta.size) {
+      const update = this.db.prepare('UPDATE mesh_accounts SET balance = balance + ? WHERE id = ?')
+      for (const [accountId, delta] of this.balanceDelta) if (delta !== 0) update.run(delta, accountId)
+      this.balanceDelta.clear()
+    }
+    if (this.spendDelta.size) {
+      const add = this.db.prepare('INSERT INTO mesh_spend (scope, bucket, amount) VALUES (?, ?, ?) ON CONFLICT (scope, bucket) DO UPDATE SET amount = amount + excluded.amount')
+      for (const [key, delta] of this.spendDelta) {
+        const split = key.indexOf('\n')
+        add.run(key.slice(0, split), key.slice(split + 1), delta)
+      }
+      this.spendDelta.clear()
+    }
+    if (this.holdDeletes.size) {
+      const drop = this.db.prepare('DELETE FROM mesh_reservations WHERE request_id = ?')
+      for (const requestId of this.holdDeletes) drop.run(requestId)
+      this.holdDeletes.clear()
+    }
+  }
+
+  /** The balance (with this batch's changes); `not-found` when the account does not exist. */
+  requireAccount(accountId: string): number {
+    const cached = this.balances.get(accountId)
+    if (cached !== undefined) return cached
+    const row = this.db.prepare('SELECT balance FROM mesh_accounts WHERE id = ?').get(accountId) as { balance: number } | undefined
+    if (!row) throw new StoreError({ code: 'not-found', store: this.store, message: `account "${accountId}" does not exist; create it with putAccount() first` })
+    this.balances.set(accountId, row.balance)
+    return row.balance
+  }
+
+  /** Call after `requireAccount(accountId)` in the same operation. */
+  addToBalance(accountId: string, amount: number): void {
+    this.balances.set(accountId, this.balances.get(accountId)! + amount)
+    this.balanceDelta.set(accountId, (this.balanceDelta.get(accountId) ?? 0) + amount)
+  }
+
+  /** Settled usage of a scope key in a bucket (with this batch's settlements). */
+  spentIn(scope: string, bucket: string): number {
+    const key = `${scope}\n${bucket}`
+    const cached = this.spent.get(key)
+    if (cached !== undefined) return cached
+    const row = this.db.prepare('SELECT amount FROM mesh_spend WHERE scope = ? AND bucket = ?').get(scope, bucket) as { amount: number } | undefined
+    const amount = row?.amount ?? 0
+    this.spent.set(key, amount)
+    return amount
+  }
+
+  addToSpend(scope: string, bucket: string, amount: number): void {
+    const current = this.spentIn(scope, bucket)
+    const key = `${scope}\n${bucket}`
+    this.spent.set(key, current + amount)
+    this.spendDelta.set(key, (this.spendDelta.get(key) ?? 0) + amount)
+  }
+
+  /** The reservation table, read once while the cache stays valid. */
+  get holds(): Holds {
+    if (!this.holdTable) {
+      const holds = new Holds()
+      for (const row of this.db.prepare(`SELECT ${HOLD_COLUMNS} FROM mesh_reservations`).all() as HoldRow[]) holds.add(toReservation(row))
+      this.holdTable = holds
+    }
+    return this.holdTable
+  }
+
+  /** Writes a hold (replacing a row of the same request id that is deleted in memory already). */
+  insertHold(hold: Reservation): void {
+    this.db
+      .prepare(`INSERT OR REPLACE INTO mesh_reservations (${HOLD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(hold.requestId, hold.accountId, hold.amountMicroUsd, hold.keyId ?? null, hold.projectId ?? null, hold.createdAt, hold.expiresAt)
+    this.holdDeletes.delete(hold.requestId)
+    this.holds.add(hold)
+  }
+
+  /** Drops a hold now in memory, and from the table when the batch commits. */
+  deleteHold(hold: Reservation): void {
+    this.holds.remove(hold)
+    this.holdDeletes.add(hold.requestId)
+  }
+}

@@ -1,0 +1,159 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { StoreError } from '@modelmesh/core'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { openConnection } from '../src/connection.js'
+import { sqlite } from '../src/index.js'
+
+const dirs: string[] = []
+const tempPath = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-sqlite-batch-'))
+  dirs.push(dir)
+  return join(dir, 'mesh.db')
+}
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+describe('sqlite group commit', () => {
+  it('aggregates balance and spend of a batch; an operation that fails leaves no trace in them', async () => {
+    const path = tempPath()
+    const store = sqlite({ path })
+    await store.putAccount({ id: 'a', createdAt: 0 })
+    const grant = await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 10_000 })
+    await store.reserve('a', 'r1', 3_000, { keyId: 'k' })
+    // One tick, so one transaction: a settle, a failing append (its INSERT breaks the unique id),
+    // a failing settle (unknown account), a grant, and reserves that must see what came before.
+    const outcomes = await Promise.allSettled([
+      store.settle('a', 'r1', 2_500),
+      store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000_000, id: grant.entry.id }),
+      store.settle('nobody', 'r2', 1),
+      store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 500 }),
+      store.reserve('a', 'r3', 8_000, { keyId: 'k', caps: [{ scope: 'key', period: 'day', limitMicroUsd: 10_500 }] }),
+      store.reserve('a', 'r4', 1, { keyId: 'k', caps: [{ scope: 'key', period: 'day', limitMicroUsd: 10_500 }] }),
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled'])
+    expect((outcomes[2] as PromiseRejectedResult).reason).toSatisfy((e) => StoreError.isInstance(e) && (e as StoreError).code === 'not-found')
+    // Balance 10_000 − 2_500 + 500 = 8_000: r3 fits exactly, and the key's day (2_500 settled + 8_000 held) is full.
+    expect((outcomes[4] as PromiseFulfilledResult<unknown>).value).toMatchObject({ ok: true })
+    expect((outcomes[5] as PromiseFulfilledResult<unknown>).value).toMatchObject({ ok: false, reason: 'insufficient-credits', availableMicroUsd: 0 })
+    expect(await store.balance('a')).toEqual({ balanceMicroUsd: 8_000, reservedMicroUsd: 8_000, availableMicroUsd: 0 })
+    expect((await store.spend({ kind: 'key', id: 'k' })).dayMicroUsd).toBe(2_500)
+
+    // What was written to the file, read by another connection.
+    const raw = new Database(path, { readonly: true })
+    expect(raw.prepare("SELECT balance FROM mesh_accounts WHERE id = 'a'").pluck().get()).toBe(8_000)
+    expect(raw.prepare("SELECT amount FROM mesh_spend WHERE scope = 'key:k' AND bucket = 'total'").pluck().get()).toBe(2_500)
+    expect(raw.prepare('SELECT request_id FROM mesh_reservations ORDER BY 1').pluck().all()).toEqual(['r3'])
+    expect(raw.prepare("SELECT SUM(amount) FROM mesh_entries WHERE account_id = 'a'").pluck().get()).toBe(8_000)
+    raw.close()
+    await store.close()
+  })
+
+  it('a batch that cannot commit rejects all its operations and forgets its cached changes', async () => {
+    const path = tempPath()
+    const store = sqlite({ path, busyTimeoutMs: 50 })
+    await store.putAccount({ id: 'a', createdAt: 0 })
+    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    await store.reserve('a', 'warm', 100)
+    // Another connection holds the write lock: the next batch cannot begin.
+    const blocker = new Database(path)
+    blocker.prepare('BEGIN IMMEDIATE').run()
+    const failed = await Promise.allSettled([store.settle('a', 'warm', 100), store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 5 })])
+    expect(failed.map((o) => o.status)).toEqual(['rejected', 'rejected'])
+    blocker.prepare('ROLLBACK').run()
+    blocker.close()
+    expect(await store.balance('a')).toEqual({ balanceMicroUsd: 1_000, reservedMicroUsd: 100, availableMicroUsd: 900 })
+    expect((await store.settle('a', 'warm', 100)).created).toBe(true)
+    expect(await store.balance('a')).toEqual({ balanceMicroUsd: 900, reservedMicroUsd: 0, availableMicroUsd: 900 })
+    await store.close()
+  })
+
+  it('sees what another process committed between its batches (balances, holds, spend)', async () => {
+    const path = tempPath()
+    const store = sqlite({ path })
+    const peer = sqlite({ path })
+    await store.putAccount({ id: 'a', createdAt: 0 })
+    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    const caps = [{ scope: 'key', period: 'total', limitMicroUsd: 1_200 }] as const
+    expect(await store.reserve('a', 'r1', 800, { keyId: 'k', caps })).toMatchObject({ ok: true })
+    // The peer grants, settles the store's hold and spends on the key: the store's cache is stale.
+    await peer.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 500 })
+    expect((await peer.settle('a', 'r1', 600)).created).toBe(true)
+    expect(await store.reserve('a', 'r2', 601, { keyId: 'k', caps })).toMatchObject({ ok: false, reason: 'spend-cap', spentMicroUsd: 600 })
+    expect(await store.reserve('a', 'r2', 600, { keyId: 'k', caps })).toMatchObject({ ok: true })
+    expect((await store.settle('a', 'r1', 1)).created, 'settled by the peer already').toBe(false)
+    expect(await store.balance('a')).toEqual({ balanceMicroUsd: 900, reservedMicroUsd: 600, availableMicroUsd: 300 })
+    expect(await peer.release('a', 'r2')).toBe(true)
+    expect(await store.release('a', 'r2')).toBe(false)
+    expect((await store.balance('a')).reservedMicroUsd).toBe(0)
+    await Promise.all([store.close(), peer.close()])
+  })
+
+  it('runs each savepoint operation alone: a throw undoes its own writes only', async () => {
+    const connection = openConnection({ path: tempPath(), synchronous: 'normal', busyTimeoutMs: 1_000 }, 'test')
+    connection.prepare('SELECT 1').get()
+    const put = (key: string) => connection.prepare('INSERT INTO mesh_state (key, value, size, updated_at) VALUES (?, ?, 1, 0)').run(key, 'v')
+    const outcomes = await Promise.allSettled([
+      connection.batched(() => put('a')),
+      connection.batched(() => {
+        put('b')
+        throw new Error('undo b')
+      }),
+      connection.batched(() => put('c')),
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(connection.prepare('SELECT key FROM mesh_state ORDER BY key').pluck().all()).toEqual(['a', 'c'])
+    await connection.close()
+  })
+})
+
+describe('sqlite checkpoint worker', () => {
+  it('checkpoints in a worker thread and stops with close()', async () => {
+    const path = tempPath()
+    const connection = openConnection({ path, synchronous: 'normal', busyTimeoutMs: 1_000 }, 'test')
+    connection.prepare('SELECT 1').get()
+    const worker = connection.checkpointer!
+    expect(worker.running).toBe(true)
+    for (let i = 0; i < 50; i++) await connection.batched(() => connection.prepare('INSERT INTO mesh_state (key, value, size, updated_at) VALUES (?, ?, 1, 0)').run(`k${i}`, 'v'))
+    const passive = await worker.checkpoint('PASSIVE')
+    expect(passive.busy).toBe(0)
+    expect(passive.checkpointed).toBe(passive.log)
+    // The main connection leaves checkpoints to the worker.
+    expect(connection.prepare('PRAGMA wal_autocheckpoint').pluck().get()).toBe(0)
+    expect(await worker.checkpoint('TRUNCATE')).toEqual({ busy: 0, log: 0, checkpointed: 0 })
+    expect(statSync(`${path}-wal`).size).toBe(0)
+    await connection.close()
+    expect(worker.running).toBe(false)
+    await expect(worker.checkpoint()).rejects.toThrow(/stopped/)
+    // The last connection to close (the worker's) removed the WAL; the data is in the file.
+    expect(existsSync(`${path}-wal`)).toBe(false)
+    const raw = new Database(path, { readonly: true })
+    expect(raw.prepare('SELECT COUNT(*) FROM mesh_state').pluck().get()).toBe(50)
+    raw.close()
+  })
+
+  it('no worker for :memory:, and a store closed twice is fine', async () => {
+    const connection = openConnection({ path: ':memory:', synchronous: 'normal', busyTimeoutMs: 1_000 }, 'test')
+    connection.prepare('SELECT 1').get()
+    expect(connection.checkpointer).toBeUndefined()
+    await connection.close()
+    const store = sqlite({ path: tempPath() })
+    await store.save('k', 'v')
+    await store.close()
+    await store.close()
+  })
+
+  it('defaults to synchronous NORMAL; full stays available', async () => {
+    const normal = openConnection({ path: tempPath(), synchronous: 'normal', busyTimeoutMs: 1_000 }, 'test')
+    expect(normal.prepare('PRAGMA synchronous').pluck().get()).toBe(1)
+    await normal.close()
+    const path = tempPath()
+    const full = sqlite({ path, synchronous: 'full' })
+    await full.putAccount({ id: 'a', createdAt: 0 })
+    await full.reserve('a', 'r', 0)
+    expect(await full.settle('a', 'r', 0)).toMatchObject({ created: true })
+    await full.close()
+    expect(sqlite().descriptor.options).toEqual({})
+  })
+})
