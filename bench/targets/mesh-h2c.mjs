@@ -2,11 +2,10 @@
 // Why: the machine's hard limit is 20,000 open files per process, and 10,000 HTTP/1.1 streams through
 // one gateway need 10,000 client sockets + 10,000 upstream sockets + the process's own files. Over h2c
 // the 10,000 client streams share a few dozen connections; upstream stays HTTP/1.1, one socket each.
-// Same code path as `mesh start` otherwise: loadConfig (jiti) + createMesh + @hono/node-server.
+// Same code path as `mesh start` otherwise: loadConfig (jiti) + createMesh + mesh.node.
 // Usage: node mesh-h2c.mjs <config file> <port> [--provision]. Prints `ready <port>` (and `key <key>`
 // after creating an account, credits and a virtual key in process when --provision is given).
 import http2 from 'node:http2'
-import { serve } from '@hono/node-server'
 import { loadConfig } from '@modelmesh/cli'
 import { createMesh } from '@modelmesh/core'
 import { ADMIN_KEY, provision } from '../lib/provision.mjs'
@@ -23,7 +22,8 @@ if (process.argv.includes('--provision')) {
   })
   console.log(`key ${key}`)
 }
-const server = serve({ fetch: mesh.fetch, createServer: http2.createServer, hostname: '127.0.0.1', port }, (info) => console.log(`ready ${info.port}`))
+const server = http2.createServer(mesh.node)
+server.listen(port, '127.0.0.1', () => console.log(`ready ${server.address().port}`))
 server.on('error', (error) => {
   console.error(error)
   process.exit(1)

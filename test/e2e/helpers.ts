@@ -1,5 +1,5 @@
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { serve, type ServerType } from '@hono/node-server'
 import { createMesh, defineConfig, type Mesh, type ModelConfig } from '@modelmesh/core'
 import { openai } from '@modelmesh/providers-openai'
 import { startFakeOpenAI, type FakeUpstream } from '@modelmesh/testkit'
@@ -13,8 +13,8 @@ export interface Gateway {
 /** Serve a mesh on 127.0.0.1 with an ephemeral port, the way `mesh start` does. */
 export async function serveMesh(mesh: Mesh): Promise<Gateway> {
   await mesh.ready
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: mesh.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s))
+  const server: Server = await new Promise((resolve) => {
+    const s = createServer(mesh.node).listen(0, '127.0.0.1', () => resolve(s))
   })
   const { port } = server.address() as AddressInfo
   return {
@@ -23,7 +23,7 @@ export async function serveMesh(mesh: Mesh): Promise<Gateway> {
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
-        ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
+        server.closeAllConnections()
       })
       await mesh.close()
     },

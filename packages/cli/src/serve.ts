@@ -1,5 +1,5 @@
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { serve, type ServerType } from '@hono/node-server'
 import { createMesh, type Mesh, type MeshConfig } from '@modelmesh/core'
 
 export interface RunningServer {
@@ -25,9 +25,11 @@ export async function serveConfig(config: MeshConfig, options: ServeOptions = {}
   await mesh.ready
   const host = options.host ?? mesh.ir.server.host
   const port = options.port ?? mesh.ir.server.port
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: (request, env) => mesh.fetch(request, env), hostname: host, port }, () => resolve(s))
+  // The chat routes are written straight to Node's response (mesh.node); the rest goes through Hono.
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = createServer((request, response) => mesh.node(request, response))
     s.once('error', reject)
+    s.listen(port, host, () => resolve(s))
   })
   const address = server.address() as AddressInfo
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address

@@ -7,7 +7,8 @@ import { normalizeConfig, type MeshIR } from './config/normalize.js'
 import { validateConfig } from './config/validate.js'
 import { createBilling, type Billing } from './billing/create-billing.js'
 import { MeshEngine, type EngineOptions } from './engine/mesh-engine.js'
-import { createApp, type CompletionRecord } from './http/app.js'
+import { createApp, type AppRuntime, type CompletionRecord } from './http/app.js'
+import { createNodeListener, type NodeListener } from './http/node-listener.js'
 import { buildRoutingTable, type RoutingTable } from './routing/table.js'
 import { envSecrets } from './secrets/env-secrets.js'
 import { resolveCredentials } from './secrets/resolve-secrets.js'
@@ -25,6 +26,11 @@ export interface Mesh {
   readonly app: Hono
   /** A standard `(Request) => Promise<Response>` handler for any server. */
   readonly fetch: (request: Request, env?: unknown) => Promise<Response>
+  /**
+   * A `node:http` (or `node:http2`) request listener: `createServer(mesh.node)`. The chat routes
+   * skip the fetch API and write straight to the socket — the fastest way to serve on Node.
+   */
+  readonly node: NodeListener
   /** Resolves when secrets are resolved and the gateway can serve; rejects with the start-up error. */
   readonly ready: Promise<void>
   /** The engine, once ready: routing state, explain, probes (for admin tooling and tests). */
@@ -70,7 +76,7 @@ export function createMesh(config: MeshConfig, options: CreateMeshOptions = {}):
   ready.catch(() => {})
   const adminKeyHash = adminHash(ir, stores)
   adminKeyHash.catch(() => {})
-  const app = createApp({
+  const runtime: AppRuntime = {
     engine,
     adminKeyHash,
     publicModels: table.publicModels,
@@ -80,11 +86,14 @@ export function createMesh(config: MeshConfig, options: CreateMeshOptions = {}):
     now,
     onError,
     ...(options.onComplete ? { onComplete: options.onComplete } : {}),
-  })
+  }
+  const app = createApp(runtime)
+  // `env` carries the Node request under @hono/node-server, which lets the body be read directly.
+  const fetch = (request: Request, env?: unknown) => Promise.resolve(app.fetch(request, env))
   return {
     app,
-    // `env` carries the Node request under @hono/node-server, which lets the body be read directly.
-    fetch: (request, env) => Promise.resolve(app.fetch(request, env)),
+    fetch,
+    node: createNodeListener(runtime, fetch),
     ready,
     engine,
     billing,

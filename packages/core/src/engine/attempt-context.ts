@@ -8,7 +8,7 @@ import type { AttemptResult, LoopClock } from './attempt-loop.js'
 import type { DeploymentStates } from './deployment-state.js'
 import { rateLimitFromHeaders } from './rate-limit-headers.js'
 import type { Rotation } from './rotation.js'
-import type { RelayOutcome } from './stream-relay.js'
+import type { RelayOutcome, TextStream } from './stream-relay.js'
 
 /** The attempt reason of a deployment skipped for a capability it lacks. */
 export const UNSUPPORTED_FEATURE = 'unsupported_feature'
@@ -31,7 +31,8 @@ export interface ChatInput {
 export interface AttemptAnswer {
   readonly status: number
   readonly contentType: string
-  readonly body: string | ReadableStream<Uint8Array>
+  /** The whole answer, or a stream of SSE text pulled by the response writer. */
+  readonly body: string | TextStream
   /** Resolves when the response is complete (at stream end for streams). */
   readonly completion: Promise<RelayOutcome>
   /** What a cross-dialect translation could not carry to the provider (`x-mesh-warnings`). */

@@ -5,7 +5,7 @@ import { parseSSE, type SSEEvent } from '../upstream/sse.js'
 import type { Attempt, AttemptAnswer } from './attempt-context.js'
 import type { AttemptResult } from './attempt-loop.js'
 import type { PassthroughDialect, RelayState } from './passthrough/passthrough-dialect.js'
-import { relayStream, type RelayOutcome, type RelayProgress } from './stream-relay.js'
+import { TextRelay, type RelayOptions, type RelayOutcome, type RelayProgress } from './stream-relay.js'
 
 /** Same dialect on both sides: forward the client's body with minimal edits, relay the answer. */
 export async function passthroughAttempt(attempt: Attempt, dialect: PassthroughDialect): Promise<AttemptResult<AttemptAnswer>> {
@@ -72,11 +72,11 @@ export function streamAnswer<T>(
   translate: (item: T) => string | null,
   progress: RelayProgress,
   first: string | null,
-  errorEvent: Parameters<typeof relayStream>[0]['errorEvent'],
+  errorEvent: RelayOptions<T>['errorEvent'],
 ): AttemptAnswer {
   let resolve!: (outcome: RelayOutcome) => void
   const completion = new Promise<RelayOutcome>((r) => (resolve = r))
-  const body = relayStream({
+  const body = new TextRelay({
     items,
     translate,
     progress,

@@ -3,6 +3,7 @@ import type { Admission } from '../billing/gate.js'
 import { ReplayAnswer } from '../billing/gate.js'
 import type { IngressDialect } from '../dialects/ingress-dialect.js'
 import type { ChatResult } from '../engine/mesh-engine.js'
+import type { TextStream } from '../engine/stream-relay.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { UpstreamError } from '../errors/upstream-error.js'
 import { costOf } from '../pricing/pricing.js'
@@ -15,9 +16,40 @@ export function newRequestId(): string {
   return 'req_' + crypto.randomUUID().replaceAll('-', '')
 }
 
+/** What the chat handler needs from the transport: headers (lower-case names) and the body. */
+export interface ChatRequestIO {
+  header(name: string): string | undefined
+  /** The body as text, at most `limit` bytes (a 413 GatewayError beyond). */
+  readBody(limit: number): Promise<string>
+}
+
+/** A transport-neutral answer: the Hono route turns it into a `Response`, the Node listener writes it to the socket. */
+export interface ChatReply {
+  readonly status: number
+  readonly headers: Record<string, string>
+  /** The whole body, or SSE text pulled by the writer. */
+  readonly body: string | TextStream
+}
+
+/** An error reply in the ingress dialect's own shape, with the gateway's headers. */
+export function dialectErrorReply(ingress: IngressDialect, error: GatewayError, requestId: string): ChatReply {
+  return { status: error.status, headers: { ...error.headers, 'content-type': 'application/json', 'x-mesh-request-id': requestId }, body: JSON.stringify(ingress.errorBody(error)) }
+}
+
 /** An error response in the ingress dialect's own shape, with the gateway's headers. */
 export function dialectError(c: Context, ingress: IngressDialect, error: GatewayError, requestId: string): Response {
   return c.json(ingress.errorBody(error) as object, error.status as 400, { ...error.headers, 'x-mesh-request-id': requestId })
+}
+
+/** A reply as a web `Response` (fetch handler, Hono). */
+export function replyResponse(reply: ChatReply): Response {
+  return new Response(typeof reply.body === 'string' ? reply.body : reply.body.toReadableStream(), { status: reply.status, headers: reply.headers })
+}
+
+/** The Hono route: one chat request through the fetch API. */
+export async function handleChat(c: Context, ingress: IngressDialect, runtime: AppRuntime): Promise<Response> {
+  const io: ChatRequestIO = { header: (name) => c.req.header(name), readBody: (limit) => readBody(c, limit) }
+  return replyResponse(await serveChat(io, ingress, runtime))
 }
 
 const usd = (micro: number) => (micro / 1e6).toFixed(6)
@@ -50,19 +82,19 @@ function usageEvent(ingress: IngressDialect, models: readonly string[], stream: 
  * One chat request, whatever the ingress dialect: parse once, admit (key, limits, reservation),
  * route and attempt, answer with receipts, then settle and record usage off the response path.
  */
-export async function handleChat(c: Context, ingress: IngressDialect, runtime: AppRuntime): Promise<Response> {
+export async function serveChat(io: ChatRequestIO, ingress: IngressDialect, runtime: AppRuntime): Promise<ChatReply> {
   const requestId = newRequestId()
   const startedAt = Date.now()
   let admission: Admission | undefined
   let models: readonly string[] = []
   let stream = false
   try {
-    const text = await readBody(c, runtime.bodyLimitBytes)
+    const text = await io.readBody(runtime.bodyLimitBytes)
     const parsed = ingress.parseRequest(text)
     models = parsed.models
     stream = parsed.stream
     const engine = await runtime.engine
-    const header = (name: string) => c.req.header(name)
+    const header = io.header
     admission = await runtime.billing.gate.admit({ requestId, header, models, body: parsed.body, bodyChars: text.length, worstPrice: engine.planner.worstPrice(models), now: runtime.now() })
     const sessionId = header('x-session-id')
     const timeouts = requestTimeouts(header)
@@ -92,7 +124,7 @@ export async function handleChat(c: Context, ingress: IngressDialect, runtime: A
           return finish(outcome)
         })
         .then(() => runtime.onComplete?.({ requestId, status: result.status, stream: true }))
-      return new Response(result.body, { status: result.status, headers })
+      return { status: result.status, headers, body: result.body }
     }
     const outcome = await result.completion
     let body = result.body
@@ -107,15 +139,15 @@ export async function handleChat(c: Context, ingress: IngressDialect, runtime: A
     if (runtime.billing.gate.settings.settlement === 'sync') await settled
     if (admission.idempotencyKey && result.status === 200) await admission.remember(body, result.contentType)
     void settled.then(() => runtime.onComplete?.({ requestId, status: result.status, stream: false }))
-    return new Response(body, { status: result.status, headers })
+    return { status: result.status, headers, body }
   } catch (error) {
     if (error instanceof ReplayAnswer) {
-      return new Response(error.response.body, { status: 200, headers: { 'content-type': error.response.contentType, 'x-mesh-request-id': requestId, 'x-mesh-idempotent-replay': 'true' } })
+      return { status: 200, headers: { 'content-type': error.response.contentType, 'x-mesh-request-id': requestId, 'x-mesh-idempotent-replay': 'true' }, body: error.response.body }
     }
     const gatewayError = asGatewayError(error)
     if (gatewayError.status >= 500 && gatewayError.type === 'api_error' && gatewayError.code === 'internal_error') runtime.onError(error, requestId)
     // Nothing was served: drop the hold, record the failed request (no content, no charge).
     if (admission) void admission.finish({ status: gatewayError.status, event: usageEvent(ingress, models, stream, startedAt, undefined) })
-    return dialectError(c, ingress, gatewayError, requestId)
+    return dialectErrorReply(ingress, gatewayError, requestId)
   }
 }
