@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { adminCommand } from './admin-commands.js'
-import { check, dev, start } from './commands.js'
+import { tuneStartUpHeap } from './start-up-heap.js'
+import { warmTransformBridge } from './transform-worker.js'
 
 const USAGE = `Usage: mesh <command> [options]
 
@@ -63,17 +63,25 @@ async function main(argv: string[]): Promise<number> {
     return 1
   }
   const options = { ...(values.config ? { config: values.config } : {}), ...(values.host ? { host: values.host } : {}), ...(port !== undefined ? { port } : {}) }
-  if (command === 'check') return check(options)
   if (['keys', 'credits', 'usage', 'accounts'].includes(command)) {
+    const { adminCommand } = await import('./admin-commands.js')
     const flags = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === true ? 'true' : typeof v === 'string' ? v : undefined]))
     return adminCommand(positionals, flags, { ...(values.url ? { url: values.url } : {}), ...(values['admin-key'] ? { adminKey: values['admin-key'] } : {}) })
   }
-  if (command !== 'dev' && command !== 'start') {
+  if (command !== 'dev' && command !== 'start' && command !== 'check') {
     console.error(`Unknown command "${command}".\n\n${USAGE}`)
     return 1
   }
+  // A TypeScript config is transformed in a worker thread: start it now, so it loads its transformer
+  // on another core while this thread imports the gateway.
+  // `check` exits right away: only a long-running gateway benefits from a small idle heap.
+  const heap = command === 'check' ? { restore() {} } : tuneStartUpHeap()
+  if (!/\.(ya?ml|json)$/.test(values.config ?? '')) warmTransformBridge()
+  const { check, dev, start } = await import('./commands.js')
+  if (command === 'check') return check(options)
   try {
     const server = command === 'dev' ? await dev(options) : await start(options)
+    heap.restore()
     const stop = () => {
       void server.close().then(() => process.exit(0))
     }

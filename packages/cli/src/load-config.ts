@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ConfigError, instantiateConfig, parseConfigText, validateConfig, type MeshConfig } from '@modelmesh/core'
 import { createJiti } from 'jiti'
+import { takeTransformBridge } from './transform-worker.js'
 
 export const CONFIG_FILES = ['mesh.config.ts', 'mesh.config.mts', 'mesh.config.js', 'mesh.config.mjs', 'mesh.config.yaml', 'mesh.config.yml', 'mesh.config.json']
 
@@ -27,14 +28,21 @@ export function findConfigFile(given: string | undefined, cwd = process.cwd()): 
  * config file's folder. `fresh` bypasses the module cache so `mesh dev` sees edits.
  */
 export async function loadConfig(path: string, options: { fresh?: boolean } = {}): Promise<MeshConfig> {
-  const jiti = createJiti(pathToFileURL(path).href, { moduleCache: !options.fresh, fsCache: false })
-  if (/\.(ya?ml|json)$/.test(path)) {
-    const text = await readFile(path, 'utf8')
-    const json = parseConfigText(text, path.endsWith('.json') ? 'json' : 'yaml', path)
-    return instantiateConfig(json, (pkg) => jiti.import(pkg), path)
+  // jiti's transformer runs in a worker thread that ends once the config is imported (see
+  // transform-worker.ts): a long-running gateway does not keep Babel in its heap.
+  const bridge = takeTransformBridge()
+  try {
+    const jiti = createJiti(pathToFileURL(path).href, { moduleCache: !options.fresh, fsCache: false, transform: bridge.transform })
+    if (/\.(ya?ml|json)$/.test(path)) {
+      const text = await readFile(path, 'utf8')
+      const json = parseConfigText(text, path.endsWith('.json') ? 'json' : 'yaml', path)
+      return await instantiateConfig(json, (pkg) => jiti.import(pkg), path)
+    }
+    const mod = await jiti.import<{ default?: unknown }>(path)
+    const config = (mod && typeof mod === 'object' && 'default' in mod ? mod.default : mod) as MeshConfig
+    validateConfig(config, path)
+    return config
+  } finally {
+    bridge.close()
   }
-  const mod = await jiti.import<{ default?: unknown }>(path)
-  const config = (mod && typeof mod === 'object' && 'default' in mod ? mod.default : mod) as MeshConfig
-  validateConfig(config, path)
-  return config
 }
