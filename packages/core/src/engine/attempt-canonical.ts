@@ -50,8 +50,8 @@ export async function canonicalAttempt(attempt: Attempt, publicModel: string): P
     try {
       const response = await provider.doChat(request, attempt.ctx)
       attempt.committed()
-      const body = JSON.stringify(ingress.fromCanonicalResponse(response, publicModel))
-      return { kind: 'success', status: 200, value: { status: 200, contentType: 'application/json', body, completion: Promise.resolve({ usage: response.usage, clientDisconnected: false }), ...noted } }
+      const json = ingress.fromCanonicalResponse(response, publicModel) as Record<string, unknown>
+      return { kind: 'success', status: 200, value: { status: 200, contentType: 'application/json', body: JSON.stringify(json), json, completion: Promise.resolve({ usage: response.usage, clientDisconnected: false }), ...noted } }
     } catch (error) {
       return failed(attempt, error)
     }

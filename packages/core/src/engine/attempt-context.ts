@@ -33,6 +33,8 @@ export interface AttemptAnswer {
   readonly contentType: string
   /** The whole answer, or a stream of SSE text pulled by the response writer. */
   readonly body: string | TextStream
+  /** A JSON `body` as parsed by the gateway (never mutated): the handler adds `usage.cost` without parsing it again. */
+  readonly json?: Readonly<Record<string, unknown>>
   /** Resolves when the response is complete (at stream end for streams). */
   readonly completion: Promise<RelayOutcome>
   /** What a cross-dialect translation could not carry to the provider (`x-mesh-warnings`). */

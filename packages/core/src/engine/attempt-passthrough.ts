@@ -37,14 +37,16 @@ export async function passthroughAttempt(attempt: Attempt, dialect: PassthroughD
     } catch (cause) {
       return attempt.fail({ cause })
     }
-    let usage: Usage | undefined
+    let json: Record<string, unknown>
     try {
-      usage = dialect.usageFromResponse(text)
+      json = JSON.parse(text) as Record<string, unknown>
+      if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('not an object')
     } catch {
-      return attempt.fail({ cause: new Error('upstream answered 200 with a body that is not valid JSON') }, 'invalid_upstream_response')
+      return attempt.fail({ cause: new Error('upstream answered 200 with a body that is not a JSON object') }, 'invalid_upstream_response')
     }
+    const usage: Usage | undefined = dialect.usageFromResponse(json)
     attempt.committed()
-    return { kind: 'success', status: 200, value: { status: 200, contentType: 'application/json', body: text, completion: Promise.resolve({ usage, clientDisconnected: false }) } }
+    return { kind: 'success', status: 200, value: { status: 200, contentType: 'application/json', body: text, json, completion: Promise.resolve({ usage, clientDisconnected: false }) } }
   }
 
   const events = parseSSE(response.body)[Symbol.asyncIterator]()

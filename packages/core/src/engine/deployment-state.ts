@@ -29,9 +29,10 @@ function freshState(deployment: DeploymentRef, now: number): DeploymentState {
   }
 }
 
+/** Append, keeping about the last RECENT_CAP items: trimmed in bulk, not by one shift per request. */
 function pushCapped<T>(list: T[], item: T): void {
   list.push(item)
-  if (list.length > RECENT_CAP) list.splice(0, list.length - RECENT_CAP)
+  if (list.length >= 2 * RECENT_CAP) list.splice(0, list.length - RECENT_CAP)
 }
 
 /** Runtime state of every deployment, kept apart from the frozen routing table. */

@@ -54,16 +54,14 @@ export async function handleChat(c: Context, ingress: IngressDialect, runtime: A
 
 const usd = (micro: number) => (micro / 1e6).toFixed(6)
 
-/** Put the billed cost into a JSON answer's `usage.cost` (USD), as OpenRouter-style clients read it. */
-function withCost(text: string, billedMicroUsd: number): string {
-  try {
-    const json = JSON.parse(text) as { usage?: Record<string, unknown> }
-    if (!json.usage || typeof json.usage !== 'object') return text
-    json.usage.cost = billedMicroUsd / 1e6
-    return JSON.stringify(json)
-  } catch {
-    return text
-  }
+/**
+ * Put the billed cost into a JSON answer's `usage.cost` (USD), as OpenRouter-style clients read it.
+ * Uses the body the engine parsed already (a shallow copy: the parsed object is never mutated).
+ */
+function withCost(text: string, json: Readonly<Record<string, unknown>> | undefined, billedMicroUsd: number): string {
+  const usage = json?.usage
+  if (!usage || typeof usage !== 'object') return text
+  return JSON.stringify({ ...json, usage: { ...usage, cost: billedMicroUsd / 1e6 } })
 }
 
 function usageEvent(ingress: IngressDialect, models: readonly string[], stream: boolean, startedAt: number, result: ChatResult | undefined, clientDisconnected = false) {
@@ -132,7 +130,7 @@ export async function serveChat(io: ChatRequestIO, ingress: IngressDialect, runt
       const billed = Math.round(costOf(outcome.usage, price).upstreamMicroUsd * (1 + runtime.billing.gate.settings.margin))
       headers['x-mesh-cost-usd'] = usd(billed)
       // The body is only rewritten for billed callers; an open gateway forwards the upstream's bytes.
-      if (admission.principal) body = withCost(body, billed)
+      if (admission.principal) body = withCost(body, result.json, billed)
     }
     const settled = finish(outcome)
     // With sync settlement a 200 is only sent once its debit is durable in the ledger.

@@ -28,8 +28,8 @@ export const anthropicMessagesPassthrough: PassthroughDialect = {
 
   clientWantsUsage: () => true,
 
-  usageFromResponse(text) {
-    const usage = (JSON.parse(text) as { usage?: AnthropicUsage | null }).usage
+  usageFromResponse(json) {
+    const usage = json.usage as AnthropicUsage | null | undefined
     return usage ? anthropicUsageToCanonical(usage) : undefined
   },
 

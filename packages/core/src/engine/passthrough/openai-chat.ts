@@ -28,8 +28,8 @@ export const openAIChatPassthrough: PassthroughDialect = {
     return options?.include_usage === true
   },
 
-  usageFromResponse(text) {
-    const usage = (JSON.parse(text) as { usage?: OpenAIUsage | null }).usage
+  usageFromResponse(json) {
+    const usage = json.usage as OpenAIUsage | null | undefined
     return usage ? openAIUsageToCanonical(usage) : undefined
   },
 

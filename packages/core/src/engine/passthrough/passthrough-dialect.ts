@@ -18,8 +18,8 @@ export interface PassthroughDialect {
   /** The body to send upstream: a shallow copy with the upstream model and gateway fields removed. */
   prepareBody(body: Readonly<Record<string, unknown>>, upstreamModel: string, stream: boolean): Record<string, unknown>
   clientWantsUsage(body: Readonly<Record<string, unknown>>): boolean
-  /** Usage of a complete JSON response; throws when the body is not valid JSON. */
-  usageFromResponse(text: string): Usage | undefined
+  /** Usage of a complete JSON response, parsed by the caller. */
+  usageFromResponse(json: Readonly<Record<string, unknown>>): Usage | undefined
   /** One upstream SSE event → the text to send the client (or null to drop it). */
   relayEvent(event: { event?: string; data: string }, state: RelayState): string | null
   /** An in-band error event in this dialect, sent when the upstream breaks mid-stream. */
