@@ -19,7 +19,7 @@ const HEADER = `// @ts-nocheck
 export function configValidatorSource(): string {
   const ajv = new Ajv({ ...CONFIG_AJV_OPTIONS, code: { source: true, esm: true } })
   const validate = ajv.compile(MeshConfigSchema)
-  const generate = ((standaloneCode as unknown as { default?: typeof standaloneCode }).default ?? standaloneCode) as (ajv: Ajv, validate: unknown) => string
+  const generate = ((standaloneCode as unknown as { default?: typeof standaloneCode }).default ?? standaloneCode) as unknown as (ajv: Ajv, validate: unknown) => string
   let code = generate(ajv, validate)
   // ajv's ESM output still `require`s its runtime helpers: import them instead.
   const helpers: string[] = []
