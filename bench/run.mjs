@@ -11,7 +11,7 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { chat, freePort, installCleanup, kill, killAll, memoryOf, runJsonChild, spawnChild, waitForLine, waitUntilServing } from './lib/procs.mjs'
+import { chat, cpuMsOf, freePort, installCleanup, kill, killAll, memoryOf, runJsonChild, spawnChild, waitForLine, waitUntilServing } from './lib/procs.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
 import { request } from 'undici'
@@ -84,7 +84,7 @@ function targetSpecs(fake) {
   const env = { BENCH_UPSTREAM: fake.baseURL, BENCH_DB: join(DB_DIR, 'full.db') }
   const meshStart = (config) => async (port) => spawnChild(`mesh ${config}`, process.execPath, [MESH_BIN, 'start', '--config', join(BENCH, 'targets', config), '--port', String(port)], { env })
   return [
-    { id: 'direct', label: 'direct fake (limit)', model: 'gpt-4o-mini', headers: auth, start: null },
+    { id: 'direct', label: 'direct fake (limit)', model: 'gpt-4o-mini', headers: auth, start: null, fakeChild: fake.child },
     { id: 'bare', label: 'bare undici proxy', model: 'gpt-4o-mini', headers: auth, start: async (port) => spawnChild('bare proxy', process.execPath, [join(BENCH, 'targets/bare-proxy.mjs'), String(port), `http://127.0.0.1:${fake.port}`]) },
     { id: 'mesh-minimal', label: 'ModelMesh minimal', model: 'bench', headers: auth, start: meshStart('mesh-minimal.config.ts') },
     // Its bearer key is replaced by a virtual key created through the admin API once it is up.
@@ -181,9 +181,14 @@ async function throughput(targets, tool) {
 async function latency(targets) {
   const out = {}
   for (const t of targets) {
+    // CPU the target process used per request over the run (warm-up included): unlike req/s on two
+    // shared cores, it does not depend on what the load generator and the fake leave over.
+    const pid = (t.child ?? t.fakeChild)?.pid
+    const cpuBefore = pid ? cpuMsOf(pid) : undefined
     out[t.id] = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.latRate, durationS: PLAN.latDurationS, warmupS: PLAN.latWarmupS, connections: 64, body: JSON.stringify(CHAT_BODY(t.model)), headers: t.headers }, { timeoutMs: 180_000 })
+    if (pid) out[t.id].cpuUsPerRequest = ((cpuMsOf(pid) - cpuBefore) * 1000) / (PLAN.latRate * (PLAN.latDurationS + PLAN.latWarmupS))
     const l = out[t.id].latencyMs
-    console.log(`  ${t.id.padEnd(13)} offered ${Math.round(out[t.id].achievedRate)} answered ${Math.round(out[t.id].completedRate)} req/s  p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)} ms  errors ${out[t.id].errors + out[t.id].non2xx}`)
+    console.log(`  ${t.id.padEnd(13)} offered ${Math.round(out[t.id].achievedRate)} answered ${Math.round(out[t.id].completedRate)} req/s  p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)} ms  errors ${out[t.id].errors + out[t.id].non2xx}  cpu ${out[t.id].cpuUsPerRequest?.toFixed(0) ?? '–'} µs/req`)
   }
   return out
 }

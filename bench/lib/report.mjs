@@ -101,16 +101,18 @@ export function renderMarkdown(report) {
     const lat = report.latency
     out.push(`## Overhead latency (open loop at ${report.plan.latRate} req/s, ${report.plan.latDurationS} s after a ${report.plan.latWarmupS} s warm-up; overhead = target − direct, same percentile)`)
     out.push('')
-    out.push('| target | p50 ms | p90 ms | p99 ms | overhead p50 | overhead p90 | overhead p99 | answered req/s | errors |')
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    out.push('| target | p50 ms | p90 ms | p99 ms | overhead p50 | overhead p90 | overhead p99 | answered req/s | errors | CPU µs / request² |')
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
     for (const id of ids) {
       const l = lat[id]
       if (!l) continue
       const o = id === 'direct' ? {} : overhead(lat, id, 'latencyMs')
-      out.push(`| ${labels[id]} | ${fmt(l.latencyMs?.p50, 3)} | ${fmt(l.latencyMs?.p90, 3)} | ${fmt(l.latencyMs?.p99, 3)} | ${signed(o.p50)} | ${signed(o.p90)} | ${signed(o.p99)} | ${int(l.completedRate ?? l.achievedRate)}${saturated(l, report.plan.latRate) ? ' ⚠ saturated' : ''} | ${int(l.errors + l.non2xx + (l.unfinished ?? 0))} |`)
+      out.push(`| ${labels[id]} | ${fmt(l.latencyMs?.p50, 3)} | ${fmt(l.latencyMs?.p90, 3)} | ${fmt(l.latencyMs?.p99, 3)} | ${signed(o.p50)} | ${signed(o.p90)} | ${signed(o.p99)} | ${int(l.completedRate ?? l.achievedRate)}${saturated(l, report.plan.latRate) ? ' ⚠ saturated' : ''} | ${int(l.errors + l.non2xx + (l.unfinished ?? 0))} | ${l.cpuUsPerRequest === undefined ? '–' : int(l.cpuUsPerRequest)} |`)
     }
     out.push('')
     out.push(`⚠ saturated: the target answered fewer than 95 % of the offered ${report.plan.latRate} req/s, so requests queued and its percentiles measure the queue, not the overhead.`)
+    out.push('')
+    out.push(`² CPU time (user + system, /proc/PID/stat) the target's own process used per request over this open-loop run, warm-up included; for "direct" it is the fake upstream's. It does not depend on how the two shared cores are split between processes, so it is the steadier measure of what each gateway costs.`)
     out.push('')
     const overheadRatio = (a, b, q) => {
       if (saturated(lat[a], report.plan.latRate) || saturated(lat[b], report.plan.latRate)) return '– (saturated)'
