@@ -1,33 +1,72 @@
-import { Ajv } from 'ajv'
+import { Ajv, type Options } from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
+import { anthropicMessagesRequestSchema } from '../dialects/anthropic-messages/schema.js'
+import { openAIChatRequestSchema } from '../dialects/openai-chat/schema.js'
+import { ProviderPreferences } from '../engine/request-routing.js'
 import { MeshConfigSchema } from './schema.js'
 
 /** The ajv options of the config validator: every error, with the schema that failed (for the issues). */
 export const CONFIG_AJV_OPTIONS = { allErrors: true, strict: false, verbose: true } as const
 
-const HEADER = `// @ts-nocheck
-// GENERATED from MeshConfigSchema (schema.ts) by ajv's standalone code — do not edit.
-// Regenerate: MESH_UPDATE_GENERATED=1 npx vitest run --project core config-validator
-// Compiling the schema with ajv at start-up took ~300 ms and several MB of heap; this is the same code.
-`
+/** The ajv options of the request validators (ingress bodies, `provider` preferences): the first error only. */
+export const REQUEST_AJV_OPTIONS = { allErrors: false, strict: false } as const
+
+const REGENERATE = 'MESH_UPDATE_GENERATED=1 npx vitest run --project core config-validator'
 
 /**
- * The source of `config-validator.generated.ts`: the config validator compiled by ajv ahead of time
- * (standalone code), as an ES module. Build-time only (tests regenerate and compare it); the runtime
- * imports the generated file and never compiles the schema.
+ * An ES module exporting `schema` compiled by ajv ahead of time (standalone code) with `options`:
+ * `validate` (also the default export) is the function `new Ajv(options).compile(schema)` returns —
+ * the same checks, the same `errors` objects and messages — without loading ajv or compiling at run time.
+ * `from` names the schema in the file's header. Build-time only: tests regenerate and compare the files.
  */
-export function configValidatorSource(): string {
-  const ajv = new Ajv({ ...CONFIG_AJV_OPTIONS, code: { source: true, esm: true } })
-  const validate = ajv.compile(MeshConfigSchema)
+export function standaloneValidatorSource(schema: object, options: Options, from: string): string {
+  const ajv = new Ajv({ ...options, code: { ...options.code, source: true, esm: true } })
+  const validate = ajv.compile(schema)
   const generate = ((standaloneCode as unknown as { default?: typeof standaloneCode }).default ?? standaloneCode) as unknown as (ajv: Ajv, validate: unknown) => string
-  let code = generate(ajv, validate)
-  // ajv's ESM output still `require`s its runtime helpers: import them instead.
+  const header = `// @ts-nocheck
+// GENERATED from ${from} by ajv's standalone code (options ${JSON.stringify(options)}) — do not edit.
+// Regenerate: ${REGENERATE}
+// Compiling the schema with ajv at start-up cost time and heap (and loaded ajv); this is the same code.
+`
+  return `${header}${esmImports(generate(ajv, validate))}\n`
+}
+
+/**
+ * ajv's ESM standalone output still `require`s its runtime helpers (`ucs2length`, `equal`, `uri`, …):
+ * import them instead. The one place that rewrites require → import.
+ */
+function esmImports(code: string): string {
   const helpers: string[] = []
   code = code.replace(/const (\w+) = require\("(ajv\/dist\/runtime\/\w+)"\)\.default;/g, (_, name: string, path: string) => {
     // Node gives a CommonJS module's exports object as the default import; bundlers may unwrap it.
     helpers.push(`import ${name}Module from '${path}.js'\nconst ${name} = ${name}Module.default ?? ${name}Module`)
     return ''
   })
-  if (/require\(/.test(code)) throw new Error('unexpected require() in the standalone config validator')
-  return `${HEADER}${helpers.join('\n')}\n${code.replace(/^"use strict";/, '')}\n`
+  if (/require\(/.test(code)) throw new Error('unexpected require() in ajv standalone code')
+  return `${helpers.join('\n')}\n${code.replace(/^"use strict";/, '')}`
 }
+
+/** The source of `config-validator.generated.ts` (MeshConfigSchema). */
+export function configValidatorSource(): string {
+  return standaloneValidatorSource(MeshConfigSchema, CONFIG_AJV_OPTIONS, 'MeshConfigSchema (config/schema.ts)')
+}
+
+/**
+ * Every precompiled validator: its file (relative to `packages/core/src`) and its source. The staleness
+ * test (test/config-validator.test.ts) checks all of them.
+ */
+export const GENERATED_VALIDATORS: ReadonlyArray<{ readonly file: string; readonly source: () => string }> = [
+  { file: 'config/config-validator.generated.ts', source: configValidatorSource },
+  {
+    file: 'dialects/openai-chat/request-validator.generated.ts',
+    source: () => standaloneValidatorSource(openAIChatRequestSchema, REQUEST_AJV_OPTIONS, 'openAIChatRequestSchema (dialects/openai-chat/schema.ts)'),
+  },
+  {
+    file: 'dialects/anthropic-messages/request-validator.generated.ts',
+    source: () => standaloneValidatorSource(anthropicMessagesRequestSchema, REQUEST_AJV_OPTIONS, 'anthropicMessagesRequestSchema (dialects/anthropic-messages/schema.ts)'),
+  },
+  {
+    file: 'engine/provider-preferences-validator.generated.ts',
+    source: () => standaloneValidatorSource(ProviderPreferences, { strict: false }, 'ProviderPreferences (engine/request-routing.ts)'),
+  },
+]

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Ajv } from 'ajv'
+import type { ErrorObject } from 'ajv'
 import { GatewayError } from '../errors/gateway-error.js'
+import { validate as generatedValidator } from './provider-preferences-validator.generated.js'
 
 /** Request-level routing, in OpenRouter's words: `provider: { order, only, ignore, sort, … }`. */
 export const ProviderPreferences = Type.Object(
@@ -18,7 +19,12 @@ export const ProviderPreferences = Type.Object(
 )
 export type ProviderPreferences = Static<typeof ProviderPreferences>
 
-const validate = new Ajv({ strict: false }).compile<ProviderPreferences>(ProviderPreferences)
+/**
+ * ProviderPreferences compiled by ajv ahead of time (provider-preferences-validator.generated.ts, from
+ * config/config-validator-source.ts; a test keeps it in sync with the schema): the same checks and errors
+ * as `new Ajv({ strict: false }).compile(ProviderPreferences)`, without loading ajv at start-up.
+ */
+const validate = generatedValidator as unknown as ((data: unknown) => data is ProviderPreferences) & { errors?: ErrorObject[] | null }
 
 /** Read and check the `provider` field of a request body (400 on a bad shape). */
 export function providerPreferences(body: Readonly<Record<string, unknown>>): ProviderPreferences | undefined {

@@ -1,11 +1,16 @@
-import { Ajv, type ErrorObject } from 'ajv'
+import type { ErrorObject } from 'ajv'
 import { pointerToPath } from '../../config/issues.js'
 import { GatewayError } from '../../errors/gateway-error.js'
 import type { ParsedIngressRequest } from '../ingress-dialect.js'
-import { anthropicMessagesRequestSchema } from './schema.js'
+import { validate as generatedValidator } from './request-validator.generated.js'
 
-const ajv = new Ajv({ allErrors: false, strict: false })
-const validateMessagesBody = ajv.compile(anthropicMessagesRequestSchema)
+/**
+ * anthropicMessagesRequestSchema (schema.ts) compiled by ajv ahead of time (request-validator.generated.ts,
+ * from config/config-validator-source.ts; a test keeps it in sync with the schema): the same checks and
+ * errors as `new Ajv({ allErrors: false, strict: false }).compile(anthropicMessagesRequestSchema)`,
+ * without loading ajv or compiling the schema at start-up.
+ */
+const validateMessagesBody = generatedValidator as unknown as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null }
 
 // Anthropic words its validation errors as `<path>: <problem>`; the same here, with our path syntax.
 function validationMessage(error: ErrorObject): { message: string; param: string } {
