@@ -57,8 +57,11 @@ export function createNodeListener(runtime: AppRuntime, fetch: (request: Request
   }
 }
 
+/** The client is gone (HTTP/1 response destroyed, or its HTTP/2 stream closed). */
+const clientGone = (response: NodeResponse) => response.destroyed || ((response as Http2ServerResponse).stream?.destroyed ?? false)
+
 function writeReply(response: NodeResponse, reply: ChatReply): void {
-  if (response.destroyed) {
+  if (clientGone(response)) {
     if (typeof reply.body !== 'string') reply.body.cancel()
     return
   }
