@@ -28,23 +28,28 @@ export function goals(report) {
     const sat = saturated(lat['mesh-full'], report.plan.latRate)
     const note = sat ? ` (saturated: answered ${int(lat['mesh-full'].completedRate)} req/s)` : ''
     const noteMin = saturated(lat['mesh-minimal'], report.plan.latRate) ? ' (saturated)' : ''
-    rows.push([`overhead p50 ≤ 0.5 ms at ${report.plan.latRate} req/s`, `${signed(over.p50)} ms${note}`, !sat && over.p50 <= 0.5, `${signed(overMin.p50)} ms${noteMin}`])
-    rows.push([`overhead p99 ≤ 2 ms at ${report.plan.latRate} req/s`, `${signed(over.p99)} ms${note}`, !sat && over.p99 <= 2, `${signed(overMin.p99)} ms${noteMin}`])
+    const overBare = overhead(lat, 'bare', 'latencyMs')
+    const cpu = (id) => (lat[id]?.cpuUsPerRequest === undefined ? '' : `; CPU ${int(lat[id].cpuUsPerRequest)} µs/req`)
+    rows.push([`overhead p50 ≤ 0.5 ms at ${report.plan.latRate} req/s`, `${signed(over.p50)} ms${note}${cpu('mesh-full')}`, !sat && over.p50 <= 0.5, `${signed(overMin.p50)} ms${noteMin}${cpu('mesh-minimal')}`, `${signed(overBare.p50)} ms${cpu('bare')}`])
+    rows.push([`overhead p99 ≤ 2 ms at ${report.plan.latRate} req/s`, `${signed(over.p99)} ms${note}`, !sat && over.p99 <= 2, `${signed(overMin.p99)} ms${noteMin}`, `${signed(overBare.p99)} ms`])
   }
   if (report.ttft) {
     const over = overhead(report.ttft, 'mesh-full', 'ttftMs')
     const overMin = overhead(report.ttft, 'mesh-minimal', 'ttftMs')
-    rows.push(['streaming first-token overhead ≤ 1 ms (p50)', `${signed(over.p50)} ms (p99 ${signed(over.p99)} ms)`, over.p50 <= 1, `${signed(overMin.p50)} ms (p99 ${signed(overMin.p99)} ms)`])
+    const overBare = overhead(report.ttft, 'bare', 'ttftMs')
+    rows.push(['streaming first-token overhead ≤ 1 ms (p50)', `${signed(over.p50)} ms (p99 ${signed(over.p99)} ms)`, over.p50 <= 1, `${signed(overMin.p50)} ms (p99 ${signed(overMin.p99)} ms)`, `${signed(overBare.p50)} ms (p99 ${signed(overBare.p99)} ms)`])
   }
   if (report.streams) {
     const s = report.streams
     const allDone = s.completed === s.streams && s.failed === 0 && s.peakConcurrent >= s.streams
-    rows.push([`${int(s.streams)} concurrent streams, all complete, < 1 GiB RSS`, `${int(s.completed)}/${int(s.streams)} complete, ${int(s.peakConcurrent)} open at once, peak ${mib(s.peakRssBytes)}`, allDone && s.peakRssBytes < 2 ** 30, '–'])
+    const bare = report.streamsBare
+    rows.push([`${int(s.streams)} concurrent streams, all complete, < 1 GiB RSS`, `${int(s.completed)}/${int(s.streams)} complete, ${int(s.peakConcurrent)} open at once, peak ${mib(s.peakRssBytes)}`, allDone && s.peakRssBytes < 2 ** 30, '–', bare?.peakRssBytes ? `peak ${mib(bare.peakRssBytes)}` : '–'])
   }
   if (report.idleMemory?.['mesh-full']) {
     const rss = report.idleMemory['mesh-full'].rss
     const min = report.idleMemory['mesh-minimal']?.rss
-    rows.push(['idle RSS ≤ 80 MB (`mesh start`)', `${(rss / 1e6).toFixed(1)} MB`, rss <= 80e6, min ? `${(min / 1e6).toFixed(1)} MB` : '–'])
+    const bare = report.idleMemory.bare?.rss
+    rows.push(['idle RSS ≤ 80 MB (`mesh start`)', `${(rss / 1e6).toFixed(1)} MB`, rss <= 80e6, min ? `${(min / 1e6).toFixed(1)} MB` : '–', bare ? `${(bare / 1e6).toFixed(1)} MB` : '–'])
   }
   return rows
 }
@@ -67,14 +72,14 @@ export function renderMarkdown(report) {
   out.push('')
   out.push('Every process is on 127.0.0.1: the fake upstream, each target and each load generator run in their own process and share the same 2 cores, so absolute numbers are low and the ratios are what to compare.')
   out.push('')
-  out.push('¹ **ModelMesh full** (`targets/mesh-full.config.ts`): virtual-key auth with a per-key rate limit (key created through the admin API before the run), usage events and the ledger on SQLite (the embedded default store, `synchronous=full`), prices → cost and credits with sync settlement, retries and timeouts. **ModelMesh minimal** (`targets/mesh-minimal.config.ts`): one target, no auth, no prices, no configured stores (the built-in defaults: usage events go to the in-memory ledger).')
+  out.push('¹ **ModelMesh full** (`targets/mesh-full.config.ts`): virtual-key auth with a per-key rate limit (key created through the admin API before the run), usage events and the ledger on SQLite (the embedded default store, `synchronous=normal`: a commit survives a crash of the gateway process), prices → cost and credits with sync settlement, retries and timeouts. **ModelMesh minimal** (`targets/mesh-minimal.config.ts`): one target, no auth, no prices, no configured stores (the built-in defaults: usage events go to the in-memory ledger).')
   out.push('')
 
   out.push('## Issue 6 targets (ModelMesh full)')
   out.push('')
-  out.push('| goal | ModelMesh full | status | (ModelMesh minimal, for comparison) |')
-  out.push('| --- | --- | --- | --- |')
-  for (const [goal, measured, ok, min] of goals(report)) out.push(`| ${goal} | ${measured} | ${mark(ok)} | ${min} |`)
+  out.push('| goal | ModelMesh full | status | (ModelMesh minimal, for comparison) | (bare undici proxy, same run) |')
+  out.push('| --- | --- | --- | --- | --- |')
+  for (const [goal, measured, ok, min, bare = '–'] of goals(report)) out.push(`| ${goal} | ${measured} | ${mark(ok)} | ${min} | ${bare} |`)
   out.push('')
 
   if (report.throughput) {
