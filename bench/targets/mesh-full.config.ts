@@ -1,6 +1,7 @@
 // ModelMesh full: what a production gateway switches on — virtual-key auth with a per-key rate limit
 // (the bench creates the key through the admin API), usage events and the ledger on SQLite (the
-// embedded default store, synchronous=full: every commit fsynced), prices → cost and credits
+// embedded default store, synchronous=normal: a commit survives a crash of the gateway process; WAL
+// checkpoints run in a worker thread), prices → cost and credits
 // (sync settlement: a non-streamed answer is sent after its debit is stored), retries and timeouts.
 // The bench passes the fake's base URL in BENCH_UPSTREAM and a throw-away database in BENCH_DB.
 import { defineConfig } from '@modelmesh/core'
