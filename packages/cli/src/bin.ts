@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { tuneStartUpHeap } from './start-up-heap.js'
-import { warmTransformBridge } from './transform-worker.js'
 
 const USAGE = `Usage: mesh <command> [options]
 
@@ -72,11 +71,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown command "${command}".\n\n${USAGE}`)
     return 1
   }
-  // A TypeScript config is transformed in a worker thread: start it now, so it loads its transformer
-  // on another core while this thread imports the gateway.
   // `check` exits right away: only a long-running gateway benefits from a small idle heap.
   const heap = command === 'check' ? { restore() {} } : tuneStartUpHeap()
-  if (!/\.(ya?ml|json)$/.test(values.config ?? '')) warmTransformBridge()
   const { check, dev, start } = await import('./commands.js')
   if (command === 'check') return check(options)
   try {

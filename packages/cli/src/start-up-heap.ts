@@ -7,9 +7,6 @@ import { setFlagsFromString } from 'node:v8'
  * process. While the gateway starts, the young generation is kept at its initial size (semi-space growth
  * factor 1); `restore` puts back V8's default factor (2), so under load the young generation grows
  * exactly as it would have. Nothing is changed when the user passes any semi-space flag.
- *
- * Worker threads re-initialise V8's flags as they boot, so a worker started meanwhile re-applies
- * {@link startUpV8Flags} first thing (see transform-worker.ts).
  */
 const START_UP = '--semi-space-growth-factor=1'
 const DEFAULT = '--semi-space-growth-factor=2'
@@ -31,9 +28,4 @@ export function tuneStartUpHeap(): { restore(): void } {
       setFlagsFromString(DEFAULT)
     },
   }
-}
-
-/** The V8 flags a worker started during start-up must re-apply (worker start-up resets them). */
-export function startUpV8Flags(): string | undefined {
-  return active ? START_UP : undefined
 }

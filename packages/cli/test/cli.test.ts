@@ -48,6 +48,28 @@ describe('mesh check', () => {
     expect(out.lines.join('\n')).toMatch(/OK — 1 providers, 1 models, 1 deployments/)
   })
 
+  it('accepts an .mts config with a local import, top-level await and import.meta.url', async () => {
+    writeFileSync(join(dir, 'models.ts'), "export const models: string[] = ['a', 'b']\n")
+    const file = join(dir, 'meta.config.mts')
+    const source = tsConfig(['x']).replace("export default defineConfig({", `import { models } from './models'
+const here: string = import.meta.url
+const names = await Promise.resolve(models)
+if (!here.endsWith('/meta.config.mts') || __dirname !== ${JSON.stringify(dir)}) throw new Error('wrong location: ' + here)
+export default defineConfig({`).replace("models: { 'x'", "models: { [names[0]!]: { targets: [{ provider: 'local', model: 'm' }] }, 'x'")
+    writeFileSync(file, source)
+    const out = collect()
+    expect(await check({ config: file, ...out })).toBe(0)
+    expect(out.lines.join('\n')).toMatch(/OK — 1 providers, 2 models/)
+  })
+
+  it('names file and line of a syntax error in a TypeScript config', async () => {
+    const file = join(dir, 'broken.config.ts')
+    writeFileSync(file, tsConfig(['smart']).replace("keys: ['k']", "keys: ['k'],,"))
+    const out = collect()
+    expect(await check({ config: file, ...out })).toBe(1)
+    expect(out.lines.join('\n')).toContain(`${file}:4:`)
+  })
+
   it('rejects a YAML config with a misspelled key, naming path, expected and found', async () => {
     const file = join(dir, 'bad.yaml')
     writeFileSync(file, `providers:\n  local:\n    package: '@modelmesh/providers-openai'\n    factory: openai\n    options: { baseURL: '${fake.baseURL}' }\nmodels:\n  smart:\n    targest: []\n`)

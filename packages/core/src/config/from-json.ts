@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml'
+import { createRequire } from 'node:module'
 import type { PluginDescriptor } from '../contracts/plugin-descriptor.js'
 import type { ProviderV1 } from '../contracts/provider.js'
 import type { SecretStoreV1 } from '../contracts/secret-store.js'
@@ -6,6 +6,14 @@ import { ConfigError } from '../errors/config-error.js'
 import type { MeshConfig } from './define-config.js'
 import type { MeshConfigJson } from './schema.js'
 import { validateConfig } from './validate.js'
+
+// yaml is loaded the first time a YAML config is parsed (a TypeScript config never needs it);
+// `require` keeps `parseConfigText` synchronous (yaml's `node` export is CommonJS).
+let yaml: typeof import('yaml') | undefined
+function parseYaml(text: string): unknown {
+  yaml ??= createRequire(import.meta.url)('yaml') as typeof import('yaml')
+  return yaml.parse(text)
+}
 
 const SECRET_PATTERN = /^\$\{secrets:([^}]+)\}$/
 
