@@ -4,6 +4,9 @@
 //
 //   node bench/run.mjs [--quick] [--tool wrk|autocannon] [--only throughput,latency,ttft,streams,routing,coldstart]
 //                      [--streams-config mesh-minimal.config.ts]   (config of the many-streams gateway; default full)
+//                      [--targets direct,bare,mesh-full]             (a subset of the targets)
+//                      [--compare /path/to/other/checkout]           (adds that build's minimal and full as
+//                                                                     `…@base` targets: before/after in one run)
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -31,6 +34,8 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     out: { type: 'string' },
     'streams-config': { type: 'string', default: 'mesh-full.config.ts' },
+    targets: { type: 'string' },
+    compare: { type: 'string' },
   },
 })
 const quick = flags.quick
@@ -81,8 +86,19 @@ async function startFake(name, options = {}) {
 function targetSpecs(fake) {
   // Every target gets the same client headers (Portkey forwards the bearer key to the upstream).
   const auth = { authorization: 'Bearer bench-key' }
-  const env = { BENCH_UPSTREAM: fake.baseURL, BENCH_DB: join(DB_DIR, 'full.db') }
-  const meshStart = (config) => async (port) => spawnChild(`mesh ${config}`, process.execPath, [MESH_BIN, 'start', '--config', join(BENCH, 'targets', config), '--port', String(port)], { env })
+  // Each ModelMesh target has its own throw-away database, and runs its build's own config file
+  // (bench/targets of that checkout), so its packages resolve in its own tree.
+  const meshStart = (config, root = ROOT) => async (port) =>
+    spawnChild(`mesh ${config}`, process.execPath, [join(root, 'packages/cli/dist/bin.js'), 'start', '--config', join(root, 'bench/targets', config), '--port', String(port)], {
+      env: { BENCH_UPSTREAM: fake.baseURL, BENCH_DB: join(DB_DIR, `${root === ROOT ? 'main' : 'base'}-${config}.db`) },
+    })
+  const base = flags.compare
+    ? [
+        { id: 'mesh-minimal@base', label: 'ModelMesh minimal (baseline build)', model: 'bench', headers: auth, start: meshStart('mesh-minimal.config.ts', flags.compare) },
+        { id: 'mesh-full@base', label: 'ModelMesh full¹ (baseline build)', model: 'bench', headers: auth, provision: true, start: meshStart('mesh-full.config.ts', flags.compare) },
+      ]
+    : []
+  const chosen = flags.targets ? new Set(flags.targets.split(',')) : undefined
   return [
     { id: 'direct', label: 'direct fake (limit)', model: 'gpt-4o-mini', headers: auth, start: null, fakeChild: fake.child },
     { id: 'bare', label: 'bare undici proxy', model: 'gpt-4o-mini', headers: auth, start: async (port) => spawnChild('bare proxy', process.execPath, [join(BENCH, 'targets/bare-proxy.mjs'), String(port), `http://127.0.0.1:${fake.port}`]) },
@@ -96,7 +112,8 @@ function targetSpecs(fake) {
       headers: { ...auth, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': fake.baseURL },
       start: async (port) => spawnChild('portkey', process.execPath, ['--import', PRELOAD, PORTKEY_BIN, '--headless', `--port=${port}`]),
     },
-  ]
+    ...base,
+  ].filter((t) => !chosen || chosen.has(t.id) || t.id === 'direct')
 }
 
 async function startTargets(specs, fake) {

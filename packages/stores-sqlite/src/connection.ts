@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { StoreError } from '@modelmesh/core'
 import Database from 'better-sqlite3'
@@ -11,7 +11,17 @@ export interface ConnectionOptions {
   readonly busyTimeoutMs: number
   /** WAL checkpoints in a worker thread (default true for files); false: SQLite's automatic checkpoints on the committing thread. */
   readonly backgroundCheckpoint?: boolean
+  /**
+   * The worker starts once the WAL reaches this many bytes (default 1 MiB; 0: at open). A gateway
+   * that writes little never pays for the worker's thread and isolate (~10 MB of RSS); until it
+   * starts, SQLite's own automatic checkpoint (at 1,000 pages, ~4 MiB) stays on as the backstop.
+   */
+  readonly checkpointStartBytes?: number
 }
+
+const DEFAULT_CHECKPOINT_START_BYTES = 1024 * 1024
+/** Group-commit batches between two looks at the WAL's size while the worker is not running yet. */
+const BATCHES_PER_WAL_CHECK = 16
 
 export interface BatchOptions {
   /**
@@ -77,6 +87,37 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   let hooks: BatchHooks | undefined
   const statements = new Map<string, Database.Statement>()
   const memory = options.path === ':memory:'
+  /** The WAL file to watch until the checkpoint worker runs (undefined: no worker wanted, or it runs). */
+  let walPath: string | undefined
+  let batchesSinceWalCheck = 0
+
+  // Checkpoints are the fsyncs left under synchronous=NORMAL: a worker thread with its own
+  // connection takes them, so they never stall the event loop. If it cannot run, SQLite's
+  // automatic checkpoints come back.
+  const startWorker = (handle: Database.Database, path: string) => {
+    walPath = undefined
+    const autocheckpoint = (on: boolean) => {
+      if (db === handle) handle.pragma(`wal_autocheckpoint = ${on ? 1000 : 0}`)
+    }
+    checkpointer = startCheckpointer(path, { onFailure: () => autocheckpoint(true), onPressure: autocheckpoint })
+    if (checkpointer) {
+      handle.pragma('wal_autocheckpoint = 0')
+      // When a writer starts the WAL over, it also gives back the file's space beyond this.
+      handle.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
+    }
+  }
+  /** After a batch: start the worker once the WAL has grown enough to be worth it. */
+  const watchWal = () => {
+    if (!walPath || !db || ++batchesSinceWalCheck < BATCHES_PER_WAL_CHECK) return
+    batchesSinceWalCheck = 0
+    let size = 0
+    try {
+      size = statSync(walPath).size
+    } catch {
+      return // no WAL file (yet): nothing to checkpoint
+    }
+    if (size >= (options.checkpointStartBytes ?? DEFAULT_CHECKPOINT_START_BYTES)) startWorker(db, resolve(options.path))
+  }
 
   const open = (): Database.Database => {
     if (db) return db
@@ -90,21 +131,9 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       handle.pragma(`synchronous = ${options.synchronous.toUpperCase()}`)
       handle.pragma('foreign_keys = ON')
       migrate(handle, path)
-      if (!memory && options.backgroundCheckpoint !== false) {
-        // Checkpoints are the fsyncs left under synchronous=NORMAL: a worker thread with its own
-        // connection takes them, so they never stall the event loop. If it cannot run, SQLite's
-        // automatic checkpoints come back.
-        const autocheckpoint = (on: boolean) => {
-          if (db === handle) handle.pragma(`wal_autocheckpoint = ${on ? 1000 : 0}`)
-        }
-        checkpointer = startCheckpointer(path, { onFailure: () => autocheckpoint(true), onPressure: autocheckpoint })
-        if (checkpointer) {
-          handle.pragma('wal_autocheckpoint = 0')
-          // When a writer starts the WAL over, it also gives back the file's space beyond this.
-          handle.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
-        }
-      }
       db = handle
+      walPath = memory || options.backgroundCheckpoint === false ? undefined : `${path}-wal`
+      if (walPath && (options.checkpointStartBytes ?? DEFAULT_CHECKPOINT_START_BYTES) <= 0) startWorker(handle, path)
       return handle
     } catch (error) {
       throw new StoreError({
@@ -148,6 +177,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     } finally {
       gate?.leaveBatch()
     }
+    watchWal()
   }
   const control = (handle: Database.Database) => ({
     begin: handle.prepare('BEGIN IMMEDIATE'),
@@ -250,6 +280,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     },
     async close() {
       closed = true
+      walPath = undefined
       statements.clear()
       controls = undefined
       const stopping = checkpointer

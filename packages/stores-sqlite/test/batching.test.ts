@@ -111,7 +111,7 @@ describe('sqlite group commit', () => {
 describe('sqlite checkpoint worker', () => {
   it('checkpoints in a worker thread and stops with close()', async () => {
     const path = tempPath()
-    const connection = openConnection({ path, synchronous: 'normal', busyTimeoutMs: 1_000 }, 'test')
+    const connection = openConnection({ path, synchronous: 'normal', busyTimeoutMs: 1_000, checkpointStartBytes: 0 }, 'test')
     connection.prepare('SELECT 1').get()
     const worker = connection.checkpointer!
     expect(worker.running).toBe(true)
@@ -131,6 +131,25 @@ describe('sqlite checkpoint worker', () => {
     const raw = new Database(path, { readonly: true })
     expect(raw.prepare('SELECT COUNT(*) FROM mesh_state').pluck().get()).toBe(50)
     raw.close()
+  })
+
+  it('starts the worker only once the WAL has grown (a quiet gateway runs no extra thread)', async () => {
+    const path = tempPath()
+    const connection = openConnection({ path, synchronous: 'normal', busyTimeoutMs: 1_000, checkpointStartBytes: 64 * 1024 }, 'test')
+    const put = (i: number) => connection.prepare('INSERT INTO mesh_state (key, value, size, updated_at) VALUES (?, ?, 1, 0)').run(`k${i}`, 'x'.repeat(2000))
+    for (let i = 0; i < 5; i++) await connection.batched(() => put(i))
+    expect(connection.checkpointer).toBeUndefined()
+    // Until then SQLite's own automatic checkpoint is the backstop.
+    expect(connection.prepare('PRAGMA wal_autocheckpoint').pluck().get()).toBe(1000)
+    // ~2 kB a row: past 64 KiB of WAL well within these batches (the size is looked at every 16).
+    for (let i = 5; i < 100 && !connection.checkpointer; i++) await connection.batched(() => put(i))
+    const worker = connection.checkpointer!
+    expect(worker.running).toBe(true)
+    expect(statSync(`${path}-wal`).size).toBeGreaterThanOrEqual(64 * 1024)
+    expect(connection.prepare('PRAGMA wal_autocheckpoint').pluck().get()).toBe(0)
+    expect((await worker.checkpoint('TRUNCATE')).busy).toBe(0)
+    await connection.close()
+    expect(worker.running).toBe(false)
   })
 
   it('no worker for :memory:, and a store closed twice is fine', async () => {

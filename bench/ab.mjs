@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Quick side-by-side of ModelMesh configs (or builds): each one started in turn against the same fake
+// upstream, measured interleaved round by round at a few closed-loop concurrencies.
+// Reports req/s and the target's CPU µs per request (/proc/PID/stat) — the steady measure on 2 shared cores.
+//   node bench/ab.mjs [--configs mesh-minimal.config.ts,mesh-full.config.ts] [--roots /other/checkout,...]
+//                     [--connections 2,100] [--seconds 5] [--rounds 2]
+// `--roots` compares builds: every config is run from each checkout's bench/targets (default: this one).
+// A config named *full* gets an account, credits and a key through the admin API first.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { request } from 'undici'
+import { cpuMsOf, freePort, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine, waitUntilServing } from './lib/procs.mjs'
+import { httpAdmin, provision } from './lib/provision.mjs'
+
+const BENCH = dirname(fileURLToPath(import.meta.url))
+const { values } = parseArgs({
+  options: {
+    configs: { type: 'string', default: 'mesh-minimal.config.ts,mesh-full.config.ts' },
+    roots: { type: 'string', default: join(BENCH, '..') },
+    connections: { type: 'string', default: '2,100' },
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '2' },
+  },
+})
+installCleanup()
+const dbDir = mkdtempSync(join(tmpdir(), 'mesh-ab-db-'))
+const body = JSON.stringify({ model: 'bench', messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench, please answer briefly.' }] })
+
+async function start(root, config, fakePort, index) {
+  const port = await freePort()
+  const child = spawnChild(`mesh ${config}`, process.execPath, [join(root, 'packages/cli/dist/bin.js'), 'start', '--config', join(root, 'bench/targets', config), '--port', String(port)], {
+    env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: join(dbDir, `${index}.db`) },
+  })
+  const origin = `http://127.0.0.1:${port}`
+  for (let i = 0; ; i++) {
+    try {
+      const r = await request(`${origin}/ready`)
+      if (r.statusCode === 200 && (await r.body.text())) break
+    } catch {}
+    if (i > 500) throw new Error(`${config}: not ready`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  const headers = config.includes('full') ? { authorization: `Bearer ${await provision(httpAdmin(origin, request))}` } : {}
+  const url = `${origin}/v1/chat/completions`
+  await waitUntilServing(url, JSON.parse(body), headers)
+  return { child, url, headers }
+}
+
+try {
+  const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
+  const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
+  const roots = values.roots.split(',')
+  const targets = []
+  for (const [r, root] of roots.entries())
+    for (const config of values.configs.split(',')) {
+      const name = roots.length > 1 ? `${config.replace('.config.ts', '')}@${r}` : config.replace('.config.ts', '')
+      targets.push({ name, ...(await start(root, config, fakePort, targets.length)) })
+    }
+  const results = new Map()
+  for (let round = 0; round < Number(values.rounds); round++)
+    for (const connections of values.connections.split(',').map(Number))
+      for (const t of targets) {
+        const cpuBefore = cpuMsOf(t.child.pid)
+        const r = await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool: 'wrk', url: t.url, connections, durationS: Number(values.seconds), body, headers: t.headers })
+        const requests = r.rps * Number(values.seconds)
+        const cpuUs = ((cpuMsOf(t.child.pid) - cpuBefore) * 1000) / requests
+        const key = `${connections}\t${t.name}`
+        results.set(key, [...(results.get(key) ?? []), { rps: r.rps, cpuUs, p50: r.latencyMs.p50 }])
+        console.log(`round ${round + 1}  ${String(connections).padStart(4)} conns  ${t.name.padEnd(24)} ${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} ms  CPU ${cpuUs.toFixed(0)} µs/req  non2xx ${r.non2xx}`)
+      }
+  console.log('\nmedians:')
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  for (const [key, rs] of results) {
+    const [connections, name] = key.split('\t')
+    console.log(`${connections.padStart(4)} conns  ${name.padEnd(24)} ${Math.round(median(rs.map((r) => r.rps))).toString().padStart(6)} req/s  p50 ${median(rs.map((r) => r.p50)).toFixed(2)} ms  CPU ${median(rs.map((r) => r.cpuUs)).toFixed(0)} µs/req`)
+  }
+  for (const t of targets) await kill(t.child)
+  await kill(fake)
+} finally {
+  await killAll()
+  rmSync(dbDir, { recursive: true, force: true })
+}
