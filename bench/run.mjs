@@ -7,6 +7,8 @@
 //                      [--targets direct,bare,mesh-full]             (a subset of the targets)
 //                      [--compare /path/to/other/checkout]           (adds that build's minimal and full as
 //                                                                     `…@base` targets: before/after in one run)
+//                      [--pin]   (latency and TTFT scenarios: the fake and the load generator on CPU 0, the
+//                                 target alone on CPU 1 — see bench/README "Pinned latency")
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -14,7 +16,7 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { chat, cpuMsOf, freePort, installCleanup, kill, killAll, memoryOf, runJsonChild, spawnChild, waitForLine, waitUntilServing } from './lib/procs.mjs'
+import { chat, cpuMsOf, freePort, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, spawnChild, waitForLine, waitUntilServing } from './lib/procs.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
 import { request } from 'undici'
@@ -36,6 +38,7 @@ const { values: flags } = parseArgs({
     'streams-config': { type: 'string', default: 'mesh-full.config.ts' },
     targets: { type: 'string' },
     compare: { type: 'string' },
+    pin: { type: 'boolean', default: false },
   },
 })
 const quick = flags.quick
@@ -195,6 +198,24 @@ async function throughput(targets, tool) {
   return results
 }
 
+/**
+ * With --pin, run `measure` with the fake upstream and the load generator on CPU 0 and the target
+ * alone on CPU 1 (for "direct" the fake is the target, and stays on CPU 0 with the load generator,
+ * as it is for every other target); every process gets both CPUs back afterwards.
+ */
+async function pinned(target, measure) {
+  if (!flags.pin) return measure(undefined)
+  const fakePid = (target.fakeChild ?? target.fake)?.pid
+  if (fakePid) pin(fakePid, '0')
+  if (target.child) pin(target.child.pid, '1')
+  try {
+    return await measure('0')
+  } finally {
+    if (fakePid) pin(fakePid, '0-1')
+    if (target.child) pin(target.child.pid, '0-1')
+  }
+}
+
 async function latency(targets) {
   const out = {}
   for (const t of targets) {
@@ -202,7 +223,7 @@ async function latency(targets) {
     // shared cores, it does not depend on what the load generator and the fake leave over.
     const pid = (t.child ?? t.fakeChild)?.pid
     const cpuBefore = pid ? cpuMsOf(pid) : undefined
-    out[t.id] = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.latRate, durationS: PLAN.latDurationS, warmupS: PLAN.latWarmupS, connections: 64, body: JSON.stringify(CHAT_BODY(t.model)), headers: t.headers }, { timeoutMs: 180_000 })
+    out[t.id] = await pinned(t, (cpus) => runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.latRate, durationS: PLAN.latDurationS, warmupS: PLAN.latWarmupS, connections: 64, body: JSON.stringify(CHAT_BODY(t.model)), headers: t.headers }, { timeoutMs: 180_000, cpus }))
     if (pid) out[t.id].cpuUsPerRequest = ((cpuMsOf(pid) - cpuBefore) * 1000) / (PLAN.latRate * (PLAN.latDurationS + PLAN.latWarmupS))
     const l = out[t.id].latencyMs
     console.log(`  ${t.id.padEnd(13)} offered ${Math.round(out[t.id].achievedRate)} answered ${Math.round(out[t.id].completedRate)} req/s  p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)} ms  errors ${out[t.id].errors + out[t.id].non2xx}  cpu ${out[t.id].cpuUsPerRequest?.toFixed(0) ?? '–'} µs/req`)
@@ -213,7 +234,7 @@ async function latency(targets) {
 async function ttft(targets) {
   const out = {}
   for (const t of targets) {
-    out[t.id] = await runJsonChild('ttft', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.ttftRate, durationS: PLAN.ttftDurationS, warmupS: PLAN.ttftWarmupS, connections: 64, stream: true, body: JSON.stringify(CHAT_BODY(t.model, { stream: true })), headers: t.headers }, { timeoutMs: 180_000 })
+    out[t.id] = await pinned(t, (cpus) => runJsonChild('ttft', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.ttftRate, durationS: PLAN.ttftDurationS, warmupS: PLAN.ttftWarmupS, connections: 64, stream: true, body: JSON.stringify(CHAT_BODY(t.model, { stream: true })), headers: t.headers }, { timeoutMs: 180_000, cpus }))
     const l = out[t.id].ttftMs
     console.log(`  ${t.id.padEnd(13)} TTFT p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)} ms  over ${l.count} streams  errors ${out[t.id].errors + out[t.id].non2xx}`)
   }
@@ -332,6 +353,7 @@ async function main() {
     machine: machine(),
     git: process.env.BENCH_COMMIT ? { commit: process.env.BENCH_COMMIT, dirty: false } : { commit: git(['rev-parse', 'HEAD']), dirty: Boolean(git(['status', '--porcelain', '--', 'packages'])) },
     loadTool: tool,
+    pinned: flags.pin,
     notes: ['ModelMesh full = virtual-key auth + per-key rate limit, usage events and ledger on SQLite (synchronous=full), pricing/cost/credits with sync settlement, retries and timeouts (targets/mesh-full.config.ts).'],
   }
   console.log(`ModelMesh bench (${quick ? 'quick' : 'full'}), load tool ${tool}, ${report.machine.cpus} CPUs, node ${process.version}`)
@@ -341,6 +363,7 @@ async function main() {
   console.log('targets:')
   const targets = await startTargets(specs, fake)
   targets.find((t) => t.id === 'direct').fakePid = fake.child.pid
+  for (const t of targets) t.fake = fake.child
   report.targets = targets.map((t) => ({ id: t.id, label: t.label }))
   report.idleMemory = await idleMemory(targets)
 

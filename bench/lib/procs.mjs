@@ -1,5 +1,5 @@
 // Child-process plumbing for the bench: spawn, wait until ready, read memory, kill everything we started.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -54,8 +54,9 @@ export function waitForLine(child, pattern, timeoutMs = 15_000) {
 }
 
 /** Run a child to completion and parse the JSON it prints as its last stdout line. */
-export async function runJsonChild(name, script, input, { timeoutMs = 120_000, nodeArgs = [] } = {}) {
-  const child = spawnChild(name, process.execPath, [...nodeArgs, script, JSON.stringify(input)])
+export async function runJsonChild(name, script, input, { timeoutMs = 120_000, nodeArgs = [], cpus } = {}) {
+  const command = [process.execPath, ...nodeArgs, script, JSON.stringify(input)]
+  const child = cpus === undefined ? spawnChild(name, command[0], command.slice(1)) : spawnChild(name, 'taskset', ['-c', cpus, ...command])
   let stdout = ''
   child.stdout.on('data', (chunk) => (stdout += chunk.toString()))
   const timer = setTimeout(() => kill(child), timeoutMs)
@@ -64,6 +65,11 @@ export async function runJsonChild(name, script, input, { timeoutMs = 120_000, n
   if (code !== 0) throw new Error(`${name} failed (${code ?? signal})\n${child.output}`)
   const last = stdout.trim().split('\n').pop()
   return JSON.parse(last)
+}
+
+/** Pin a running process, every thread of it, to `cpus` (a taskset list: '0', '1', '0-1'). */
+export function pin(pid, cpus) {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' })
 }
 
 export async function kill(child, graceMs = 3000) {

@@ -61,6 +61,8 @@ function overhead(section, id, field) {
   return { p50: t.p50 - d.p50, p90: t.p90 - d.p90, p99: t.p99 - d.p99 }
 }
 
+const PINNED_NOTE = 'Pinned (`--pin`): the fake upstream and the load generator run on CPU 0, the target alone on CPU 1 (for "direct" the fake answers from CPU 0), so the scheduler does not preempt the target for the harness.'
+
 export function renderMarkdown(report) {
   const labels = Object.fromEntries(report.targets.map((t) => [t.id, t.label]))
   const ids = report.targets.map((t) => t.id)
@@ -105,6 +107,7 @@ export function renderMarkdown(report) {
   if (report.latency) {
     const lat = report.latency
     out.push(`## Overhead latency (open loop at ${report.plan.latRate} req/s, ${report.plan.latDurationS} s after a ${report.plan.latWarmupS} s warm-up; overhead = target − direct, same percentile)`)
+    if (report.pinned) out.push('', PINNED_NOTE)
     out.push('')
     out.push('| target | p50 ms | p90 ms | p99 ms | overhead p50 | overhead p90 | overhead p99 | answered req/s | errors | CPU µs / request² |')
     out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
@@ -134,6 +137,7 @@ export function renderMarkdown(report) {
   if (report.ttft) {
     const tt = report.ttft
     out.push(`## Streaming time to first token (open loop, ${report.plan.ttftRate} streams/s for ${report.plan.ttftDurationS} s; first SSE event as seen by the client)`)
+    if (report.pinned) out.push('', PINNED_NOTE)
     out.push('')
     out.push('| target | TTFT p50 ms | p90 ms | p99 ms | overhead p50 | overhead p99 | streams | errors |')
     out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')

@@ -102,6 +102,30 @@ describe('sqlite durability', () => {
     expect(String(error)).toMatch(/newer than this @modelmesh\/stores-sqlite understands/)
   })
 
+  it('migrates a schema-1 file: its holds stay, their scope indexes go', async () => {
+    const path = join(tempDir(), 'mesh.db')
+    const store = sqlite({ path })
+    await store.putAccount({ id: 'acct-v1', name: 'v1', createdAt: 0 })
+    await store.append({ accountId: 'acct-v1', kind: 'grant', amountMicroUsd: 1_000 })
+    expect((await store.reserve('acct-v1', 'req-in-flight', 300, { keyId: 'key-1', now: Date.now() })).ok).toBe(true)
+    await store.close()
+    // What version 1 left: the same tables plus three indexes on mesh_reservations.
+    const raw = new Database(path)
+    raw.exec(`CREATE INDEX mesh_reservations_account ON mesh_reservations (account_id, expires_at);
+      CREATE INDEX mesh_reservations_key ON mesh_reservations (key_id);
+      CREATE INDEX mesh_reservations_project ON mesh_reservations (project_id);`)
+    raw.pragma('user_version = 1')
+    raw.close()
+    const reopened = sqlite({ path })
+    expect((await reopened.balance('acct-v1')).reservedMicroUsd).toBe(300)
+    expect((await reopened.spend({ kind: 'key', id: 'key-1' })).reservedMicroUsd).toBe(300)
+    await reopened.close()
+    const after = new Database(path, { readonly: true })
+    expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'mesh_reservations' AND name NOT LIKE 'sqlite_%'").pluck().all()).toEqual([])
+    after.close()
+  })
+
   it('the database itself refuses to change or delete a ledger entry', async () => {
     const path = join(tempDir(), 'mesh.db')
     const store = sqlite({ path })
