@@ -1,5 +1,6 @@
 import type { Usage } from '../contracts/usage.js'
 import { GatewayError } from '../errors/gateway-error.js'
+import { isPullSource, type PullSink } from '../upstream/pull-source.js'
 
 /** What a relay knows of the stream it translates; the translator updates it. */
 export interface RelayProgress {
@@ -13,7 +14,10 @@ export interface RelayProgress {
 }
 
 export interface RelayOptions<T> {
-  /** Upstream items (SSE events or canonical parts); the first was read already and is `first`. */
+  /**
+   * Upstream items (SSE events or canonical parts); the first was read already and is `first`.
+   * Read with `pull` when it is a {@link import('../upstream/pull-source.js').PullSource}.
+   */
   readonly items: AsyncIterator<T>
   /** One item → text for the client (null to send nothing); updates `progress`. */
   readonly translate: (item: T) => string | null
@@ -43,6 +47,11 @@ export interface TextStream {
   readonly first: string | null
   /** The next non-empty text, or undefined once the stream has ended. */
   next(): Promise<string | undefined>
+  /**
+   * `next()` as a callback, without a promise per text (the Node listener's pump). `onText` is
+   * called once, maybe synchronously; calling `pull` again from it is safe (no recursion).
+   */
+  pull(onText: (text: string | undefined) => void): void
   /** The client left: the rest is read and billed, not sent. */
   cancel(): void
   toReadableStream(): ReadableStream<Uint8Array>
@@ -62,7 +71,8 @@ export interface TextStream {
  * wait allocates outlives the young generation and is promoted. With an async chain and a fresh
  * timer per item that was ~4 KiB of old-generation garbage per relayed item, hundreds of MiB at
  * 10,000 streams (bench/README.md, "10,000 streams: memory per stream"). One idle timer per stream
- * is re-armed with `refresh()` instead.
+ * is re-armed with `refresh()` instead, and a pull source (the passthrough SSE parser) is read with
+ * callbacks, without a promise per item.
  */
 export class TextRelay<T = unknown> implements TextStream {
   /** The first event's text, already translated (sent together with the response headers). */
@@ -76,12 +86,16 @@ export class TextRelay<T = unknown> implements TextStream {
   /** The client's pending `next()`. */
   private deliver: ((text: string | undefined) => void) | undefined
   private idleTimer: NodeJS.Timeout | undefined
-  private readonly onItem = (step: IteratorResult<T>): void => this.received(step)
+  /** Inside `read()`: a read asked for meanwhile is made by its loop, not by recursion. */
+  private inRead = false
+  private readAgain = false
+  private readonly onItem = (step: IteratorResult<T>): void => (step.done ? this.receivedEnd() : this.received(step.value))
   private readonly onBreak = (error: unknown): void => {
     if (this.finished) return
     this.reading = false
     this.fail(`upstream stream broke: ${(error as Error)?.message ?? String(error)}`)
   }
+  private readonly sink: PullSink<T> = { item: (value) => this.received(value), end: () => this.receivedEnd(), fail: this.onBreak }
   private readonly onIdle = (): void => {
     // The timer is re-armed per read, not cleared after one: it may fire while the client is slow.
     if (!this.reading || this.finished) return
@@ -109,32 +123,47 @@ export class TextRelay<T = unknown> implements TextStream {
   }
 
   private read(): void {
-    this.reading = true
-    if (this.idleTimer) this.idleTimer.refresh()
-    else this.idleTimer = setTimeout(this.onIdle, this.options.idleTimeoutMs)
-    try {
-      this.options.items.next().then(this.onItem, this.onBreak)
-    } catch (error) {
-      this.onBreak(error)
+    // A pull source may answer synchronously, and the answer may ask for the next read (an item
+    // with nothing to send, a drain): loop rather than recurse, however many items are buffered.
+    if (this.inRead) {
+      this.readAgain = true
+      return
     }
+    this.inRead = true
+    const { items } = this.options
+    do {
+      this.readAgain = false
+      this.reading = true
+      if (this.idleTimer) this.idleTimer.refresh()
+      else this.idleTimer = setTimeout(this.onIdle, this.options.idleTimeoutMs)
+      try {
+        if (isPullSource(items)) items.pull(this.sink)
+        else items.next().then(this.onItem, this.onBreak)
+      } catch (error) {
+        this.onBreak(error)
+      }
+    } while (this.readAgain)
+    this.inRead = false
   }
 
-  private received(step: IteratorResult<T>): void {
+  private receivedEnd(): void {
+    if (this.finished) return
+    this.reading = false
+    const { progress } = this.options
+    if (progress.done || progress.upstreamError !== undefined) {
+      this.finish(progress.upstreamError)
+      this.emit(undefined, true)
+    } else this.fail('upstream ended the stream before its final event')
+  }
+
+  private received(value: T): void {
     if (this.finished) return
     this.reading = false
     const { options } = this
-    const { progress } = options
-    if (step.done) {
-      if (progress.done || progress.upstreamError !== undefined) {
-        this.finish(progress.upstreamError)
-        this.emit(undefined, true)
-      } else this.fail('upstream ended the stream before its final event')
-      return
-    }
-    const text = options.translate(step.value)
-    if (progress.malformed !== undefined) {
+    const text = options.translate(value)
+    if (options.progress.malformed !== undefined) {
       options.abortUpstream('malformed chunk')
-      this.fail(`upstream sent a malformed chunk: ${progress.malformed}`)
+      this.fail(`upstream sent a malformed chunk: ${options.progress.malformed}`)
       return
     }
     this.emit(text ?? undefined, false)
@@ -156,10 +185,13 @@ export class TextRelay<T = unknown> implements TextStream {
   /** The next non-empty text for the client, or undefined once the stream has ended. */
   next(): Promise<string | undefined> {
     if (this.ended) return ENDED
-    return new Promise<string | undefined>((resolve) => {
-      this.deliver = resolve
-      this.read()
-    })
+    return new Promise<string | undefined>((resolve) => this.pull(resolve))
+  }
+
+  pull(onText: (text: string | undefined) => void): void {
+    if (this.ended) return onText(undefined)
+    this.deliver = onText
+    this.read()
   }
 
   /** The client left: read the rest without sending it, so the usage is still billed. */

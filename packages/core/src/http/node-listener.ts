@@ -78,9 +78,10 @@ function writeReply(response: NodeResponse, reply: ChatReply): void {
  * Write SSE text as it is pulled, at the client's pace (`write` → `drain`). A client that leaves
  * cancels the stream, which keeps reading the upstream to its end so the usage is billed.
  *
- * Callbacks rather than an async loop: the pump waits on the upstream most of the time, and an
- * `await` there kept its frame (and the last text written) alive across the wait, long enough to be
- * promoted to the old generation — garbage that adds up over 10,000 streams (bench/README.md).
+ * Callbacks rather than an async loop or a promise per text: the pump waits on the upstream most of
+ * the time, and an `await` there kept its frame (and the last text written) alive across the wait,
+ * long enough to be promoted to the old generation — garbage that adds up over 10,000 streams
+ * (bench/README.md). `onText` may run synchronously inside `pull`; the relay loops instead of recursing.
  */
 function pump(nodeResponse: NodeResponse, stream: TextStream): void {
   // The HTTP/2 compatibility response has the same write/drain/close surface.
@@ -88,7 +89,7 @@ function pump(nodeResponse: NodeResponse, stream: TextStream): void {
   let gone = false
   let ended = false
   let awaitingDrain = false
-  const pull = () => void stream.next().then(onText)
+  const pull = () => stream.pull(onText)
   const onText = (text: string | undefined): void => {
     if (gone) return
     if (text === undefined) {

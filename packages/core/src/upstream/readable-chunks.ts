@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import { nextFromPull, type PullSink, type PullSource } from './pull-source.js'
 
 const DONE: Promise<IteratorResult<Uint8Array>> = Promise.resolve({ value: undefined, done: true })
 
@@ -10,17 +11,18 @@ const DONE: Promise<IteratorResult<Uint8Array>> = Promise.resolve({ value: undef
  * Not `for await (… of readable)`, whose iterator is an async generator: a streamed answer spends
  * most of its life waiting for the next chunk, and each wait of that generator (wrapped in one of
  * our own) allocated promises, closures and request objects that lived as long as the wait, got
- * promoted to the old generation and piled up as garbage. Here a wait is one promise.
+ * promoted to the old generation and piled up as garbage. Here a wait is one promise (`next()`) or
+ * none (`pull()`, see {@link PullSource}).
  *
  * Like the generator: nothing is read before the first `next()`, an early `return()` destroys the
  * stream (freeing the connection), and a stream closed before its end fails with "Premature close".
  */
-export class ReadableChunks implements AsyncIterableIterator<Uint8Array> {
+export class ReadableChunks implements AsyncIterableIterator<Uint8Array>, PullSource<Uint8Array> {
   readonly #raw: Readable
   readonly #mapError: (error: unknown) => unknown
   readonly #queue: Uint8Array[] = []
-  #resolve: ((step: IteratorResult<Uint8Array>) => void) | undefined
-  #reject: ((error: unknown) => void) | undefined
+  /** Who waits for the next chunk. */
+  #sink: PullSink<Uint8Array> | undefined
   #listening = false
   #ended = false
   #failed = false
@@ -37,23 +39,24 @@ export class ReadableChunks implements AsyncIterableIterator<Uint8Array> {
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
+    return nextFromPull(this)
+  }
+
+  pull(sink: PullSink<Uint8Array>): void {
     if (!this.#listening) this.#listen()
     const chunk = this.#queue.shift()
     if (chunk !== undefined) {
       if (this.#queue.length === 0 && !this.#ended) this.#raw.resume()
-      return Promise.resolve({ value: chunk, done: false })
+      return sink.item(chunk)
     }
     if (this.#failed) {
       this.#failed = false
       this.#ended = true
-      return Promise.reject(this.#error)
+      return sink.fail(this.#error)
     }
-    if (this.#ended) return DONE
-    return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
-      this.#resolve = resolve
-      this.#reject = reject
-      this.#raw.resume()
-    })
+    if (this.#ended) return sink.end()
+    this.#sink = sink
+    this.#raw.resume()
   }
 
   return(): Promise<IteratorResult<Uint8Array>> {
@@ -70,10 +73,10 @@ export class ReadableChunks implements AsyncIterableIterator<Uint8Array> {
     this.#listening = true
     const raw = this.#raw
     raw.on('data', (chunk: Uint8Array) => {
-      const resolve = this.#resolve
-      if (resolve) {
-        this.#resolve = this.#reject = undefined
-        resolve({ value: chunk, done: false })
+      const sink = this.#sink
+      if (sink) {
+        this.#sink = undefined
+        sink.item(chunk)
       } else {
         this.#queue.push(chunk)
         raw.pause()
@@ -88,14 +91,14 @@ export class ReadableChunks implements AsyncIterableIterator<Uint8Array> {
 
   #settle(error: unknown, failed = false): void {
     if (this.#ended || this.#failed) return
-    const [resolve, reject] = [this.#resolve, this.#reject]
-    this.#resolve = this.#reject = undefined
+    const sink = this.#sink
+    this.#sink = undefined
     if (!failed) {
       this.#ended = true
-      resolve?.({ value: undefined, done: true })
-    } else if (reject) {
+      sink?.end()
+    } else if (sink) {
       this.#ended = true
-      reject(error)
+      sink.fail(error)
     } else {
       // Thrown by the next `next()`, after the chunks already queued.
       this.#failed = true

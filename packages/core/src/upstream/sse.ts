@@ -1,4 +1,5 @@
 import { createParser, type EventSourceParser } from 'eventsource-parser'
+import { isPullSource, nextFromPull, type PullSink, type PullSource } from './pull-source.js'
 
 /** One server-sent event. `event` is absent for plain `data:` messages. */
 export interface SSEEvent {
@@ -18,6 +19,8 @@ export interface ParseSSEOptions {
  * because some OpenAI-compatible servers omit the final blank line. Ending early (`break`,
  * `return()`) ends the body's iterator too, which releases the connection.
  *
+ * The iterator is also a {@link PullSource} (the relay reads it without a promise per event).
+ *
  * @throws the body's own error, or an Error when one event exceeds `maxEventSize`.
  */
 export function parseSSE(body: AsyncIterable<Uint8Array>, options: ParseSSEOptions = {}): AsyncIterableIterator<SSEEvent> {
@@ -29,21 +32,26 @@ const done = (): IteratorResult<SSEEvent> => ({ value: undefined, done: true })
 /**
  * An iterator object rather than an async generator: a stream waits for its next chunk most of the
  * time, and a generator's wait (its request queue, the promises of `for await` and `yield*`) outlives
- * the young generation. Here a wait costs the body's own promise and one `then`.
- * Like a generator, it is not meant to be pulled again before the previous `next()` has settled.
+ * the young generation. Pulled (`pull`) from a body that is a pull source too, a wait allocates nothing.
+ * Like a generator, it is not meant to be pulled again before the previous pull has been answered.
  */
-class SSEEvents implements AsyncIterableIterator<SSEEvent> {
+class SSEEvents implements AsyncIterableIterator<SSEEvent>, PullSource<SSEEvent> {
   readonly #chunks: AsyncIterator<Uint8Array>
   readonly #decoder = new TextDecoder()
   readonly #pending: SSEEvent[] = []
   readonly #parser: EventSourceParser
   #failure: Error | undefined
   #done = false
-  readonly #onChunk = (step: IteratorResult<Uint8Array>): IteratorResult<SSEEvent> | Promise<IteratorResult<SSEEvent>> => this.#received(step)
-  readonly #onBreak = (error: unknown): never => {
-    this.#done = true
-    throw error
+  /** Who waits for the next event. */
+  #sink: PullSink<SSEEvent> | undefined
+  // Made once per stream: answers of the body, by callback or by promise.
+  readonly #chunkSink: PullSink<Uint8Array> = {
+    item: (chunk) => this.#received(chunk),
+    end: () => this.#received(undefined),
+    fail: (error) => this.#fail(error),
   }
+  readonly #onStep = (step: IteratorResult<Uint8Array>): void => this.#received(step.done ? undefined : step.value)
+  readonly #onBreak = (error: unknown): void => this.#fail(error)
 
   constructor(chunks: AsyncIterator<Uint8Array>, maxEventSize: number) {
     this.#chunks = chunks
@@ -64,10 +72,17 @@ class SSEEvents implements AsyncIterableIterator<SSEEvent> {
   }
 
   next(): Promise<IteratorResult<SSEEvent>> {
+    return nextFromPull(this)
+  }
+
+  pull(sink: PullSink<SSEEvent>): void {
     const event = this.#pending.shift()
-    if (event) return Promise.resolve({ value: event, done: false })
-    if (this.#done) return Promise.resolve(done())
-    return this.#chunks.next().then(this.#onChunk, this.#onBreak)
+    if (event) return sink.item(event)
+    if (this.#done) return sink.end()
+    this.#sink = sink
+    const chunks = this.#chunks
+    if (isPullSource(chunks)) chunks.pull(this.#chunkSink)
+    else chunks.next().then(this.#onStep, this.#onBreak)
   }
 
   async return(): Promise<IteratorResult<SSEEvent>> {
@@ -79,20 +94,30 @@ class SSEEvents implements AsyncIterableIterator<SSEEvent> {
     return done()
   }
 
-  #received(step: IteratorResult<Uint8Array>): IteratorResult<SSEEvent> | Promise<IteratorResult<SSEEvent>> {
-    if (step.done) {
+  /** A chunk of the body, or its end (`undefined`). */
+  #received(chunk: Uint8Array | undefined): void {
+    if (chunk === undefined) {
       this.#done = true
       const tail = this.#decoder.decode()
       if (tail) this.#parser.feed(tail)
       this.#parser.feed('\n\n')
-    } else this.#parser.feed(this.#decoder.decode(step.value, { stream: true }))
+    } else this.#parser.feed(this.#decoder.decode(chunk, { stream: true }))
+    const sink = this.#sink!
+    this.#sink = undefined
     if (this.#failure) {
-      this.#done = true
       this.#pending.length = 0
       // As `for await` does when its loop throws: end the body, which releases the connection.
-      if (!step.done) void Promise.resolve(this.#chunks.return?.()).catch(() => {})
-      throw this.#failure
+      if (!this.#done) void Promise.resolve(this.#chunks.return?.()).catch(() => {})
+      this.#done = true
+      return sink.fail(this.#failure)
     }
-    return this.next()
+    this.pull(sink)
+  }
+
+  #fail(error: unknown): void {
+    this.#done = true
+    const sink = this.#sink!
+    this.#sink = undefined
+    sink.fail(error)
   }
 }

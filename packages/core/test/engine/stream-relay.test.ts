@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { TextRelay, type RelayOutcome, type RelayProgress } from '../../src/engine/stream-relay.js'
+import type { PullSink, PullSource } from '../../src/upstream/pull-source.js'
 
 /** Upstream items pushed by the test; `next()` waits until one is pushed (or forever). */
 function upstream() {
@@ -146,5 +147,98 @@ describe('TextRelay', () => {
     })
     expect(await relay.next()).toBe('error: upstream stream broke: socket hang up')
     expect(outcomes[0]?.error).toBe('upstream stream broke: socket hang up')
+  })
+
+  describe('reading a pull source', () => {
+    /** A pull source answering synchronously from `buffered`, else when `send` is called. */
+    function pullSource(buffered: string[]) {
+      let waiting: PullSink<string> | undefined
+      let ended = false
+      const source: PullSource<string> = {
+        next: () => Promise.reject(new Error('the relay should pull')),
+        pull: (sink) => {
+          const value = buffered.shift()
+          if (value !== undefined) sink.item(value)
+          else if (ended) sink.end()
+          else waiting = sink
+        },
+      }
+      const take = () => {
+        const sink = waiting!
+        waiting = undefined
+        return sink
+      }
+      return { source, send: (value: string) => take().item(value), end: () => ((ended = true), waiting && take().end()), fail: (error: Error) => take().fail(error) }
+    }
+
+    function pullRelay(buffered: string[], idleTimeoutMs = 1000) {
+      const upstream = pullSource(buffered)
+      const progress: RelayProgress = { done: false }
+      const outcomes: RelayOutcome[] = []
+      const aborted: string[] = []
+      const relay = new TextRelay<string>({
+        items: upstream.source,
+        translate: (item) => {
+          if (item === '[DONE]') progress.done = true
+          return item === 'ping' ? null : `data: ${item}\n\n`
+        },
+        progress,
+        first: null,
+        errorEvent: (error) => `error: ${error.message}\n\n`,
+        idleTimeoutMs,
+        abortUpstream: (reason) => aborted.push(reason),
+        onEnd: (outcome) => outcomes.push(outcome),
+      })
+      return { relay, upstream, outcomes, aborted }
+    }
+
+    it('relays buffered and later items, without recursing through many skipped ones', async () => {
+      const { relay, upstream, outcomes } = pullRelay([...Array.from({ length: 20_000 }, () => 'ping'), 'a'])
+      expect(await relay.next()).toBe('data: a\n\n')
+      const pending = relay.next()
+      upstream.send('[DONE]')
+      expect(await pending).toBe('data: [DONE]\n\n')
+      const last = relay.next()
+      upstream.end()
+      expect(await last).toBeUndefined()
+      expect(outcomes).toEqual([{ usage: undefined, clientDisconnected: false }])
+    })
+
+    it('answers pull(callback) synchronously when it can, without recursing through a large backlog', () => {
+      const { relay, upstream } = pullRelay([...Array.from({ length: 20_000 }, (_, i) => String(i)), '[DONE]'])
+      upstream.end()
+      const texts: Array<string | undefined> = []
+      // As the Node listener's pump does: pull again from within the callback.
+      const onText = (text: string | undefined): void => {
+        texts.push(text)
+        if (text !== undefined) relay.pull(onText)
+      }
+      relay.pull(onText)
+      expect(texts).toHaveLength(20_002)
+      expect(texts.slice(-2)).toEqual(['data: [DONE]\n\n', undefined])
+    })
+
+    it('drains a large buffered rest after the client leaves, and bills', async () => {
+      const { relay, upstream, outcomes } = pullRelay([...Array.from({ length: 20_000 }, (_, i) => String(i)), '[DONE]'])
+      relay.cancel()
+      expect(outcomes).toEqual([])
+      upstream.end()
+      await vi.waitFor(() => expect(outcomes).toHaveLength(1))
+      expect(outcomes[0]?.clientDisconnected).toBe(true)
+    })
+
+    it('fires the idle timeout while a pull waits, and turns a failure into an error event', async () => {
+      vi.useFakeTimers()
+      const { relay, aborted } = pullRelay([], 1000)
+      const pending = relay.next()
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(await pending).toBe('error: upstream sent nothing for 1000 ms\n\n')
+      expect(aborted).toEqual(['idle timeout'])
+      vi.useRealTimers()
+      const broken = pullRelay([])
+      const next = broken.relay.next()
+      broken.upstream.fail(new Error('socket hang up'))
+      expect(await next).toBe('error: upstream stream broke: socket hang up\n\n')
+    })
   })
 })

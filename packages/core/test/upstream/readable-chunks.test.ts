@@ -71,4 +71,26 @@ describe('ReadableChunks', () => {
     }
     expect(raw.destroyed).toBe(true)
   })
+
+  it('hands chunks, the end and errors to a pull sink', async () => {
+    const raw = new PassThrough()
+    const chunks = new ReadableChunks(raw, mapped)
+    const seen: string[] = []
+    const sink = { item: (chunk: Uint8Array) => seen.push(`item ${String(chunk)}`), end: () => seen.push('end'), fail: (error: unknown) => seen.push(`fail ${(error as Error).message}`) }
+    chunks.pull(sink)
+    raw.write(bytes('a'))
+    await new Promise((resolve) => setImmediate(resolve))
+    chunks.pull(sink)
+    raw.end()
+    await new Promise((resolve) => setImmediate(resolve))
+    chunks.pull(sink)
+    expect(seen).toEqual(['item a', 'end', 'end'])
+
+    const failing = new PassThrough()
+    const b = new ReadableChunks(failing, mapped)
+    b.pull(sink)
+    failing.destroy(new Error('reset'))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(seen.at(-1)).toBe('fail mapped: reset')
+  })
 })
