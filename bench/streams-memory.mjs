@@ -2,7 +2,7 @@
 // scenario of run.mjs, for finding where the memory goes.
 //
 //   node bench/streams-memory.mjs [--target mesh|bare] [--config mesh-full.config.ts] [--streams 1000]
-//                                 [--steps 2] [--rate 500] [--snapshot] [--hold S] [--timeline] [--node-arg=... ...]
+//                                 [--steps 2] [--rate 500] [--snapshot] [--hold S] [--profile-open] [--timeline] [--node-arg=... ...]
 //
 // Starts the fake upstream (one chunk a second, streams long enough to outlast the run), then the
 // target over h2c exactly as run.mjs does (targets/mesh-h2c.mjs with --provision, or bare-proxy.mjs
@@ -11,6 +11,11 @@
 // a full GC. The difference between steps divided by the streams added is the cost per open stream:
 // "retained" (after GC) is what the streams keep alive, "rss" also counts the garbage they make.
 // --snapshot takes a heap snapshot at every step and prints the per-stream difference by constructor.
+// --hold S keeps the streams open S more seconds and samples the allocations meanwhile (per relayed
+// chunk); --profile-open samples while the first step is opened (per stream). Sampling counts what
+// outlived the young generation, or everything with STREAM_PROBE_ALL_ALLOCATIONS=1.
+// --timeline: one step of run.mjs's ~19 s streams, RSS/heap every second until they have ended.
+// STREAMS_MEMORY_KEEP=1 keeps the snapshots, STREAMS_MEMORY_DEBUG=1 prints the target's output.
 import http2 from 'node:http2'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -33,10 +38,14 @@ const { values } = parseArgs({
     timeline: { type: 'boolean', default: false },
     // After the last step, wait this many seconds and probe again (same streams, more chunks relayed).
     hold: { type: 'string', default: '0' },
+    // Sample what outlives the young generation while the streams of the first step are opened.
+    'profile-open': { type: 'boolean', default: false },
     'node-arg': { type: 'string', multiple: true, default: [] },
   },
 })
 const perStep = Number(values.streams)
+// Passed on to the target's probe: count short-lived allocations too.
+const ALL = process.env.STREAM_PROBE_ALL_ALLOCATIONS === '1'
 const steps = Number(values.steps)
 const work = mkdtempSync(join(os.tmpdir(), 'mesh-streams-mem-'))
 installCleanup()
@@ -100,6 +109,15 @@ async function probe() {
   return JSON.parse((await line)[1])
 }
 
+/** Stops the allocation sampling started by a first SIGURG and prints it per `unit`. */
+async function printAllocations(title, units) {
+  const alloc = waitForLine(target, /stream-probe-alloc (\[.*\])\n/, 30_000)
+  target.kill('SIGURG')
+  const sites = JSON.parse((await alloc)[1])
+  console.log(`  ${title}`)
+  for (const [site, bytes] of sites) console.log(`    ${(bytes / units).toFixed(0).padStart(6)} B  ${site}`)
+}
+
 async function snapshot() {
   const line = waitForLine(target, /stream-probe-snapshot (\S+)\n/, 300_000)
   target.kill('SIGUSR2')
@@ -109,7 +127,8 @@ async function snapshot() {
 /** Self size and count per node type/constructor. */
 function summarise(path) {
   const snap = JSON.parse(readFileSync(path, 'utf8'))
-  rmSync(path)
+  if (process.env.STREAMS_MEMORY_KEEP) console.log(`  kept ${path}`)
+  else rmSync(path)
   const { node_fields: nf, node_types: [types] } = snap.snapshot.meta
   const N = nf.length
   const [iType, iName, iSize] = ['type', 'name', 'self_size'].map((f) => nf.indexOf(f))
@@ -164,14 +183,13 @@ async function timeline() {
   console.log(`  peak (VmHWM) ${MiB(peak)} MiB with ${perStep} streams, failed ${failed}${firstError ? `: ${firstError}` : ''}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
 }
 
-try {
-  if (values.timeline) await timeline()
-  else {
+async function stepwise() {
   const points = [{ streams: 0, ...(await probe()), heap: values.snapshot ? summarise(await snapshot()) : undefined }]
   console.log(`${values.target === 'bare' ? 'bare proxy' : `ModelMesh (${values.config})`}, ${perStep} streams per step; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   for (let step = 1; step <= steps; step++) {
     const goal = step * perStep
     const start = Date.now()
+    if (values['profile-open'] && step === 1) target.kill('SIGURG')
     while (opened < goal) {
       const due = start + ((opened - (goal - perStep)) * 1000) / Number(values.rate)
       if (due > Date.now()) await sleep(due - Date.now())
@@ -179,6 +197,7 @@ try {
     }
     while (firstSeen + failed < goal) await sleep(100)
     await sleep(2000)
+    if (values['profile-open'] && step === 1) await printAllocations(`allocated while opening ${perStep} streams${ALL ? '' : ' and outliving the young generation'} (sampled), per stream:`, perStep)
     const p = await probe()
     const point = { streams: goal, ...p, heap: values.snapshot ? summarise(await snapshot()) : undefined }
     const prev = points.at(-1)
@@ -193,22 +212,20 @@ try {
   if (Number(values.hold) > 0) {
     target.kill('SIGURG')
     await sleep(Number(values.hold) * 1000)
-    const alloc = waitForLine(target, /stream-probe-alloc (\[.*\])\n/, 30_000)
-    target.kill('SIGURG')
-    const sites = JSON.parse((await alloc)[1])
-    const chunks = (perStep * steps * Number(values.hold)) / 1
-    console.log(`  allocated while holding and outliving the young generation (sampled), per relayed chunk (~1/s per stream):`)
-    for (const [site, bytes] of sites) console.log(`    ${(bytes / chunks).toFixed(0).padStart(6)} B  ${site}`)
+    await printAllocations(`allocated while holding${ALL ? '' : ' and outliving the young generation'} (sampled), per relayed chunk (~1/s per stream):`, perStep * steps * Number(values.hold))
     const p = await probe()
     console.log(`  ${values.hold} s later: rss ${MiB(p.before.rss)} MiB, hwm ${MiB(p.before.hwm)} MiB, heapUsed ${MiB(p.before.heapUsed)} → ${MiB(p.after.heapUsed)} MiB after GC, rss after GC ${MiB(p.after.rss)} MiB`)
   }
   if (process.env.STREAMS_MEMORY_DEBUG) console.log(target.output)
   console.log(`  load average at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
-  }
+}
+
+try {
+  await (values.timeline ? timeline() : stepwise())
 } finally {
   for (const session of sessions) session.destroy()
   await kill(target)
   await kill(fake)
   await killAll()
-  rmSync(work, { recursive: true, force: true })
+  if (!process.env.STREAMS_MEMORY_KEEP) rmSync(work, { recursive: true, force: true })
 }

@@ -30,8 +30,8 @@ process.on('SIGUSR2', () => {
 })
 
 // SIGURG toggles V8's sampling heap profiler, counting also what a full GC has already freed but not
-// what died young: what is left is what outlived the young generation, the garbage that makes the
-// old generation grow (STREAM_PROBE_ALL_ALLOCATIONS=1 counts everything allocated). The second
+// what died young: what is left is what outlived the young generation (the garbage that makes the
+// old generation grow, and what is still alive when sampling stops: count only long windows) (STREAM_PROBE_ALL_ALLOCATIONS=1 counts everything allocated). The second
 // SIGURG prints `stream-probe-alloc {json}`: sampled bytes by allocating function (file:line), top 30.
 let sampling
 process.on('SIGURG', async () => {
