@@ -63,8 +63,8 @@ export interface TextStream {
  * error event in the client's dialect. A client that leaves does not stop the upstream: the rest
  * is drained so the usage the provider bills is still recorded.
  *
- * Two ways out: `toReadableStream()` for the fetch handler, or `first` + `next()` pulled by a
- * writer of its own (the Node listener writes straight to the socket, without web streams).
+ * Two ways out: `toReadableStream()` for the fetch handler, or `first` + `next()`/`pull()` pulled by
+ * a writer of its own (the Node listener writes straight to the socket, without web streams).
  *
  * Written with callbacks bound once rather than async functions and a `Promise.race` per item:
  * a stream waits for its upstream most of its life (a token every few hundred ms), and whatever a
@@ -83,7 +83,7 @@ export class TextRelay<T = unknown> implements TextStream {
   private clientGone = false
   /** A read of the upstream is in flight (the idle timeout applies only then). */
   private reading = false
-  /** The client's pending `next()`. */
+  /** The client's pending `next()` / `pull()`. */
   private deliver: ((text: string | undefined) => void) | undefined
   private idleTimer: NodeJS.Timeout | undefined
   /** Inside `read()`: a read asked for meanwhile is made by its loop, not by recursion. */
