@@ -71,42 +71,44 @@ function writeReply(response: NodeResponse, reply: ChatReply): void {
     return
   }
   ;(response as ServerResponse).writeHead(reply.status, reply.headers)
-  void pump(response, reply.body)
+  pump(response, reply.body)
 }
 
 /**
  * Write SSE text as it is pulled, at the client's pace (`write` → `drain`). A client that leaves
  * cancels the stream, which keeps reading the upstream to its end so the usage is billed.
+ *
+ * Callbacks rather than an async loop or a promise per text: the pump waits on the upstream most of
+ * the time, and an `await` there kept its frame (and the last text written) alive across the wait,
+ * long enough to be promoted to the old generation — garbage that adds up over 10,000 streams
+ * (bench/README.md). `onText` may run synchronously inside `pull`; the relay loops instead of recursing.
  */
-async function pump(nodeResponse: NodeResponse, stream: TextStream): Promise<void> {
+function pump(nodeResponse: NodeResponse, stream: TextStream): void {
   // The HTTP/2 compatibility response has the same write/drain/close surface.
   const response = nodeResponse as ServerResponse
   let gone = false
   let ended = false
-  let wake: (() => void) | undefined
-  const resume = () => {
-    const w = wake
-    wake = undefined
-    w?.()
-  }
-  response.on('drain', resume)
-  response.once('close', () => {
-    if (ended) return
-    gone = true
-    stream.cancel()
-    resume()
-  })
-  // Node sends the pending headers together with this first write: one packet for the first token.
-  if (stream.first && !response.write(stream.first)) await new Promise<void>((resolve) => (wake = resolve))
-  for (;;) {
-    if (gone) return
-    const text = await stream.next()
+  let awaitingDrain = false
+  const pull = () => stream.pull(onText)
+  const onText = (text: string | undefined): void => {
     if (gone) return
     if (text === undefined) {
       ended = true
       response.end()
-      return
-    }
-    if (!response.write(text)) await new Promise<void>((resolve) => (wake = resolve))
+    } else if (response.write(text)) pull()
+    else awaitingDrain = true
   }
+  response.on('drain', () => {
+    if (!awaitingDrain || gone) return
+    awaitingDrain = false
+    pull()
+  })
+  response.once('close', () => {
+    if (ended) return
+    gone = true
+    stream.cancel()
+  })
+  // Node sends the pending headers together with this first write: one packet for the first token.
+  if (stream.first && !response.write(stream.first)) awaitingDrain = true
+  else pull()
 }

@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from 'undici'
 import type { UpstreamResponse } from '../contracts/provider.js'
 import { UpstreamError } from '../errors/upstream-error.js'
+import { ReadableChunks } from './readable-chunks.js'
 
 /** One upstream HTTP call. */
 export interface UpstreamRequestInit {
@@ -91,17 +92,8 @@ class PooledUpstreamResponse implements UpstreamResponse {
     this.#raw = data.body
     this.#origin = origin
     this.#signal = signal
-    // Created once: generators are lazy, so nothing is read until someone iterates.
-    this.body = this.#guardedBody()
-  }
-
-  async *#guardedBody(): AsyncGenerator<Uint8Array> {
-    try {
-      // Breaking out of this loop destroys the undici body, which frees the connection.
-      for await (const chunk of this.#raw) yield chunk as Uint8Array
-    } catch (error) {
-      throw networkError(error, this.#origin, this.#signal)
-    }
+    // Lazy: nothing is read until someone iterates (`text()` reads the raw body instead).
+    this.body = new ReadableChunks(data.body, (error) => networkError(error, origin, signal))
   }
 
   async text(): Promise<string> {

@@ -53,4 +53,29 @@ describe('parseSSE', () => {
     }
     await expect(run()).rejects.toThrow(/max buffer size/)
   })
+
+  it('ends the body when the reader stops early or an event is too large (releases the connection)', async () => {
+    const returned: string[] = []
+    const body = (name: string, text: string): AsyncIterable<Uint8Array> => ({
+      [Symbol.asyncIterator]: () => {
+        const parts = [new TextEncoder().encode(text), new TextEncoder().encode('data: more\n\n')]
+        return {
+          next: async () => (parts.length ? { value: parts.shift()!, done: false } : { value: undefined, done: true }),
+          return: async () => {
+            returned.push(name)
+            return { value: undefined, done: true }
+          },
+        }
+      },
+    })
+    for await (const event of parseSSE(body('break', 'data: one\n\n'))) {
+      expect(event).toEqual({ data: 'one' })
+      break
+    }
+    const tooLarge = async () => {
+      for await (const _ of parseSSE(body('too large', 'data: ' + 'x'.repeat(100)), { maxEventSize: 10 })) void _
+    }
+    await expect(tooLarge()).rejects.toThrow(/max buffer size/)
+    expect(returned).toEqual(['break', 'too large'])
+  })
 })
