@@ -59,6 +59,9 @@ try {
       const name = roots.length > 1 ? `${config.replace('.config.ts', '')}@${r}` : config.replace('.config.ts', '')
       targets.push({ name, ...(await start(root, config, fakePort, targets.length)) })
     }
+  // Warm every target first (JIT, pools, the SQLite cache): a cold first round would be a different measurement.
+  for (const connections of values.connections.split(',').map(Number))
+    for (const t of targets) await runJsonChild('warm-up', join(BENCH, 'load/throughput.mjs'), { tool: 'wrk', url: t.url, connections, durationS: 3, body, headers: t.headers })
   const results = new Map()
   for (let round = 0; round < Number(values.rounds); round++)
     for (const connections of values.connections.split(',').map(Number))
