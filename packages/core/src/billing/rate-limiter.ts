@@ -3,6 +3,10 @@ import { GatewayError } from '../errors/gateway-error.js'
 import { slidingWindowTotal, windowStart } from '../stores/windows.js'
 
 const MINUTE = 60_000
+const HEADER_NAMES = {
+  requests: { limit: 'x-ratelimit-limit-requests', remaining: 'x-ratelimit-remaining-requests', reset: 'x-ratelimit-reset-requests' },
+  tokens: { limit: 'x-ratelimit-limit-tokens', remaining: 'x-ratelimit-remaining-tokens', reset: 'x-ratelimit-reset-tokens' },
+} as const
 
 export interface LimitHeaders {
   readonly [name: string]: string
@@ -20,13 +24,14 @@ export class RateLimiter {
     private readonly now: () => number,
   ) {}
 
-  private headers(kind: 'requests' | 'tokens', limit: number, used: number, now: number): LimitHeaders {
+  /** Adds the three `x-ratelimit-*` headers of `kind` to `into` (names are constants: one object shape per request). */
+  private headers(kind: 'requests' | 'tokens', limit: number, used: number, now: number, into: Record<string, string> = {}): Record<string, string> {
+    const names = HEADER_NAMES[kind]
     const reset = Math.max(0, windowStart(now, MINUTE) + MINUTE - now)
-    return {
-      [`x-ratelimit-limit-${kind}`]: String(limit),
-      [`x-ratelimit-remaining-${kind}`]: String(Math.max(0, limit - used)),
-      [`x-ratelimit-reset-${kind}`]: `${Math.ceil(reset / 1000)}s`,
-    }
+    into[names.limit] = String(limit)
+    into[names.remaining] = String(Math.max(0, limit - used))
+    into[names.reset] = `${Math.ceil(reset / 1000)}s`
+    return into
   }
 
   private refuse(kind: 'requests' | 'tokens', limit: number, used: number, now: number, keyPrefix: string, waitMs?: number): GatewayError {
@@ -45,19 +50,19 @@ export class RateLimiter {
   /** Count one request (and its estimated tokens) or throw a 429 with `Retry-After`. */
   async admit(keyId: string, keyPrefix: string, limits: { rpm?: number; tpm?: number }, estimatedTokens: number): Promise<LimitHeaders> {
     const now = this.now()
-    let headers: LimitHeaders = {}
+    const headers: Record<string, string> = {}
     let counted: (() => Promise<unknown>) | undefined
     if (limits.rpm !== undefined && this.counters.hit) {
       // Exact sliding log where the store has one (memory, Redis).
       const result = await this.counters.hit(`rpm-log:${keyId}`, limits.rpm, MINUTE, now)
       if (!result.allowed) throw this.refuse('requests', limits.rpm, result.count, now, keyPrefix, result.oldestAt !== undefined ? result.oldestAt + MINUTE - now : undefined)
-      headers = this.headers('requests', limits.rpm, result.count, now)
+      this.headers('requests', limits.rpm, result.count, now, headers)
     } else if (limits.rpm !== undefined) {
       const used = await slidingWindowTotal(this.counters, `rpm:${keyId}`, MINUTE, now)
       if (used + 1 > limits.rpm) throw this.refuse('requests', limits.rpm, used, now, keyPrefix)
       await this.counters.increment(`rpm:${keyId}`, 1, MINUTE, now)
       counted = () => this.counters.increment(`rpm:${keyId}`, -1, MINUTE, now)
-      headers = this.headers('requests', limits.rpm, used + 1, now)
+      this.headers('requests', limits.rpm, used + 1, now, headers)
     }
     if (limits.tpm !== undefined) {
       const used = await slidingWindowTotal(this.counters, `tpm:${keyId}`, MINUTE, now)
@@ -66,7 +71,7 @@ export class RateLimiter {
         throw this.refuse('tokens', limits.tpm, used, now, keyPrefix)
       }
       await this.counters.increment(`tpm:${keyId}`, estimatedTokens, MINUTE, now)
-      headers = { ...headers, ...this.headers('tokens', limits.tpm, used + estimatedTokens, now) }
+      this.headers('tokens', limits.tpm, used + estimatedTokens, now, headers)
     }
     return headers
   }

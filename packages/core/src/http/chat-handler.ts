@@ -11,6 +11,7 @@ import type { AppRuntime } from './app.js'
 import { asGatewayError } from './errors.js'
 import { readBody } from './read-body.js'
 import { requestTimeouts } from './request-options.js'
+import { withUsageCost } from './usage-cost.js'
 
 export function newRequestId(): string {
   return 'req_' + crypto.randomUUID().replaceAll('-', '')
@@ -55,13 +56,13 @@ export async function handleChat(c: Context, ingress: IngressDialect, runtime: A
 const usd = (micro: number) => (micro / 1e6).toFixed(6)
 
 /**
- * Put the billed cost into a JSON answer's `usage.cost` (USD), as OpenRouter-style clients read it.
- * Uses the body the engine parsed already (a shallow copy: the parsed object is never mutated).
+ * Put the billed cost into a JSON answer's `usage.cost` (USD), as OpenRouter-style clients read it,
+ * leaving the rest of the upstream's bytes as they were (the engine parsed the body already).
  */
 function withCost(text: string, json: Readonly<Record<string, unknown>> | undefined, billedMicroUsd: number): string {
   const usage = json?.usage
-  if (!usage || typeof usage !== 'object') return text
-  return JSON.stringify({ ...json, usage: { ...usage, cost: billedMicroUsd / 1e6 } })
+  if (!json || !usage || typeof usage !== 'object' || Array.isArray(usage)) return text
+  return withUsageCost(text, json, billedMicroUsd / 1e6)
 }
 
 function usageEvent(ingress: IngressDialect, models: readonly string[], stream: boolean, startedAt: number, result: ChatResult | undefined, clientDisconnected = false) {

@@ -1,0 +1,94 @@
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const COLON = 0x3a
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACE = 0x7d
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACKET = 0x5d
+
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+
+/** Index just past the string that opens at `i` (a quote), or -1. */
+function endOfString(text: string, i: number): number {
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j)
+    if (c === BACKSLASH) j++
+    else if (c === QUOTE) return j + 1
+  }
+  return -1
+}
+
+/** Index of the bracket closing the object or array that opens at `open`, or -1. */
+function matchingClose(text: string, open: number): number {
+  let depth = 0
+  for (let i = open; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === QUOTE) {
+      const end = endOfString(text, i)
+      if (end < 0) return -1
+      i = end - 1
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      if (--depth === 0) return i
+    }
+  }
+  return -1
+}
+
+/**
+ * Where the value of the top-level `"usage"` key (an object) starts and ends in a JSON object's text;
+ * the last one if the key repeats, as `JSON.parse` keeps the last. Undefined when there is none
+ * spelled plainly (an escaped key is left to the caller's fallback).
+ */
+function topLevelUsageSpan(text: string): { open: number; close: number } | undefined {
+  let depth = 0
+  let span: { open: number; close: number } | undefined
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === QUOTE) {
+      const end = endOfString(text, i)
+      if (end < 0) return undefined
+      // At depth 1 a string followed by a colon is a key of the top-level object.
+      if (depth === 1 && end - i === 7 && text.startsWith('"usage"', i)) {
+        let j = end
+        while (isSpace(text.charCodeAt(j))) j++
+        if (text.charCodeAt(j) === COLON) {
+          j++
+          while (isSpace(text.charCodeAt(j))) j++
+          if (text.charCodeAt(j) !== OPEN_BRACE) return undefined
+          const close = matchingClose(text, j)
+          if (close < 0) return undefined
+          span = { open: j, close }
+          i = close
+          continue
+        }
+      }
+      i = end - 1
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--
+  }
+  return span
+}
+
+/**
+ * The answer's JSON text with `cost` (USD) added to its top-level `usage` object. Every other byte
+ * the upstream sent is kept as it was — key order, number formatting, escapes, fields the gateway
+ * does not know — and no second serialisation of the whole answer is paid on the hot path. When the
+ * text cannot be edited in place (a `cost` is there already, or the key is spelled with escapes)
+ * the parsed answer is serialised again with the cost set.
+ *
+ * @param json the same answer, parsed (its top-level `usage` must be an object)
+ */
+export function withUsageCost(text: string, json: Readonly<Record<string, unknown>>, cost: number): string {
+  const usage = json.usage as Readonly<Record<string, unknown>>
+  if (!Object.hasOwn(usage, 'cost')) {
+    const span = topLevelUsageSpan(text)
+    if (span) {
+      let last = span.close - 1
+      while (isSpace(text.charCodeAt(last))) last--
+      const entry = `"cost":${JSON.stringify(cost)}`
+      return text.slice(0, last + 1) + (last === span.open ? entry : `,${entry}`) + text.slice(last + 1)
+    }
+  }
+  return JSON.stringify({ ...json, usage: { ...usage, cost } })
+}

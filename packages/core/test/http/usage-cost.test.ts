@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import { withUsageCost } from '../../src/http/usage-cost.js'
+
+/** What the answer must mean: the parsed body with usage.cost set (JSON.parse keeps a repeated key's last value). */
+const expected = (text: string, cost: number) => {
+  const json = JSON.parse(text) as Record<string, Record<string, unknown>>
+  return { ...json, usage: { ...json.usage, cost } }
+}
+const splice = (text: string, cost = 0.000123) => withUsageCost(text, JSON.parse(text) as Record<string, unknown>, cost)
+
+describe('withUsageCost', () => {
+  it('adds cost inside the top-level usage object and keeps every other byte of the upstream', () => {
+    const text = '{"id":"chatcmpl-1","choices":[{"index":0,"message":{"role":"assistant","content":"hi"}}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7},"system_fingerprint":"fp_1"}'
+    const out = splice(text)
+    expect(out).toBe(text.replace('"total_tokens":7}', '"total_tokens":7,"cost":0.000123}'))
+    expect(JSON.parse(out)).toEqual(expected(text, 0.000123))
+  })
+
+  it('keeps number formatting, escapes and unknown fields the upstream sent (a re-serialisation would not)', () => {
+    const text = '{"x":1.50,"s":"caf\\u00e9","usage":{"prompt_tokens":1e1,"extra":{"a":[1,{"b":"}"}]}},"y":true}'
+    const out = splice(text, 2e-7)
+    expect(out).toBe('{"x":1.50,"s":"caf\\u00e9","usage":{"prompt_tokens":1e1,"extra":{"a":[1,{"b":"}"}]},"cost":2e-7},"y":true}')
+    expect(JSON.parse(out)).toEqual(expected(text, 2e-7))
+  })
+
+  it('pretty-printed and empty usage objects', () => {
+    const pretty = '{\n  "usage": {\n    "input_tokens": 3\n  },\n  "id": "msg_1"\n}'
+    expect(splice(pretty)).toBe('{\n  "usage": {\n    "input_tokens": 3,"cost":0.000123\n  },\n  "id": "msg_1"\n}')
+    const empty = '{"usage": { } }'
+    expect(splice(empty)).toBe('{"usage": {"cost":0.000123 } }')
+    expect(JSON.parse(splice(empty))).toEqual(expected(empty, 0.000123))
+  })
+
+  it('is not fooled by "usage" inside strings or nested objects', () => {
+    const text = '{"choices":[{"message":{"content":"the \\"usage\\": {} field","usage":{"nested":1}}}],"meta":{"usage":{"x":1}},"usage":{"total_tokens":9}}'
+    const out = splice(text)
+    expect(JSON.parse(out)).toEqual(expected(text, 0.000123))
+    expect(out.endsWith('"usage":{"total_tokens":9,"cost":0.000123}}')).toBe(true)
+  })
+
+  it('a repeated top-level usage key: the last one, as JSON.parse reads it', () => {
+    const text = '{"usage":{"a":1},"usage":{"b":2}}'
+    expect(JSON.parse(splice(text))).toEqual(expected(text, 0.000123))
+  })
+
+  it('falls back to re-serialising when the text cannot be edited in place', () => {
+    // A cost from the upstream is replaced, not duplicated.
+    const withCost = '{"usage":{"total_tokens":1,"cost":5}}'
+    expect(splice(withCost)).toBe('{"usage":{"total_tokens":1,"cost":0.000123}}')
+    // The key spelled with an escape.
+    const escaped = '{"us\\u0061ge":{"total_tokens":1}}'
+    expect(JSON.parse(splice(escaped))).toEqual(expected(escaped, 0.000123))
+  })
+})
