@@ -66,9 +66,12 @@ export function openConnection(options: ConnectionOptions): Connection {
   const quotedSchema = pg.escapeIdentifier(options.schema)
 
   const poolOf = () => {
-    pool ??= new pg.Pool({ connectionString, max: options.poolSize, connectionTimeoutMillis: options.connectTimeoutMs })
-    // An idle client losing its connection must not crash the process; the next query reconnects.
-    pool.on('error', () => {})
+    if (!pool) {
+      pool = new pg.Pool({ connectionString, max: options.poolSize, connectionTimeoutMillis: options.connectTimeoutMs })
+      // An idle client losing its connection must not crash the process; the next query reconnects.
+      // Added once, with the pool: one listener per query grew without bound.
+      pool.on('error', () => {})
+    }
     return pool
   }
   const ready = () => {

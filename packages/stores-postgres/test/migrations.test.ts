@@ -1,6 +1,6 @@
 import { StoreError } from '@modelmesh/core'
 import pg from 'pg'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { postgres, SCHEMA_VERSION } from '../src/index.js'
 import { connectionString, dropSchema, freshSchema, openStore, withAdmin } from './support/database.js'
 
@@ -25,6 +25,18 @@ describe('postgres migrations and connection', () => {
     await again.save('k', 'v')
     expect(await again.load('k')).toBe('v')
     await again.close()
+  })
+
+  it('listens for pool errors once per pool, not once per query', async () => {
+    const on = vi.spyOn(pg.Pool.prototype, 'on')
+    try {
+      const store = await openStore(schema())
+      for (let i = 0; i < 30; i++) await store.save(`k${i}`, 'v')
+      expect(on.mock.calls.filter(([event]) => event === 'error')).toHaveLength(1)
+      await store.close()
+    } finally {
+      on.mockRestore()
+    }
   })
 
   it('refuses a schema migrated by a newer version of the package', async () => {
