@@ -91,3 +91,27 @@ describe('fake OpenAI upstream: exact SSE wire format', () => {
     expect(chunks.every((chunk) => chunk.choices.length === 1)).toBe(true)
   })
 })
+
+describe('fake OpenAI upstream under concurrent calls', () => {
+  it('serves 30 calls at once without a MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      fake.setDefault({ latencyMs: 50 })
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          fetch(`${fake.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) }),
+        ),
+      )
+      expect(answers.map((a) => a.status)).toEqual(Array(30).fill(200))
+      await Promise.all(answers.map((a) => a.text()))
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+      fake.setDefault({})
+    }
+  })
+})

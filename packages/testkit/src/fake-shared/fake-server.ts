@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { randomId } from './answer-plan.js'
@@ -47,6 +48,8 @@ export async function startFakeServer(dialect: FakeDialect, options: FakeServerO
   const initialDefault: BehaviorInput = options.defaultBehavior ?? {}
   const sockets = new Set<Socket>()
   const lifetime = new AbortController()
+  // One listener per request in flight, removed when it ends: many concurrent calls are not a leak.
+  setMaxListeners(0, lifetime.signal)
   const calls: RecordedCall[] = []
   let queue: BehaviorInput[] = []
   let fallback = initialDefault
