@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { request } from 'undici'
-import { cpuMsOf, freePort, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine, waitUntilServing } from './lib/procs.mjs'
+import { cpuMsOf, freePort, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -35,14 +35,7 @@ async function start(root, config, fakePort, index) {
     env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: join(dbDir, `${index}.db`) },
   })
   const origin = `http://127.0.0.1:${port}`
-  for (let i = 0; ; i++) {
-    try {
-      const r = await request(`${origin}/ready`)
-      if (r.statusCode === 200 && (await r.body.text())) break
-    } catch {}
-    if (i > 500) throw new Error(`${config}: not ready`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
+  await waitForReady(origin)
   const headers = config.includes('full') ? { authorization: `Bearer ${await provision(httpAdmin(origin, request))}` } : {}
   const url = `${origin}/v1/chat/completions`
   await waitUntilServing(url, JSON.parse(body), headers)

@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
-import { chat, freePort, installCleanup, kill, killAll, memoryOf, spawnChild, waitForLine, waitUntilServing } from './lib/procs.mjs'
+import { chat, freePort, installCleanup, kill, killAll, memoryOf, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -60,19 +60,6 @@ function startMesh(port, { breakdown = false, heap = false } = {}) {
   if (breakdown) nodeArgs.push('--import', pathToFileURL(join(BENCH, 'lib/memory-probe.mjs')).href)
   if (heap) nodeArgs.push('--heapsnapshot-signal=SIGUSR2')
   return spawnChild('mesh', process.execPath, [...nodeArgs, values.bin, 'start', '--config', configFile, '--port', String(port)], { env, cwd: work })
-}
-
-async function waitForReady(origin, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    try {
-      const response = await request(`${origin}/ready`)
-      await response.body.text()
-      if (response.statusCode === 200) return
-    } catch {}
-    await sleep(20)
-  }
-  throw new Error(`${origin}/ready did not answer 200 within ${timeoutMs} ms`)
 }
 
 /** Ask the probe (SIGHUP) for its report; it prints one `memory-probe {json}` line on stdout. */

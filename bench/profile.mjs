@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { freePort, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine, waitUntilServing } from './lib/procs.mjs'
+import { freePort, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { summarize } from './lib/cpuprofile.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
 import { request } from 'undici'
@@ -30,13 +30,7 @@ try {
   const body = JSON.stringify({ model: 'bench', ...(values.stream && { stream: true }), messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench, please answer briefly.' }] })
   const origin = `http://127.0.0.1:${port}`
   const headers = { authorization: 'Bearer bench-key' }
-  for (let i = 0; ; i++) {
-    try {
-      if ((await (await request(`${origin}/ready`)).body.text()).includes('ready')) break
-    } catch {}
-    if (i > 1000) throw new Error('gateway not ready')
-    await new Promise((r) => setTimeout(r, 20))
-  }
+  await waitForReady(origin)
   if (values.config.includes('full') && !values['no-provision']) headers.authorization = `Bearer ${await provision(httpAdmin(origin, request))}`
   await waitUntilServing(url, JSON.parse(body), headers)
   const tool = spawnSync('wrk', ['--version']).error ? 'autocannon' : 'wrk'

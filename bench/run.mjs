@@ -16,7 +16,7 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { chat, cpuMsOf, freePort, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, spawnChild, waitForLine, waitUntilServing } from './lib/procs.mjs'
+import { chat, cpuMsOf, freePort, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
 import { request } from 'undici'
@@ -148,19 +148,6 @@ async function startTargets(specs, fake) {
     console.log(`  ${spec.id.padEnd(13)} ready on :${port} (verified JSON and SSE)`)
   }
   return running
-}
-
-async function waitForReady(origin, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    try {
-      const response = await request(`${origin}/ready`)
-      await response.body.text()
-      if (response.statusCode === 200) return
-    } catch {}
-    await sleep(20)
-  }
-  throw new Error(`${origin}/ready did not answer 200 within ${timeoutMs} ms`)
 }
 
 // ── scenarios ────────────────────────────────────────────────────────────────────────────────────

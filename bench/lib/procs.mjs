@@ -67,6 +67,20 @@ export async function runJsonChild(name, script, input, { timeoutMs = 120_000, n
   return JSON.parse(last)
 }
 
+/** Resolve once `origin`/ready answers 200 (the gateway has loaded its config and listens). */
+export async function waitForReady(origin, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try {
+      const response = await request(`${origin}/ready`)
+      await response.body.text()
+      if (response.statusCode === 200) return
+    } catch {}
+    await sleep(20)
+  }
+  throw new Error(`${origin}/ready did not answer 200 within ${timeoutMs} ms`)
+}
+
 /** Pin a running process, every thread of it, to `cpus` (a taskset list: '0', '1', '0-1'). */
 export function pin(pid, cpus) {
   execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' })
