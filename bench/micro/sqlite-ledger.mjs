@@ -22,6 +22,9 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '100' },
     warmup: { type: 'string', default: '2000' },
     synchronous: { type: 'string' },
+    // Request ids: \`ordered\` (time-ordered, as the gateway's req_ ids since 2026-12-01), \`random\`
+    // (random UUIDs, as before), \`counter\` (req-0, req-1, …).
+    ids: { type: 'string', default: 'ordered' },
     json: { type: 'boolean', default: false },
     // Another build of the store to compare with (a path to its dist/index.js).
     store: { type: 'string' },
@@ -64,11 +67,18 @@ const usageEvent = (requestId, startedAt) => ({
 })
 
 let sequence = 0
+const hex = () => globalThis.crypto.randomUUID().replaceAll('-', '')
+const nextRequestId = {
+  ordered: () => 'req_' + Date.now().toString(16).padStart(12, '0') + '7' + hex().slice(13),
+  random: () => 'req_' + hex(),
+  counter: () => `req-${sequence++}`,
+}[args.ids]
+if (!nextRequestId) throw new Error(`--ids must be ordered, random or counter, not ${args.ids}`)
 let settleTimes = []
 let refused = 0
 
 async function oneRequest() {
-  const requestId = `req-${sequence++}`
+  const requestId = nextRequestId()
   const now = Date.now()
   const held = await store.reserve(accountId, requestId, 2_000, { keyId, caps, now })
   if (!held.ok) {
@@ -113,6 +123,7 @@ const result = {
   requests: REQUESTS,
   concurrency: CONCURRENCY,
   synchronous: args.synchronous ?? 'default',
+  ids: args.ids,
   refused,
   reqPerSec: Math.round((REQUESTS / elapsedMs) * 1000),
   cpuUsPerRequest: Number(((cpu.user + cpu.system) / REQUESTS).toFixed(1)),
@@ -124,7 +135,7 @@ const result = {
 }
 if (args.json) console.log(JSON.stringify(result))
 else {
-  console.log(`sqlite ledger: ${REQUESTS} requests × (reserve → settle → recordUsage), ${CONCURRENCY} concurrent, synchronous=${result.synchronous}`)
+  console.log(`sqlite ledger: ${REQUESTS} requests × (reserve → settle → recordUsage), ${CONCURRENCY} concurrent, synchronous=${result.synchronous}, ${args.ids} request ids`)
   console.log(`  ${result.reqPerSec} req/s   CPU ${result.cpuUsPerRequest} µs/request (user ${result.cpuUserUsPerRequest})`)
   console.log(`  settle p50 ${result.settleP50Ms} ms   p99 ${result.settleP99Ms} ms   event loop: p99 delay ${result.eventLoopP99Ms} ms, max stall ${result.eventLoopMaxStallMs} ms`)
   if (refused) console.log(`  ${refused} reservations refused (should be 0)`)

@@ -20,3 +20,4 @@ export { costOf, findPrice, PRICING_CATALOGUE, type Price, type PricingCatalogue
 export * from './dialects/anthropic-messages/index.js'
 export * from './dialects/google-generate/index.js'
 export { descriptorOptions, checkBaseURL } from './config/plugin-options.js'
+export { uuidv7, newRequestId } from './ids/time-ordered-id.js'

@@ -12,10 +12,9 @@ import { asGatewayError } from './errors.js'
 import { readBody } from './read-body.js'
 import { requestTimeouts } from './request-options.js'
 import { withUsageCost } from './usage-cost.js'
+import { newRequestId } from '../ids/time-ordered-id.js'
 
-export function newRequestId(): string {
-  return 'req_' + crypto.randomUUID().replaceAll('-', '')
-}
+export { newRequestId } from '../ids/time-ordered-id.js'
 
 /** What the chat handler needs from the transport: headers (lower-case names) and the body. */
 export interface ChatRequestIO {

@@ -10,6 +10,7 @@ import type {
   SpendScope,
   VirtualKeyRecord,
 } from '../contracts/ledger-store.js'
+import { uuidv7 } from '../ids/time-ordered-id.js'
 import { StoreError } from './store-error.js'
 
 // Rules every ledger store applies the same way, so SQLite, Postgres and memory agree.
@@ -97,7 +98,7 @@ export function newLedgerEntry(store: string, input: LedgerEntryInput, now = Dat
   } else throw invalid(store, `entry.kind must be one of grant, purchase, usage, refund; found ${JSON.stringify(input.kind)}`)
   if (input.note !== undefined && typeof input.note !== 'string') throw invalid(store, 'entry.note must be a string')
   return compact({
-    id: input.id ?? globalThis.crypto.randomUUID(),
+    id: input.id ?? uuidv7(now),
     accountId: input.accountId,
     kind: input.kind,
     // `-0` would survive JSON as 0 but not Object.is; normalise it.
