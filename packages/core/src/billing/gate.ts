@@ -3,7 +3,7 @@ import type { StateStoreV1 } from '../contracts/state-store.js'
 import type { Usage } from '../contracts/usage.js'
 import type { UsageEvent } from '../contracts/usage-event.js'
 import { GatewayError } from '../errors/gateway-error.js'
-import { costOf, type Price } from '../pricing/pricing.js'
+import { costOf, type Cost, type Price } from '../pricing/pricing.js'
 import type { KeyAuthority, Principal } from './key-authority.js'
 import { presentedKey } from './keys.js'
 import type { RateLimiter } from './rate-limiter.js'
@@ -36,6 +36,8 @@ export interface FinishInput {
   readonly status: number
   readonly usage?: Usage
   readonly price?: Price
+  /** `costOf(usage, price)` when the caller computed it already (for the receipt headers). */
+  readonly cost?: Cost
   readonly event: Omit<UsageEvent, 'specificationVersion' | 'requestId' | 'usage' | 'cost' | 'status' | 'keyId' | 'projectId' | 'accountId' | 'idempotencyKey'>
 }
 
@@ -176,13 +178,13 @@ export class Gate {
 
   /** Settle (or release) and queue the usage event. Errors are reported, never thrown at the client. */
   async finish(admission: Admission, input: FinishInput): Promise<Receipt> {
-    const cost = input.usage ? costOf(input.usage, input.price) : undefined
+    const cost = input.usage ? (input.cost ?? costOf(input.usage, input.price)) : undefined
     const upstream = cost?.upstreamMicroUsd ?? 0
     const billed = Math.round(upstream * (1 + this.settings.margin))
     const key = admission.principal?.key
     try {
       if (key && this.ledger) {
-        if (input.usage && billed > 0) await this.ledger.settle(key.accountId, admission.ledgerRequestId, billed, { keyId: key.id, ...(key.projectId ? { projectId: key.projectId } : {}) })
+        if (input.usage && billed > 0) await this.ledger.settle(key.accountId, admission.ledgerRequestId, billed, key.projectId ? { keyId: key.id, projectId: key.projectId } : { keyId: key.id })
         else await this.ledger.release(key.accountId, admission.ledgerRequestId)
         if (this.limiter && key.tpm && input.usage) {
           const actual = (input.usage.inputTokens ?? 0) + (input.usage.outputTokens ?? 0)
@@ -192,16 +194,22 @@ export class Gate {
     } catch (error) {
       this.onError(error)
     }
-    this.writer?.push({
-      specificationVersion: 'mesh.usage.v1',
-      requestId: admission.requestId,
-      ...(admission.idempotencyKey ? { idempotencyKey: admission.idempotencyKey } : {}),
-      ...(key ? { keyId: key.id, accountId: key.accountId, ...(key.projectId ? { projectId: key.projectId } : {}) } : {}),
-      ...input.event,
-      usage: input.usage ?? {},
-      ...(cost ? { cost: { upstreamMicroUsd: upstream, marginMicroUsd: billed - upstream, billedMicroUsd: billed, pricingVersion: cost.pricingVersion, missingPrice: cost.missingPrice } } : {}),
-      status: input.status,
-    })
+    if (this.writer) {
+      // Built field by field rather than from conditional spreads (no temporary objects per field);
+      // the key order is the one the event has always had.
+      const event: Record<string, unknown> = { specificationVersion: 'mesh.usage.v1', requestId: admission.requestId }
+      if (admission.idempotencyKey) event.idempotencyKey = admission.idempotencyKey
+      if (key) {
+        event.keyId = key.id
+        event.accountId = key.accountId
+        if (key.projectId) event.projectId = key.projectId
+      }
+      Object.assign(event, input.event)
+      event.usage = input.usage ?? {}
+      if (cost) event.cost = { upstreamMicroUsd: upstream, marginMicroUsd: billed - upstream, billedMicroUsd: billed, pricingVersion: cost.pricingVersion, missingPrice: cost.missingPrice }
+      event.status = input.status
+      this.writer.push(event as unknown as UsageEvent)
+    }
     return { billedMicroUsd: billed, upstreamMicroUsd: upstream, missingPrice: cost?.missingPrice ?? false }
   }
 }

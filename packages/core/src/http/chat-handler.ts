@@ -6,7 +6,7 @@ import type { ChatResult } from '../engine/mesh-engine.js'
 import type { TextStream } from '../engine/stream-relay.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { UpstreamError } from '../errors/upstream-error.js'
-import { costOf } from '../pricing/pricing.js'
+import { costOf, type Cost } from '../pricing/pricing.js'
 import type { AppRuntime } from './app.js'
 import { asGatewayError } from './errors.js'
 import { readBody } from './read-body.js'
@@ -109,8 +109,8 @@ export async function serveChat(io: ChatRequestIO, ingress: IngressDialect, runt
     }
     if (result.warnings?.length) headers['x-mesh-warnings'] = result.warnings.join('; ')
     const admitted = admission
-    const finish = (outcome: Awaited<ChatResult['completion']>) =>
-      admitted.finish({ status: result.status, ...(outcome.usage ? { usage: outcome.usage } : {}), ...(price ? { price } : {}), event: usageEvent(ingress, models, stream, startedAt, result, outcome.clientDisconnected) })
+    const finish = (outcome: Awaited<ChatResult['completion']>, cost?: Cost) =>
+      admitted.finish({ status: result.status, usage: outcome.usage, price, cost, event: usageEvent(ingress, models, stream, startedAt, result, outcome.clientDisconnected) })
     if (typeof result.body !== 'string') {
       headers['cache-control'] = 'no-cache'
       headers['x-accel-buffering'] = 'no'
@@ -126,13 +126,15 @@ export async function serveChat(io: ChatRequestIO, ingress: IngressDialect, runt
     }
     const outcome = await result.completion
     let body = result.body
+    let cost: Cost | undefined
     if (outcome.usage && result.status === 200) {
-      const billed = Math.round(costOf(outcome.usage, price).upstreamMicroUsd * (1 + runtime.billing.gate.settings.margin))
+      cost = costOf(outcome.usage, price)
+      const billed = Math.round(cost.upstreamMicroUsd * (1 + runtime.billing.gate.settings.margin))
       headers['x-mesh-cost-usd'] = usd(billed)
       // The body is only rewritten for billed callers; an open gateway forwards the upstream's bytes.
       if (admission.principal) body = withCost(body, result.json, billed)
     }
-    const settled = finish(outcome)
+    const settled = finish(outcome, cost)
     // With sync settlement a 200 is only sent once its debit is durable in the ledger.
     if (runtime.billing.gate.settings.settlement === 'sync') await settled
     if (admission.idempotencyKey && result.status === 200) await admission.remember(body, result.contentType)
