@@ -3,8 +3,10 @@
 // upstream, measured interleaved round by round at a few closed-loop concurrencies.
 // Reports req/s and the target's CPU µs per request (/proc/PID/stat) — the steady measure on 2 shared cores.
 //   node bench/ab.mjs [--configs mesh-minimal.config.ts,mesh-full.config.ts] [--roots /other/checkout,...]
-//                     [--connections 2,100] [--seconds 5] [--rounds 2]
+//                     [--connections 2,100] [--seconds 5] [--rounds 2] [--node-args '|--max-semi-space-size=64']
 // `--roots` compares builds: every config is run from each checkout's bench/targets (default: this one).
+// `--node-args` compares Node/V8 flags: alternatives separated by `|` (an empty one: no flags), each
+// alternative's flags separated by spaces, given to the gateway process only.
 // A config named *full* gets an account, credits and a key through the admin API first.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -23,15 +25,16 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '2,100' },
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '2' },
+    'node-args': { type: 'string', default: '' },
   },
 })
 installCleanup()
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-ab-db-'))
 const body = JSON.stringify({ model: 'bench', messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench, please answer briefly.' }] })
 
-async function start(root, config, fakePort, index) {
+async function start(root, config, fakePort, index, nodeArgs) {
   const port = await freePort()
-  const child = spawnChild(`mesh ${config}`, process.execPath, [join(root, 'packages/cli/dist/bin.js'), 'start', '--config', join(root, 'bench/targets', config), '--port', String(port)], {
+  const child = spawnChild(`mesh ${config}`, process.execPath, [...nodeArgs, join(root, 'packages/cli/dist/bin.js'), 'start', '--config', join(root, 'bench/targets', config), '--port', String(port)], {
     env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: join(dbDir, `${index}.db`) },
   })
   const origin = `http://127.0.0.1:${port}`
@@ -47,11 +50,14 @@ try {
   const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
   const roots = values.roots.split(',')
   const targets = []
+  const flagSets = values['node-args'].split('|').map((alternative) => alternative.split(' ').filter(Boolean))
   for (const [r, root] of roots.entries())
-    for (const config of values.configs.split(',')) {
-      const name = roots.length > 1 ? `${config.replace('.config.ts', '')}@${r}` : config.replace('.config.ts', '')
-      targets.push({ name, ...(await start(root, config, fakePort, targets.length)) })
-    }
+    for (const config of values.configs.split(','))
+      for (const nodeArgs of flagSets) {
+        let name = roots.length > 1 ? `${config.replace('.config.ts', '')}@${r}` : config.replace('.config.ts', '')
+        if (flagSets.length > 1) name += ` [${nodeArgs.join(' ') || 'no flags'}]`
+        targets.push({ name, ...(await start(root, config, fakePort, targets.length, nodeArgs)) })
+      }
   // Warm every target first (JIT, pools, the SQLite cache): a cold first round would be a different measurement.
   for (const connections of values.connections.split(',').map(Number))
     for (const t of targets) await runJsonChild('warm-up', join(BENCH, 'load/throughput.mjs'), { tool: 'wrk', url: t.url, connections, durationS: 3, body, headers: t.headers })
@@ -65,13 +71,13 @@ try {
         const cpuUs = ((cpuMsOf(t.child.pid) - cpuBefore) * 1000) / requests
         const key = `${connections}\t${t.name}`
         results.set(key, [...(results.get(key) ?? []), { rps: r.rps, cpuUs, p50: r.latencyMs.p50 }])
-        console.log(`round ${round + 1}  ${String(connections).padStart(4)} conns  ${t.name.padEnd(24)} ${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} ms  CPU ${cpuUs.toFixed(0)} µs/req  non2xx ${r.non2xx}`)
+        console.log(`round ${round + 1}  ${String(connections).padStart(4)} conns  ${t.name.padEnd(36)} ${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} ms  CPU ${cpuUs.toFixed(0)} µs/req  non2xx ${r.non2xx}`)
       }
   console.log('\nmedians:')
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
   for (const [key, rs] of results) {
     const [connections, name] = key.split('\t')
-    console.log(`${connections.padStart(4)} conns  ${name.padEnd(24)} ${Math.round(median(rs.map((r) => r.rps))).toString().padStart(6)} req/s  p50 ${median(rs.map((r) => r.p50)).toFixed(2)} ms  CPU ${median(rs.map((r) => r.cpuUs)).toFixed(0)} µs/req`)
+    console.log(`${connections.padStart(4)} conns  ${name.padEnd(36)} ${Math.round(median(rs.map((r) => r.rps))).toString().padStart(6)} req/s  p50 ${median(rs.map((r) => r.p50)).toFixed(2)} ms  CPU ${median(rs.map((r) => r.cpuUs)).toFixed(0)} µs/req`)
   }
   for (const t of targets) await kill(t.child)
   await kill(fake)
