@@ -74,7 +74,7 @@ export function renderMarkdown(report) {
   out.push('')
   out.push('Every process is on 127.0.0.1: the fake upstream, each target and each load generator run in their own process and share the same 2 cores, so absolute numbers are low and the ratios are what to compare.')
   out.push('')
-  out.push('¹ **ModelMesh full** (`targets/mesh-full.config.ts`): virtual-key auth with a per-key rate limit (key created through the admin API before the run), usage events and the ledger on SQLite (the embedded default store, `synchronous=normal`: a commit survives a crash of the gateway process), prices → cost and credits with sync settlement, retries and timeouts. **ModelMesh minimal** (`targets/mesh-minimal.config.ts`): one target, no auth, no prices, no configured stores (the built-in defaults: usage events go to the in-memory ledger).')
+  out.push('¹ **ModelMesh full** (`targets/mesh-full.config.ts`): virtual-key auth with a per-key rate limit (key created through the admin API before the run), usage events and the ledger on SQLite (the embedded default store, `synchronous=normal`: a commit survives a crash of the gateway process; `holds: \'process\'`: reservation holds in memory, as for one gateway process per file), prices → cost and credits with sync settlement, retries and timeouts. **ModelMesh minimal** (`targets/mesh-minimal.config.ts`): one target, no auth, no prices, no configured stores (the built-in defaults: usage events go to the in-memory ledger).')
   out.push('')
 
   out.push('## Issue 6 targets (ModelMesh full)')

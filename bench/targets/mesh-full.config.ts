@@ -1,14 +1,15 @@
 // ModelMesh full: what a production gateway switches on — virtual-key auth with a per-key rate limit
 // (the bench creates the key through the admin API), usage events and the ledger on SQLite (the
 // embedded default store, synchronous=normal: a commit survives a crash of the gateway process; WAL
-// checkpoints run in a worker thread), prices → cost and credits
+// checkpoints run in a worker thread; `holds: 'process'`, as docs/stores.md recommends for one gateway
+// process per database file: reservation holds in memory, no commit of their own), prices → cost and credits
 // (sync settlement: a non-streamed answer is sent after its debit is stored), retries and timeouts.
 // The bench passes the fake's base URL in BENCH_UPSTREAM and a throw-away database in BENCH_DB.
 import { defineConfig } from '@modelmesh/core'
 import { openai } from '@modelmesh/providers-openai'
 import { sqlite } from '@modelmesh/stores-sqlite'
 
-const store = sqlite({ path: process.env.BENCH_DB ?? '.mesh/bench.db' })
+const store = sqlite({ path: process.env.BENCH_DB ?? '.mesh/bench.db', holds: 'process' })
 
 export default defineConfig({
   server: { host: '127.0.0.1', port: Number(process.env.MESH_PORT ?? 4000) },

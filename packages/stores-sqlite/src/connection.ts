@@ -27,8 +27,11 @@ export interface BatchOptions {
   /**
    * `volatile` (reservation holds: lost with the process anyway) may commit without waiting for
    * the disk under `synchronous: 'full'`; the next durable commit flushes them with its own pages.
+   * `none`: the operation writes no SQL (process-local holds): with nothing queued before it, it
+   * runs at once, outside any transaction; otherwise in its place in the next batch, and a batch
+   * of such operations only runs without `BEGIN`/`COMMIT`.
    */
-  readonly durability?: 'durable' | 'volatile'
+  readonly durability?: 'durable' | 'volatile' | 'none'
   /**
    * Run the operation in its own SAVEPOINT (default), so a throw undoes its writes alone. `false`
    * is for operations that write at most one SQL statement, as their last step: a statement that
@@ -43,12 +46,14 @@ export interface BatchOptions {
  * the write lock.
  */
 export interface BatchHooks {
-  /** After `BEGIN IMMEDIATE`, before the first operation. */
+  /** After `BEGIN IMMEDIATE` (or, for a batch of `none` operations, instead of it), before the first operation. */
   begin(): void
   /** After the last operation, before `COMMIT`; a throw rolls the whole batch back. */
   beforeCommit(): void
   /** The batch's transaction was rolled back or never started. */
   aborted(): void
+  /** The batch's changes are final: it committed (or, a batch of `none` operations, it ran). */
+  committed(): void
 }
 
 /** One lazily opened better-sqlite3 handle with a statement cache. */
@@ -76,6 +81,8 @@ export interface Connection {
 interface Queued {
   fn: () => unknown
   savepoint: boolean
+  /** Writes no SQL (`durability: 'none'`). */
+  inert: boolean
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
@@ -189,7 +196,28 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   })
   let controls: { handle: Database.Database; statements: ReturnType<typeof control> } | undefined
 
+  /** A batch of operations that write no SQL: in order, without a transaction. */
+  const runInert = (batch: Queued[]) => {
+    try {
+      open()
+      hooks?.begin()
+    } catch (error) {
+      hooks?.aborted()
+      for (const item of batch) item.reject(error)
+      return
+    }
+    for (const item of batch) {
+      try {
+        item.resolve(item.fn())
+      } catch (error) {
+        item.reject(error)
+      }
+    }
+    hooks?.committed()
+  }
+
   const runBatch = (batch: Queued[], kind: 'durable' | 'volatile') => {
+    if (batch.every((item) => item.inert)) return runInert(batch)
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
     let handle: Database.Database | undefined
     try {
@@ -227,6 +255,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       }
       hooks?.beforeCommit()
       sql.commit.run()
+      hooks?.committed()
     } catch (error) {
       if (handle?.inTransaction) {
         try {
@@ -248,9 +277,14 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
 
   return {
     batched<T>(fn: () => T, batchOptions: BatchOptions = {}): Promise<T> {
+      const inert = batchOptions.durability === 'none'
+      if (inert && !scheduled) {
+        // Nothing queued before it: no batch to keep the order with, so no tick to wait for.
+        return new Promise<T>((resolve, reject) => runInert([{ fn, savepoint: false, inert, resolve: resolve as (value: unknown) => void, reject }]))
+      }
       return new Promise<T>((resolve, reject) => {
-        const queue = split && batchOptions.durability === 'volatile' ? queues.volatile : queues.durable
-        queue.push({ fn, savepoint: batchOptions.savepoint ?? true, resolve: resolve as (value: unknown) => void, reject })
+        const queue = split && batchOptions.durability !== 'durable' && batchOptions.durability !== undefined ? queues.volatile : queues.durable
+        queue.push({ fn, savepoint: batchOptions.savepoint ?? true, inert, resolve: resolve as (value: unknown) => void, reject })
         if (!scheduled) {
           scheduled = true
           setImmediate(flush)

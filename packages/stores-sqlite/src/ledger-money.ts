@@ -69,18 +69,29 @@ function bucketCache(): (at: number) => readonly [string, string, string] {
   }
 }
 
-export function sqliteLedgerMoney(db: Connection): MoneyMethods {
+/**
+ * Where reservation holds live: `shared` — in `mesh_reservations`, committed by `reserve`, so every
+ * process on the file sees them; `process` — in this process's memory only: `reserve` and
+ * `release` write nothing and need no transaction (see `SqliteStoreOptions.holds`).
+ */
+export type HoldsMode = 'shared' | 'process'
+
+export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared'): MoneyMethods {
   // Reads and writes of the group-commit batches go through the cache (see MoneyCache); reads
   // outside a batch (balance, spend, reservations) read the tables, which every commit leaves
-  // complete.
-  const cache = new MoneyCache(db, STORE)
+  // complete (process-local holds: the cache's, which are the only copy).
+  const processHolds = holdsMode === 'process'
+  const cache = new MoneyCache(db, STORE, processHolds)
+  const holdDurability = processHolds ? 'none' : 'volatile'
   const accountBalance = (accountId: string) => (db.prepare('SELECT balance FROM mesh_accounts WHERE id = ?').get(accountId) as { balance: number } | undefined)?.balance
   const entryFor = (kind: string, requestId: string) => {
     const row = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM mesh_entries WHERE kind = ? AND request_id = ?`).get(kind, requestId) as EntryRow | undefined
     return row && toEntry(row)
   }
   const heldIn = (scope: SpendScope, now: number) =>
-    (db.prepare(`SELECT COALESCE(SUM(amount), 0) AS held FROM mesh_reservations WHERE ${HOLD_SCOPE_COLUMN[scope.kind]} = ? AND expires_at > ?`).get(scope.id, now) as { held: number }).held
+    processHolds
+      ? cache.holds.heldIn(scopeKey(scope.kind, scope.id), now)
+      : (db.prepare(`SELECT COALESCE(SUM(amount), 0) AS held FROM mesh_reservations WHERE ${HOLD_SCOPE_COLUMN[scope.kind]} = ? AND expires_at > ?`).get(scope.id, now) as { held: number }).held
   const spentIn = (scope: SpendScope, bucket: string) =>
     (db.prepare('SELECT amount FROM mesh_spend WHERE scope = ? AND bucket = ?').get(scopeKey(scope.kind, scope.id), bucket) as { amount: number } | undefined)?.amount ?? 0
   const otherAccount = (requestId: string, held: string, asked: string) =>
@@ -91,13 +102,18 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
    * Writes one entry, its balance change and (for usage) its spend, inside a batch. `hold` is the
    * request's reservation when the caller has it: a usage entry and a hold of the same request
    * never exist together (writing the entry drops the hold, and reserve refuses a settled
-   * request), so then there is no entry to look for.
+   * request), so then there is no entry to look for — unless holds are process-local: another
+   * process on the file may have settled the request without seeing this process's hold.
    * The INSERT is the operation's only SQL write, and comes before any change to the cache.
    */
   const write = (entry: LedgerEntry, hold?: Reservation): AppendResult => {
-    if (entry.requestId !== undefined && !(hold && entry.kind === 'usage')) {
+    if (entry.requestId !== undefined && !(hold && entry.kind === 'usage' && !processHolds)) {
       const existing = entryFor(entry.kind, entry.requestId)
-      if (existing) return { entry: sameAccount(STORE, existing, entry.accountId), created: false }
+      if (existing) {
+        const settled = sameAccount(STORE, existing, entry.accountId)
+        if (hold) cache.deleteHold(hold)
+        return { entry: settled, created: false }
+      }
     }
     cache.requireAccount(entry.accountId)
     db.prepare(`INSERT INTO mesh_entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
@@ -145,6 +161,8 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
       // balance, holds and spend read here cannot change before the hold is inserted, in this
       // process or another; requests of one batch run one after another in it.
       // A hold needs atomicity, not durability: it dies with the process that took it.
+      // Process-local holds need neither the lock nor a commit: nothing else can see them, and
+      // JavaScript runs this function whole, so the reads and the hold are one step.
       return db.batched(
         () => {
           const balance = cache.requireAccount(accountId)
@@ -179,7 +197,7 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
           cache.insertHold(reservation)
           return { ok: true, reservation, created: true } as const
         },
-        { durability: 'volatile', savepoint: false },
+        { durability: holdDurability, savepoint: false },
       )
     },
     async settle(accountId, requestId, actual, options = {}) {
@@ -212,10 +230,11 @@ export function sqliteLedgerMoney(db: Connection): MoneyMethods {
           cache.deleteHold(hold)
           return hold.expiresAt > Date.now()
         },
-        { durability: 'volatile', savepoint: false },
+        { durability: holdDurability, savepoint: false },
       )
     },
     async reservations(accountId, now = Date.now()) {
+      if (processHolds) return cache.holds.activeIn(scopeKey('account', accountId), now)
       const rows = db.prepare(`SELECT ${HOLD_COLUMNS} FROM mesh_reservations WHERE account_id = ? AND expires_at > ? ORDER BY created_at, request_id`).all(accountId, now) as HoldRow[]
       return rows.map(toReservation)
     },

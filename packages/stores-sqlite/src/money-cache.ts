@@ -85,6 +85,15 @@ export class Holds {
     return held
   }
 
+  /** Active holds of a scope at `now`, oldest first (as `reservations()` lists them). */
+  activeIn(key: string, now: number): Reservation[] {
+    const scope = this.byScope.get(key)
+    if (!scope) return []
+    return [...scope.holds.values()]
+      .filter((hold) => hold.expiresAt > now)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0))
+  }
+
   /** Holds of a scope that have expired at `now`. */
   expiredIn(key: string, now: number): Reservation[] {
     const scope = this.byScope.get(key)
@@ -112,6 +121,8 @@ const CACHE_LIMIT = 50_000
  */
 export class MoneyCache {
   private valid = false
+  /** Changes to process-local holds made in the running batch, undone if it rolls back. */
+  private holdUndo: Array<() => void> = []
   private dataVersion: number | undefined
   private readonly balances = new Map<string, number>()
   private readonly spent = new Map<string, number>()
@@ -120,14 +131,26 @@ export class MoneyCache {
   private readonly spendDelta = new Map<string, number>()
   private readonly holdDeletes = new Set<string>()
 
+  /**
+   * @param processHolds holds live in this process's memory only (`sqlite({ holds: 'process' })`):
+   *   never written to `mesh_reservations`, never read back from it, kept when the cache is dropped.
+   */
   constructor(
     private readonly db: Connection,
     private readonly store: string,
+    readonly processHolds = false,
   ) {
     db.setBatchHooks({
       begin: () => this.begin(),
       beforeCommit: () => this.writeBack(),
-      aborted: () => this.forget(),
+      committed: () => {
+        this.holdUndo = []
+      },
+      aborted: () => {
+        for (const undo of this.holdUndo.reverse()) undo()
+        this.holdUndo = []
+        this.forget()
+      },
     })
   }
 
@@ -142,7 +165,8 @@ export class MoneyCache {
     this.valid = false
     this.balances.clear()
     this.spent.clear()
-    this.holdTable = undefined
+    // Process-local holds are not a copy of the table: they are the only record there is.
+    if (!this.processHolds) this.holdTable = undefined
     this.balanceDelta.clear()
     this.spendDelta.clear()
     this.holdDeletes.clear()
@@ -203,11 +227,11 @@ export class MoneyCache {
     this.spendDelta.set(key, (this.spendDelta.get(key) ?? 0) + amount)
   }
 
-  /** The reservation table, read once while the cache stays valid. */
+  /** The reservation table, read once while the cache stays valid (process-local holds: memory only). */
   get holds(): Holds {
     if (!this.holdTable) {
       const holds = new Holds()
-      for (const row of this.db.prepare(`SELECT ${HOLD_COLUMNS} FROM mesh_reservations`).all() as HoldRow[]) holds.add(toReservation(row))
+      if (!this.processHolds) for (const row of this.db.prepare(`SELECT ${HOLD_COLUMNS} FROM mesh_reservations`).all() as HoldRow[]) holds.add(toReservation(row))
       this.holdTable = holds
     }
     return this.holdTable
@@ -215,6 +239,11 @@ export class MoneyCache {
 
   /** Writes a hold (replacing a row of the same request id that is deleted in memory already). */
   insertHold(hold: Reservation): void {
+    if (this.processHolds) {
+      this.holds.add(hold)
+      this.holdUndo.push(() => this.holds.remove(hold))
+      return
+    }
     this.db
       .prepare(`INSERT OR REPLACE INTO mesh_reservations (${HOLD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(hold.requestId, hold.accountId, hold.amountMicroUsd, hold.keyId ?? null, hold.projectId ?? null, hold.createdAt, hold.expiresAt)
@@ -225,6 +254,7 @@ export class MoneyCache {
   /** Drops a hold now in memory, and from the table when the batch commits. */
   deleteHold(hold: Reservation): void {
     this.holds.remove(hold)
-    this.holdDeletes.add(hold.requestId)
+    if (this.processHolds) this.holdUndo.push(() => this.holds.add(hold))
+    else this.holdDeletes.add(hold.requestId)
   }
 }

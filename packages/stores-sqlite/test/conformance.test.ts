@@ -21,3 +21,7 @@ testLedgerStore({ name: 'sqlite :memory: with synchronous normal', create: () =>
 // The default is synchronous NORMAL; FULL splits holds (volatile) and debits (durable) into two batches per tick.
 const full = tempDatabase()
 testLedgerStore({ name: 'sqlite with synchronous full', create: () => sqlite({ path: full.path, synchronous: 'full' }), peer: () => sqlite({ path: full.path, synchronous: 'full' }), cleanup: full.remove })
+
+// Process-local holds: one gateway process per file; the cross-instance checks do not apply.
+const processHolds = tempDatabase()
+testLedgerStore({ name: "sqlite with holds: 'process'", create: () => sqlite({ path: processHolds.path, holds: 'process' }), cleanup: processHolds.remove, skip: { peer: "holds: 'process' keeps reservations in one process's memory" } })

@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { sqlite } from '../src/index.js'
+
+const dirs: string[] = []
+const tempPath = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-sqlite-holds-'))
+  dirs.push(dir)
+  return join(dir, 'mesh.db')
+}
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+const holdRows = (path: string) => {
+  const raw = new Database(path, { readonly: true })
+  try {
+    return raw.prepare('SELECT request_id FROM mesh_reservations').pluck().all()
+  } finally {
+    raw.close()
+  }
+}
+
+describe("sqlite holds: 'process'", () => {
+  it('keeps holds in memory: nothing is written for them and no write lock is needed to reserve or release', async () => {
+    const path = tempPath()
+    const store = sqlite({ path, holds: 'process' })
+    await store.putAccount({ id: 'a', createdAt: 0 })
+    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    // Another connection holds the write lock for the whole check.
+    const blocker = new Database(path)
+    blocker.prepare('BEGIN IMMEDIATE').run()
+    try {
+      expect(await store.reserve('a', 'r1', 600, { keyId: 'k', now: 1_000 })).toMatchObject({ ok: true, created: true })
+      expect(await store.reserve('a', 'r2', 401, { keyId: 'k', now: 1_000 })).toMatchObject({ ok: false, reason: 'insufficient-credits', availableMicroUsd: 400 })
+      expect(await store.reserve('a', 'r2', 300, { keyId: 'k', now: 1_000, caps: [{ scope: 'key', period: 'total', limitMicroUsd: 800 }] })).toMatchObject({ ok: false, reason: 'spend-cap', spentMicroUsd: 600 })
+      expect(await store.balance('a', 1_000)).toEqual({ balanceMicroUsd: 1_000, reservedMicroUsd: 600, availableMicroUsd: 400 })
+      expect((await store.spend({ kind: 'key', id: 'k' }, 1_000)).reservedMicroUsd).toBe(600)
+      expect((await store.reservations('a', 1_000)).map((r) => r.requestId)).toEqual(['r1'])
+      expect(await store.release('a', 'r1')).toBe(false) // expired long ago by the real clock: gone, but was not active
+      expect(await store.reservations('a', 1_000)).toEqual([])
+    } finally {
+      blocker.prepare('ROLLBACK').run()
+      blocker.close()
+    }
+    expect(await store.reserve('a', 'r3', 700, { keyId: 'k' })).toMatchObject({ ok: true })
+    expect((await store.settle('a', 'r3', 650)).created).toBe(true)
+    expect(await store.balance('a')).toEqual({ balanceMicroUsd: 350, reservedMicroUsd: 0, availableMicroUsd: 350 })
+    expect(holdRows(path)).toEqual([])
+    await store.close()
+  })
+
+  it("a batch that rolls back puts its holds back as they were (the settle's dropped hold, the reserve's new one)", async () => {
+    const path = tempPath()
+    const store = sqlite({ path, holds: 'process' })
+    await store.putAccount({ id: 'a', createdAt: 0 })
+    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    await store.reserve('a', 'warm', 100, { keyId: 'k' })
+    // The settle's spend write-back (just before COMMIT) fails: the whole batch rolls back.
+    const raw = new Database(path)
+    raw.exec("CREATE TRIGGER fail_spend BEFORE INSERT ON mesh_spend BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
+    // One tick: the settle (drops the hold in memory) and a reserve queued behind it (adds one) share the batch.
+    const failed = await Promise.allSettled([store.settle('a', 'warm', 100), store.reserve('a', 'late', 200)])
+    expect(failed.map((o) => o.status)).toEqual(['rejected', 'rejected'])
+    expect(await store.balance('a')).toEqual({ balanceMicroUsd: 1_000, reservedMicroUsd: 100, availableMicroUsd: 900 })
+    expect((await store.reservations('a')).map((r) => r.requestId)).toEqual(['warm'])
+    raw.exec('DROP TRIGGER fail_spend')
+    raw.close()
+    expect((await store.settle('a', 'warm', 100)).created).toBe(true)
+    expect(await store.balance('a')).toEqual({ balanceMicroUsd: 900, reservedMicroUsd: 0, availableMicroUsd: 900 })
+    await store.close()
+  })
+
+  it('keeps the order of a tick: a reserve asked after a settle of the same request finds it settled', async () => {
+    const store = sqlite({ path: tempPath(), holds: 'process' })
+    await store.putAccount({ id: 'a', createdAt: 0 })
+    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    await store.reserve('a', 'x', 100)
+    const [settled, again] = await Promise.all([store.settle('a', 'x', 40), store.reserve('a', 'x', 100)])
+    expect(settled.created).toBe(true)
+    expect(again).toMatchObject({ ok: false, reason: 'already-settled', entry: { id: settled.entry.id } })
+    await store.close()
+  })
+
+  it("sees another process's grants and debits (its holds stay its own); a request it settled is not billed twice", async () => {
+    const path = tempPath()
+    const store = sqlite({ path, holds: 'process' })
+    const peer = sqlite({ path, holds: 'process' })
+    await store.putAccount({ id: 'a', createdAt: 0 })
+    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    expect(await store.reserve('a', 'r1', 800, { keyId: 'k' })).toMatchObject({ ok: true })
+    expect(await store.reserve('a', 'r2', 201)).toMatchObject({ ok: false, availableMicroUsd: 200 })
+    await peer.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 500 })
+    expect(await store.reserve('a', 'r2', 700)).toMatchObject({ ok: true })
+    expect(await store.reserve('a', 'r3', 1)).toMatchObject({ ok: false, availableMicroUsd: 0 })
+    // The peer settles r1 (it cannot see the hold); the store's own settle of r1 then finds the debit.
+    expect((await peer.settle('a', 'r1', 600)).created).toBe(true)
+    const second = await store.settle('a', 'r1', 600)
+    expect(second.created).toBe(false)
+    expect(await store.balance('a')).toEqual({ balanceMicroUsd: 900, reservedMicroUsd: 700, availableMicroUsd: 200 })
+    expect((await store.entries('a')).filter((e) => e.kind === 'usage')).toHaveLength(1)
+    await Promise.all([store.close(), peer.close()])
+  })
+
+  it('refuses an unknown holds mode', () => {
+    expect(() => sqlite({ holds: 'nowhere' as 'process' })).toThrow(/holds must be 'shared' or 'process'/)
+  })
+})
