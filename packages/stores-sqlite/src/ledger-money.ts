@@ -102,31 +102,43 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
    * Writes one entry, its balance change and (for usage) its spend, inside a batch. `hold` is the
    * request's reservation when the caller has it: a usage entry and a hold of the same request
    * never exist together (writing the entry drops the hold, and reserve refuses a settled
-   * request), so then there is no entry to look for — unless holds are process-local: another
-   * process on the file may have settled the request without seeing this process's hold.
+   * request), so then there is no entry to look for first — with process-local holds another
+   * process may have settled the request without seeing the hold: the INSERT's unique index tells.
    * The INSERT is the operation's only SQL write, and comes before any change to the cache.
    */
+  const existingResult = (entry: LedgerEntry, hold: Reservation | undefined): AppendResult | undefined => {
+    const existing = entryFor(entry.kind, entry.requestId!)
+    if (!existing) return undefined
+    const settled = sameAccount(STORE, existing, entry.accountId)
+    if (hold) cache.deleteHold(hold)
+    return { entry: settled, created: false }
+  }
   const write = (entry: LedgerEntry, hold?: Reservation): AppendResult => {
-    if (entry.requestId !== undefined && !(hold && entry.kind === 'usage' && !processHolds)) {
-      const existing = entryFor(entry.kind, entry.requestId)
-      if (existing) {
-        const settled = sameAccount(STORE, existing, entry.accountId)
-        if (hold) cache.deleteHold(hold)
-        return { entry: settled, created: false }
-      }
+    const settlingHold = hold !== undefined && entry.kind === 'usage'
+    if (entry.requestId !== undefined && !settlingHold) {
+      const existing = existingResult(entry, hold)
+      if (existing) return existing
     }
     cache.requireAccount(entry.accountId)
-    db.prepare(`INSERT INTO mesh_entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      entry.id,
-      entry.accountId,
-      entry.kind,
-      entry.amountMicroUsd,
-      entry.requestId ?? null,
-      entry.keyId ?? null,
-      entry.projectId ?? null,
-      entry.createdAt,
-      entry.note ?? null,
-    )
+    try {
+      db.prepare(`INSERT INTO mesh_entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        entry.id,
+        entry.accountId,
+        entry.kind,
+        entry.amountMicroUsd,
+        entry.requestId ?? null,
+        entry.keyId ?? null,
+        entry.projectId ?? null,
+        entry.createdAt,
+        entry.note ?? null,
+      )
+    } catch (error) {
+      // Process-local holds: another process may have settled this request without seeing the
+      // hold. The unique (kind, request_id) index says so — cheaper than a lookup before every settle.
+      const existing = settlingHold && processHolds && (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' ? existingResult(entry, hold) : undefined
+      if (existing) return existing
+      throw error
+    }
     cache.addToBalance(entry.accountId, entry.amountMicroUsd)
     if (entry.kind === 'usage') {
       const held = hold ?? (entry.requestId !== undefined ? cache.holds.byRequest.get(entry.requestId) : undefined)
