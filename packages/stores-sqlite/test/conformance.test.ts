@@ -25,3 +25,7 @@ testLedgerStore({ name: 'sqlite with synchronous full', create: () => sqlite({ p
 // Process-local holds: one gateway process per file; the cross-instance checks do not apply.
 const processHolds = tempDatabase()
 testLedgerStore({ name: "sqlite with holds: 'process'", create: () => sqlite({ path: processHolds.path, holds: 'process' }), cleanup: processHolds.remove, skip: { peer: "holds: 'process' keeps reservations in one process's memory" } })
+
+// Both at once: holds in memory, debits fsynced (the holds' operations then queue with the volatile batch).
+const processHoldsFull = tempDatabase()
+testLedgerStore({ name: "sqlite with holds: 'process' and synchronous full", create: () => sqlite({ path: processHoldsFull.path, holds: 'process', synchronous: 'full' }), cleanup: processHoldsFull.remove, skip: { peer: "holds: 'process' keeps reservations in one process's memory" } })
