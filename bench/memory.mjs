@@ -76,14 +76,17 @@ async function heapSnapshot(child) {
     await sleep(100)
     const file = readdirSync(work).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'))
     if (!file) continue
-    // Written as it is serialised: wait until the size has settled for a second.
+    // Written as it is serialised (it may stay empty for a while first): wait until it is non-empty,
+    // its size has settled for a second and it ends with the JSON's closing brace.
     const path = join(work, file)
     let size = -1
-    while (size !== statSync(path).size) {
-      size = statSync(path).size
+    for (let waited = 0; waited < 120; waited++) {
+      const now = statSync(path).size
+      if (now > 0 && now === size && readFileSync(path, 'utf8').trimEnd().endsWith('}')) return path
+      size = now
       await sleep(1000)
     }
-    return path
+    throw new Error(`heap snapshot ${path} was not finished within two minutes`)
   }
   throw new Error('no heap snapshot written')
 }
