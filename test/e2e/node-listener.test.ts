@@ -87,6 +87,33 @@ describe('mesh.node', () => {
     expect(JSON.parse(wrongMethod.text).error.code).toBe('unknown_route')
   })
 
+  it('reads a chunked body (no content-length) in pieces, and answers 413 as soon as it passes the limit', async () => {
+    setup = await billingSetup({ server: { bodyLimit: '1kb' } })
+    const origin = await listen(setup)
+    const { key } = await setup.account(1)
+    // Written in several chunks without a content-length: the limit is only known while reading.
+    const chunked = (text: string) =>
+      new Promise<Sent>((resolve, reject) => {
+        const req = httpRequest(`${origin}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'transfer-encoding': 'chunked' } }, (res) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => (body += chunk))
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text: body }))
+        })
+        req.on('error', reject)
+        for (let i = 0; i < text.length; i += 100) req.write(text.slice(i, i + 100))
+        req.end()
+      })
+    const small = await chunked(JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'Hello in pieces' }], max_tokens: 1000 }))
+    expect(small.status).toBe(200)
+    expect(setup.fake.calls.at(-1)!.body).toMatchObject({ messages: [{ role: 'user', content: 'Hello in pieces' }] })
+    const calls = setup.fake.calls.length
+    const tooBig = await chunked(JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'x'.repeat(3000) }] }))
+    expect(tooBig.status).toBe(413)
+    expect(JSON.parse(tooBig.text).error.code).toBe('request_too_large')
+    expect(setup.fake.calls).toHaveLength(calls)
+  })
+
   it('refuses bad input in the caller dialect, calling no upstream', async () => {
     setup = await billingSetup({ server: { bodyLimit: '1kb' } })
     const origin = await listen(setup)

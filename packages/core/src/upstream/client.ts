@@ -51,13 +51,13 @@ function agentFor(connectTimeoutMs: number): Agent {
  *   thrown unchanged so the engine recognises its own timers.
  */
 export async function upstreamRequest(init: UpstreamRequestInit): Promise<UpstreamResponse> {
-  const url = new URL(init.url)
+  const url = splitUrl(init.url)
   const agent = agentFor(init.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)
   let data: Dispatcher.ResponseData
   try {
     data = await agent.request({
       origin: url.origin,
-      path: url.pathname + url.search,
+      path: url.path,
       method: init.method,
       headers: init.headers as Record<string, string> | undefined,
       body: init.body ?? null,
@@ -71,6 +71,21 @@ export async function upstreamRequest(init: UpstreamRequestInit): Promise<Upstre
   return new PooledUpstreamResponse(data, url.origin, init.signal)
 }
 
+// A gateway calls the same few URLs over and over (a deployment's endpoint): parse each once.
+const SPLIT_URL_CACHE_LIMIT = 256
+const splitUrls = new Map<string, { readonly origin: string; readonly path: string }>()
+
+function splitUrl(href: string): { readonly origin: string; readonly path: string } {
+  let split = splitUrls.get(href)
+  if (!split) {
+    const url = new URL(href)
+    split = { origin: url.origin, path: url.pathname + url.search }
+    if (splitUrls.size >= SPLIT_URL_CACHE_LIMIT) splitUrls.clear()
+    splitUrls.set(href, split)
+  }
+  return split
+}
+
 /** Close every pooled connection (gateway shutdown, end of a test file). New calls open new pools. */
 export async function closeUpstreamClients(): Promise<void> {
   const closing = [...agents.values()].map((agent) => agent.close())
@@ -81,10 +96,10 @@ export async function closeUpstreamClients(): Promise<void> {
 class PooledUpstreamResponse implements UpstreamResponse {
   readonly status: number
   readonly headers: Readonly<Record<string, string | undefined>>
-  readonly body: AsyncIterable<Uint8Array>
   readonly #raw: Dispatcher.ResponseData['body']
   readonly #origin: string
   readonly #signal: AbortSignal | undefined
+  #body: AsyncIterable<Uint8Array> | undefined
 
   constructor(data: Dispatcher.ResponseData, origin: string, signal: AbortSignal | undefined) {
     this.status = data.statusCode
@@ -92,8 +107,11 @@ class PooledUpstreamResponse implements UpstreamResponse {
     this.#raw = data.body
     this.#origin = origin
     this.#signal = signal
-    // Lazy: nothing is read until someone iterates (`text()` reads the raw body instead).
-    this.body = new ReadableChunks(data.body, (error) => networkError(error, origin, signal))
+  }
+
+  /** Made on first use: a JSON answer read with `text()` never needs it. Nothing is read until someone iterates. */
+  get body(): AsyncIterable<Uint8Array> {
+    return (this.#body ??= new ReadableChunks(this.#raw, (error) => networkError(error, this.#origin, this.#signal)))
   }
 
   async text(): Promise<string> {
@@ -113,8 +131,10 @@ class PooledUpstreamResponse implements UpstreamResponse {
 /** undici gives lower-cased names already; repeated headers are joined as HTTP allows. */
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
   const flat: Record<string, string | undefined> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue
+    const value = headers[name]
+    flat[name] = Array.isArray(value) ? value.join(', ') : value
   }
   return flat
 }
