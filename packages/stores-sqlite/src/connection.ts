@@ -283,7 +283,8 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
         return new Promise<T>((resolve, reject) => runInert([{ fn, savepoint: false, inert, resolve: resolve as (value: unknown) => void, reject }]))
       }
       return new Promise<T>((resolve, reject) => {
-        const queue = split && batchOptions.durability !== 'durable' && batchOptions.durability !== undefined ? queues.volatile : queues.durable
+        // Under `synchronous: 'full'` holds (volatile or in memory) run in the batch before the debits.
+        const queue = split && (inert || batchOptions.durability === 'volatile') ? queues.volatile : queues.durable
         queue.push({ fn, savepoint: batchOptions.savepoint ?? true, inert, resolve: resolve as (value: unknown) => void, reject })
         if (!scheduled) {
           scheduled = true

@@ -1,19 +1,12 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync, statSync } from 'node:fs'
 import { StoreError } from '@modelmesh/core'
 import Database from 'better-sqlite3'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { openConnection } from '../src/connection.js'
 import { sqlite } from '../src/index.js'
+import { tempFiles } from './support/temp-files.js'
 
-const dirs: string[] = []
-const tempPath = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mesh-sqlite-batch-'))
-  dirs.push(dir)
-  return join(dir, 'mesh.db')
-}
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+const tempPath = tempFiles('mesh-sqlite-batch-').dbPath
 
 describe('sqlite group commit', () => {
   it('aggregates balance and spend of a batch; an operation that fails leaves no trace in them', async () => {

@@ -1,23 +1,17 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { StoreError } from '@modelmesh/core'
 import Database from 'better-sqlite3'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SCHEMA_VERSION, sqlite } from '../src/index.js'
+import { tempFiles } from './support/temp-files.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 // The store needs only core's store helpers at run time; aliasing to them keeps the child's start fast.
 const CORE_SOURCE = join(here, '../../core/src/stores/index.ts')
-const dirs: string[] = []
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mesh-sqlite-'))
-  dirs.push(dir)
-  return dir
-}
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+const tempDir = tempFiles('mesh-sqlite-').dir
 
 /** Runs the writer in a child Node process; with `killAfter`, SIGKILLs it after that many acknowledgements. */
 function runWriter(args: string[], options: { cwd?: string; killAfter?: number }): Promise<{ acked: string[]; signal: NodeJS.Signals | null; stderr: string }> {

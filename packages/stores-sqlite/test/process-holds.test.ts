@@ -1,17 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sqlite } from '../src/index.js'
+import { tempFiles } from './support/temp-files.js'
 
-const dirs: string[] = []
-const tempPath = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mesh-sqlite-holds-'))
-  dirs.push(dir)
-  return join(dir, 'mesh.db')
-}
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+const tempPath = tempFiles('mesh-sqlite-holds-').dbPath
 
 const holdRows = (path: string) => {
   const raw = new Database(path, { readonly: true })

@@ -14,8 +14,6 @@ import { requestTimeouts } from './request-options.js'
 import { withUsageCost } from './usage-cost.js'
 import { newRequestId } from '../ids/time-ordered-id.js'
 
-export { newRequestId } from '../ids/time-ordered-id.js'
-
 /** What the chat handler needs from the transport: headers (lower-case names) and the body. */
 export interface ChatRequestIO {
   header(name: string): string | undefined

@@ -6,7 +6,8 @@ import { parseAnthropicMessagesRequest } from '../dialects/anthropic-messages/pa
 import type { MeshEngine } from '../engine/mesh-engine.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import type { AppRuntime } from './app.js'
-import { dialectError, newRequestId } from './chat-handler.js'
+import { newRequestId } from '../ids/time-ordered-id.js'
+import { dialectError } from './chat-handler.js'
 import { asGatewayError } from './errors.js'
 
 /** Tokens assumed per image and per document when estimating: their size is unknown without decoding them. */

@@ -7,7 +7,8 @@ import { anthropicMessagesIngress } from '../dialects/anthropic-messages/ingress
 import { toOpenAIError } from '../dialects/openai-chat/index.js'
 import type { TextStream } from '../engine/stream-relay.js'
 import type { AppRuntime } from './app.js'
-import { newRequestId, serveChat, type ChatReply, type ChatRequestIO } from './chat-handler.js'
+import { newRequestId } from '../ids/time-ordered-id.js'
+import { serveChat, type ChatReply, type ChatRequestIO } from './chat-handler.js'
 import { asGatewayError } from './errors.js'
 import { readIncoming } from './read-body.js'
 

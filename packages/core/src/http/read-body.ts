@@ -1,12 +1,12 @@
 import type { Context } from 'hono'
 import { GatewayError } from '../errors/gateway-error.js'
 
-interface NodeIncoming extends AsyncIterable<Uint8Array> {
+/** What the body reader uses of a Node request (`http.IncomingMessage`, `http2.Http2ServerRequest`). */
+interface NodeIncoming {
   readonly headers: Record<string, string | string[] | undefined>
-  /** Node's `IncomingMessage` events; without them the body is read as an async iterable. */
-  on?(event: string, listener: (...args: never[]) => void): unknown
-  removeListener?(event: string, listener: (...args: never[]) => void): unknown
-  resume?(): unknown
+  on(event: string, listener: (...args: never[]) => void): unknown
+  removeListener(event: string, listener: (...args: never[]) => void): unknown
+  resume(): unknown
 }
 
 function tooLarge(limit: number): GatewayError {
@@ -59,7 +59,7 @@ async function readChunks(source: AsyncIterable<Uint8Array>, limit: number): Pro
  * request (bench/README). Past the limit it answers 413 at once and discards the rest of the body,
  * so the connection stays usable for that answer.
  */
-function readEvents(incoming: NodeIncoming & Required<Pick<NodeIncoming, 'on' | 'removeListener' | 'resume'>>, limit: number): Promise<string> {
+function readEvents(incoming: NodeIncoming, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = []
     let size = 0
@@ -102,10 +102,7 @@ function readEvents(incoming: NodeIncoming & Required<Pick<NodeIncoming, 'on' | 
 export function readIncoming(incoming: NodeIncoming, limit: number): Promise<string> {
   const declared = Number(incoming.headers['content-length'])
   if (declared > limit) return Promise.reject(tooLarge(limit))
-  if (typeof incoming.on === 'function' && typeof incoming.removeListener === 'function' && typeof incoming.resume === 'function') {
-    return readEvents(incoming as Parameters<typeof readEvents>[0], limit)
-  }
-  return readChunks(incoming, limit)
+  return readEvents(incoming, limit)
 }
 
 /**
