@@ -7,6 +7,8 @@
 //                      [--targets direct,bare,mesh-full]             (a subset of the targets)
 //                      [--compare /path/to/other/checkout]           (adds that build's minimal and full as
 //                                                                     `…@base` targets: before/after in one run)
+//                      [--pacing clock|tick]  (open-loop pacing of the latency and TTFT scenarios; default
+//                                 clock: evenly spaced requests — see load/openloop.mjs and bench/README)
 //                      [--pin]   (latency and TTFT scenarios: the fake and the load generator on CPU 0, the
 //                                 target alone on CPU 1 — see bench/README "Pinned latency")
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -39,9 +41,11 @@ const { values: flags } = parseArgs({
     targets: { type: 'string' },
     compare: { type: 'string' },
     pin: { type: 'boolean', default: false },
+    pacing: { type: 'string', default: 'clock' },
   },
 })
 const quick = flags.quick
+if (!['clock', 'tick'].includes(flags.pacing)) throw new Error(`--pacing must be clock or tick, not ${flags.pacing}`)
 const only = flags.only ? new Set(flags.only.split(',')) : undefined
 const enabled = (name) => !only || only.has(name)
 
@@ -210,7 +214,7 @@ async function latency(targets) {
     // shared cores, it does not depend on what the load generator and the fake leave over.
     const pid = (t.child ?? t.fakeChild)?.pid
     const cpuBefore = pid ? cpuMsOf(pid) : undefined
-    out[t.id] = await pinned(t, (cpus) => runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.latRate, durationS: PLAN.latDurationS, warmupS: PLAN.latWarmupS, connections: 64, body: JSON.stringify(CHAT_BODY(t.model)), headers: t.headers }, { timeoutMs: 180_000, cpus }))
+    out[t.id] = await pinned(t, (cpus) => runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.latRate, durationS: PLAN.latDurationS, warmupS: PLAN.latWarmupS, connections: 64, pacing: flags.pacing, body: JSON.stringify(CHAT_BODY(t.model)), headers: t.headers }, { timeoutMs: 180_000, cpus }))
     if (pid) out[t.id].cpuUsPerRequest = ((cpuMsOf(pid) - cpuBefore) * 1000) / (PLAN.latRate * (PLAN.latDurationS + PLAN.latWarmupS))
     const l = out[t.id].latencyMs
     console.log(`  ${t.id.padEnd(13)} offered ${Math.round(out[t.id].achievedRate)} answered ${Math.round(out[t.id].completedRate)} req/s  p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)} ms  errors ${out[t.id].errors + out[t.id].non2xx}  cpu ${out[t.id].cpuUsPerRequest?.toFixed(0) ?? '–'} µs/req`)
@@ -221,7 +225,7 @@ async function latency(targets) {
 async function ttft(targets) {
   const out = {}
   for (const t of targets) {
-    out[t.id] = await pinned(t, (cpus) => runJsonChild('ttft', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.ttftRate, durationS: PLAN.ttftDurationS, warmupS: PLAN.ttftWarmupS, connections: 64, stream: true, body: JSON.stringify(CHAT_BODY(t.model, { stream: true })), headers: t.headers }, { timeoutMs: 180_000, cpus }))
+    out[t.id] = await pinned(t, (cpus) => runJsonChild('ttft', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.ttftRate, durationS: PLAN.ttftDurationS, warmupS: PLAN.ttftWarmupS, connections: 64, pacing: flags.pacing, stream: true, body: JSON.stringify(CHAT_BODY(t.model, { stream: true })), headers: t.headers }, { timeoutMs: 180_000, cpus }))
     const l = out[t.id].ttftMs
     console.log(`  ${t.id.padEnd(13)} TTFT p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)} ms  over ${l.count} streams  errors ${out[t.id].errors + out[t.id].non2xx}`)
   }
@@ -341,6 +345,7 @@ async function main() {
     git: process.env.BENCH_COMMIT ? { commit: process.env.BENCH_COMMIT, dirty: false } : { commit: git(['rev-parse', 'HEAD']), dirty: Boolean(git(['status', '--porcelain', '--', 'packages'])) },
     loadTool: tool,
     pinned: flags.pin,
+    pacing: flags.pacing,
     notes: ['ModelMesh full = virtual-key auth + per-key rate limit, usage events and ledger on SQLite (synchronous=full), pricing/cost/credits with sync settlement, retries and timeouts (targets/mesh-full.config.ts).'],
   }
   console.log(`ModelMesh bench (${quick ? 'quick' : 'full'}), load tool ${tool}, ${report.machine.cpus} CPUs, node ${process.version}`)

@@ -63,6 +63,14 @@ function overhead(section, id, field) {
 
 const PINNED_NOTE = 'Pinned (`--pin`): the fake upstream and the load generator run on CPU 0, the target alone on CPU 1 (for "direct" the fake answers from CPU 0), so the scheduler does not preempt the target for the harness.'
 
+/** How the open-loop requests were paced, and how many left alone rather than in a burst (older runs: no figure). */
+function pacingNote(report, results) {
+  const alone = Object.values(results).map((r) => r?.pacing?.sentAlone).filter((x) => typeof x === 'number')
+  const share = alone.length ? ` ${(100 * Math.min(...alone)).toFixed(0)}–${(100 * Math.max(...alone)).toFixed(0)} % of the requests left alone (not in a burst with others).` : ''
+  if ((report.pacing ?? 'tick') === 'clock') return `Pacing: a clock thread in the load generator sends each request at its due time (evenly spaced).${share}`
+  return `Pacing: the load generator's 1 ms timer, catching up on late ticks (requests leave in small bursts).${share}`
+}
+
 export function renderMarkdown(report) {
   const labels = Object.fromEntries(report.targets.map((t) => [t.id, t.label]))
   const ids = report.targets.map((t) => t.id)
@@ -108,6 +116,7 @@ export function renderMarkdown(report) {
     const lat = report.latency
     out.push(`## Overhead latency (open loop at ${report.plan.latRate} req/s, ${report.plan.latDurationS} s after a ${report.plan.latWarmupS} s warm-up; overhead = target − direct, same percentile)`)
     if (report.pinned) out.push('', PINNED_NOTE)
+    out.push('', pacingNote(report, lat))
     out.push('')
     out.push('| target | p50 ms | p90 ms | p99 ms | overhead p50 | overhead p90 | overhead p99 | answered req/s | errors | CPU µs / request² |')
     out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
@@ -138,6 +147,7 @@ export function renderMarkdown(report) {
     const tt = report.ttft
     out.push(`## Streaming time to first token (open loop, ${report.plan.ttftRate} streams/s for ${report.plan.ttftDurationS} s; first SSE event as seen by the client)`)
     if (report.pinned) out.push('', PINNED_NOTE)
+    out.push('', pacingNote(report, tt))
     out.push('')
     out.push('| target | TTFT p50 ms | p90 ms | p99 ms | overhead p50 | overhead p99 | streams | errors |')
     out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')

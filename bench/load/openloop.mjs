@@ -1,11 +1,18 @@
 // Open-loop load at a fixed rate, in its own process: requests leave on schedule whether or not earlier
 // ones were answered (no coordinated omission from a closed loop). Latency is measured per request with
 // a monotonic clock, in microseconds, from the moment the request is handed to the connection pool.
-//   { url, rate, durationS, warmupS, connections, body, headers, stream, drainS }
+//   { url, rate, durationS, warmupS, connections, body, headers, stream, drainS, pacing }
+// pacing 'clock' (default): a worker thread sleeps until each request's due time (Atomics.wait, which
+//   takes fractional milliseconds) and tells the main thread to send it, so requests leave evenly
+//   spaced (1 ms apart at 1,000/s) at almost no CPU cost; a late main thread still catches up.
+// pacing 'tick': the main thread's 1 ms setTimeout, catching up on late ticks. Node's timers fire
+//   ~1.1 ms apart here, so about a third of the requests leave in bursts of two or more (measured:
+//   bench/README "Open-loop pacing"), and a target's p50 then includes waiting behind its neighbour.
 // A target that cannot keep up builds a queue; after the schedule ends we wait at most drainS (default
 // 20 s) for it, then report the rest as `unfinished` (the target is saturated at this rate).
 // stream=false: latency = until the whole answer is read.
 // stream=true:  ttft = until the first SSE event (`data:`) arrives; total = until the stream ends.
+import { Worker } from 'node:worker_threads'
 import { Pool } from 'undici'
 
 const input = JSON.parse(process.argv[2])
@@ -21,6 +28,8 @@ let firstError
 let measuring = false
 let measureStart = 0
 let lastAnswerAt = 0
+/** How requests left: dispatches (groups sent together), how many of them were one request alone, the largest group. */
+const pacing = { mode: input.pacing ?? 'clock', dispatches: 0, alone: 0, largestBurst: 0 }
 
 async function one() {
   const record = measuring
@@ -56,26 +65,66 @@ async function one() {
   }
 }
 
-/** Fire `rate` requests per second for `seconds`, on a 1 ms timer, catching up on late ticks. */
+/** The worker of pacing 'clock': posts the number of requests due at each due time, then the schedule's length in ms. */
+const CLOCK = `
+const { parentPort, workerData: { rate, total } } = require('node:worker_threads')
+const cell = new Int32Array(new SharedArrayBuffer(4))
+const start = performance.now()
+let sent = 0
+while (sent < total) {
+  const now = performance.now()
+  const due = Math.min(total, Math.floor(((now - start) * rate) / 1000))
+  if (due > sent) {
+    parentPort.postMessage(due - sent)
+    sent = due
+  }
+  const next = start + ((sent + 1) * 1000) / rate
+  if (next > performance.now()) Atomics.wait(cell, 0, 0, next - performance.now())
+}
+parentPort.postMessage({ elapsedMs: performance.now() - start })
+`
+
+/** Fire `rate` requests per second for `seconds`; see `pacing` above. */
 async function phase(seconds) {
   const inflight = new Set()
-  const start = performance.now()
+  let start = performance.now()
   let sent = 0
   const total = Math.round(input.rate * seconds)
-  await new Promise((resolve) => {
-    const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - start) * input.rate) / 1000))
-      while (sent < due) {
-        sent++
-        const p = one()
-        inflight.add(p)
-        p.finally(() => inflight.delete(p))
-      }
-      if (sent >= total) resolve()
-      else setTimeout(tick, 1)
+  const send = (n) => {
+    if (n > 0 && measuring) {
+      pacing.dispatches++
+      if (n === 1) pacing.alone++
+      if (n > pacing.largestBurst) pacing.largestBurst = n
     }
-    tick()
-  })
+    for (let i = 0; i < n; i++) {
+      sent++
+      const p = one()
+      inflight.add(p)
+      p.finally(() => inflight.delete(p))
+    }
+  }
+  if ((input.pacing ?? 'clock') === 'clock') {
+    const clock = new Worker(CLOCK, { eval: true, workerData: { rate: input.rate, total } })
+    await new Promise((resolve, reject) => {
+      clock.on('message', (n) => {
+        if (typeof n === 'number') return send(n)
+        // The schedule ran in the worker, from its own start (after the worker's start-up).
+        start = performance.now() - n.elapsedMs
+        resolve()
+      })
+      clock.once('error', reject)
+    })
+    await clock.terminate()
+  } else {
+    await new Promise((resolve) => {
+      const tick = () => {
+        send(Math.min(total, Math.floor(((performance.now() - start) * input.rate) / 1000)) - sent)
+        if (sent >= total) resolve()
+        else setTimeout(tick, 1)
+      }
+      tick()
+    })
+  }
   const elapsed = (performance.now() - start) / 1000
   const drained = await Promise.race([Promise.all(inflight).then(() => true), new Promise((r) => setTimeout(() => r(false), (input.drainS ?? 20) * 1000).unref())])
   return { sent, elapsed, unfinished: drained ? 0 : inflight.size }
@@ -102,6 +151,8 @@ const result = {
   non2xx,
   firstError,
   latencyMs: percentiles(samples.latency),
+  // Share of the measured requests that left alone (not in a burst with others).
+  pacing: { mode: pacing.mode, sentAlone: Number((pacing.alone / Math.max(1, sent)).toFixed(4)), largestBurst: pacing.largestBurst },
   ...(input.stream && { ttftMs: percentiles(samples.ttft) }),
 }
 console.log(JSON.stringify(result))

@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { createRequire } from 'node:module'
 
 const { values: args } = parseArgs({
   options: {
@@ -22,6 +23,10 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '100' },
     warmup: { type: 'string', default: '2000' },
     synchronous: { type: 'string' },
+    // Where reservation holds live: \`shared\` (the store's default, in the file) or \`process\` (in memory).
+    holds: { type: 'string', default: 'shared' },
+    // Experiments: drop these indexes (comma-separated names) before the run, to see what each costs.
+    'drop-index': { type: 'string', default: '' },
     // Request ids: \`ordered\` (time-ordered, as the gateway's req_ ids since 2026-12-01), \`random\`
     // (random UUIDs, as before), \`counter\` (req-0, req-1, …).
     ids: { type: 'string', default: 'ordered' },
@@ -36,7 +41,16 @@ const CONCURRENCY = Number(args.concurrency)
 const WARMUP = Number(args.warmup)
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-ledger-bench-'))
-const store = sqlite({ path: join(dir, 'mesh.db'), ...(args.synchronous ? { synchronous: args.synchronous } : {}) })
+const store = sqlite({ path: join(dir, 'mesh.db'), holds: args.holds, ...(args.synchronous ? { synchronous: args.synchronous } : {}) })
+// \`state\` is a tiny write that opens the file and applies the schema; indexes are dropped after it.
+await store.save('bench:open', '1')
+for (const index of args['drop-index'].split(',').filter(Boolean)) {
+  // better-sqlite3 as the store itself resolves it (it is not a dependency of the bench).
+  const Database = createRequire(fileURLToPath(import.meta.resolve(args.store ? pathToFileURL(args.store).href : '@modelmesh/stores-sqlite')))('better-sqlite3')
+  const raw = new Database(join(dir, 'mesh.db'))
+  raw.exec(`DROP INDEX ${index}`)
+  raw.close()
+}
 
 const accountId = 'acct_bench'
 const keyId = 'key_bench'
