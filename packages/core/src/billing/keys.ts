@@ -1,10 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
-/** SHA-256 (hex) of a plaintext key: the only form any store ever holds. */
+/**
+ * SHA-256 (hex) of a plaintext key: the only form any store ever holds. Every authenticated request
+ * pays it: the one-shot `crypto.hash` (Node ≥ 20.12) makes no Hash object (~0.5 µs instead of ~2.8).
+ */
 export function hashKey(plaintext: string): string {
-  return createHash('sha256').update(plaintext).digest('hex')
+  return hash('sha256', plaintext, 'hex')
 }
 
 export interface NewKey {

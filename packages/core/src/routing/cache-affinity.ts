@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { Candidate, ScoredCandidate, SelectionStrategy } from '../contracts/rotation-policy.js'
 import type { Pool } from './table.js'
 
@@ -25,7 +25,7 @@ const MAX_BINDINGS = 100_000
 export function affinityKeyOf(body: Readonly<Record<string, unknown>>, prefixMessages: number, sessionId?: string): string {
   if (sessionId) return `s:${sessionId}`
   const messages = Array.isArray(body.messages) ? body.messages.slice(0, prefixMessages) : []
-  return 'p:' + createHash('sha256').update(JSON.stringify([body.system ?? null, messages])).digest('base64url').slice(0, 22)
+  return 'p:' + hash('sha256', JSON.stringify([body.system ?? null, messages]), 'base64url').slice(0, 22)
 }
 
 /**
