@@ -6,7 +6,7 @@ import { GatewayError } from '../errors/gateway-error.js'
 import { costOf, type Cost, type Price } from '../pricing/pricing.js'
 import type { KeyAuthority, Principal } from './key-authority.js'
 import { presentedKey } from './keys.js'
-import type { RateLimiter } from './rate-limiter.js'
+import type { LimitHeaders, RateLimiter } from './rate-limiter.js'
 import type { UsageWriter } from './usage-writer.js'
 
 export interface BillingSettings {
@@ -144,7 +144,12 @@ export class Gate {
     if (refused) throw new GatewayError({ status: 403, type: 'permission_error', code: 'model_not_allowed', param: 'model', message: `This key may not use the model "${refused}". Allowed: ${key.models!.join(', ')}.` })
 
     const ledgerRequestId = idempotencyKey ? `idem:${key.id}:${idempotencyKey}` : input.requestId
-    const headers = this.limiter ? await this.limiter.admit(key.id, key.prefix, { ...(key.rpm ? { rpm: key.rpm } : {}), ...(key.tpm ? { tpm: key.tpm } : {}) }, estimatedTokens) : {}
+    let headers: LimitHeaders = {}
+    if (this.limiter) {
+      // Synchronous with the in-process counter store (no promise to wait for), a promise otherwise.
+      const limited = this.limiter.admit(key.id, key.prefix, { ...(key.rpm ? { rpm: key.rpm } : {}), ...(key.tpm ? { tpm: key.tpm } : {}) }, estimatedTokens)
+      headers = limited instanceof Promise ? await limited : limited
+    }
 
     const price = input.worstPrice
     if (!price && this.settings.unpriced === 'deny') {
@@ -188,7 +193,8 @@ export class Gate {
         else await this.ledger.release(key.accountId, admission.ledgerRequestId)
         if (this.limiter && key.tpm && input.usage) {
           const actual = (input.usage.inputTokens ?? 0) + (input.usage.outputTokens ?? 0)
-          await this.limiter.correctTokens(key.id, actual - admission.estimatedTokens, this.now())
+          const corrected = this.limiter.correctTokens(key.id, actual - admission.estimatedTokens, this.now())
+          if (corrected) await corrected
         }
       }
     } catch (error) {

@@ -1,6 +1,6 @@
-import type { CounterStoreV1 } from '../contracts/counter-store.js'
+import type { CounterStoreV1, LocalCounters } from '../contracts/counter-store.js'
 import { GatewayError } from '../errors/gateway-error.js'
-import { slidingWindowTotal, windowStart } from '../stores/windows.js'
+import { slidingWindowTotal, slidingWindowTotalNow, windowStart } from '../stores/windows.js'
 
 const MINUTE = 60_000
 const HEADER_NAMES = {
@@ -17,6 +17,10 @@ export interface LimitHeaders {
  * two fixed windows weighted; TPM always uses the two-window estimate. Counted in the counter
  * store: process-local by default, shared by every instance when it is Redis. A refused request
  * is not counted, so clients that back off get through again.
+ *
+ * With an in-process store (`counters.local`, the default memory store) `admit` and
+ * `correctTokens` answer synchronously — no promise per counter on every request; with a network
+ * store they return promises. Callers handle both (`instanceof Promise`).
  */
 export class RateLimiter {
   constructor(
@@ -47,8 +51,43 @@ export class RateLimiter {
     })
   }
 
-  /** Count one request (and its estimated tokens) or throw a 429 with `Retry-After`. */
-  async admit(keyId: string, keyPrefix: string, limits: { rpm?: number; tpm?: number }, estimatedTokens: number): Promise<LimitHeaders> {
+  /**
+   * Count one request (and its estimated tokens) or throw a 429 with `Retry-After`; synchronous
+   * (headers, or a throw) with an in-process store.
+   */
+  admit(keyId: string, keyPrefix: string, limits: { rpm?: number; tpm?: number }, estimatedTokens: number): LimitHeaders | Promise<LimitHeaders> {
+    return this.counters.local ? this.admitNow(this.counters.local, keyId, keyPrefix, limits, estimatedTokens) : this.admitAsync(keyId, keyPrefix, limits, estimatedTokens)
+  }
+
+  /** `admit` on the store's synchronous counters: the same steps, in the same order. */
+  private admitNow(local: LocalCounters, keyId: string, keyPrefix: string, limits: { rpm?: number; tpm?: number }, estimatedTokens: number): LimitHeaders {
+    const now = this.now()
+    const headers: Record<string, string> = {}
+    let counted: (() => unknown) | undefined
+    if (limits.rpm !== undefined && local.hit) {
+      const result = local.hit(`rpm-log:${keyId}`, limits.rpm, MINUTE, now)
+      if (!result.allowed) throw this.refuse('requests', limits.rpm, result.count, now, keyPrefix, result.oldestAt !== undefined ? result.oldestAt + MINUTE - now : undefined)
+      this.headers('requests', limits.rpm, result.count, now, headers)
+    } else if (limits.rpm !== undefined) {
+      const used = slidingWindowTotalNow(local, `rpm:${keyId}`, MINUTE, now)
+      if (used + 1 > limits.rpm) throw this.refuse('requests', limits.rpm, used, now, keyPrefix)
+      local.increment(`rpm:${keyId}`, 1, MINUTE, now)
+      counted = () => local.increment(`rpm:${keyId}`, -1, MINUTE, now)
+      this.headers('requests', limits.rpm, used + 1, now, headers)
+    }
+    if (limits.tpm !== undefined) {
+      const used = slidingWindowTotalNow(local, `tpm:${keyId}`, MINUTE, now)
+      if (used + estimatedTokens > limits.tpm) {
+        counted?.()
+        throw this.refuse('tokens', limits.tpm, used, now, keyPrefix)
+      }
+      local.increment(`tpm:${keyId}`, estimatedTokens, MINUTE, now)
+      this.headers('tokens', limits.tpm, used + estimatedTokens, now, headers)
+    }
+    return headers
+  }
+
+  private async admitAsync(keyId: string, keyPrefix: string, limits: { rpm?: number; tpm?: number }, estimatedTokens: number): Promise<LimitHeaders> {
     const now = this.now()
     const headers: Record<string, string> = {}
     let counted: (() => Promise<unknown>) | undefined
@@ -77,7 +116,9 @@ export class RateLimiter {
   }
 
   /** Replace a TPM estimate by the real count once usage is known. */
-  async correctTokens(keyId: string, delta: number, at: number): Promise<void> {
-    if (delta !== 0) await this.counters.increment(`tpm:${keyId}`, Math.round(delta), MINUTE, at)
+  correctTokens(keyId: string, delta: number, at: number): void | Promise<unknown> {
+    if (delta === 0) return
+    if (this.counters.local) this.counters.local.increment(`tpm:${keyId}`, Math.round(delta), MINUTE, at)
+    else return this.counters.increment(`tpm:${keyId}`, Math.round(delta), MINUTE, at)
   }
 }

@@ -10,6 +10,22 @@ import type { PluginDescriptor } from './plugin-descriptor.js'
  * current and the previous window (`slidingWindowTotal`). A window is kept at least until the
  * next one ends, so the previous window stays readable.
  */
+/** What a sliding-log admission (`hit`) answers. */
+export interface SlidingLogResult {
+  readonly allowed: boolean
+  /** Events in the window after this call. */
+  readonly count: number
+  /** When the oldest event in the window happened (it leaves the window at `oldestAt + windowMs`). */
+  readonly oldestAt?: number
+}
+
+/** The synchronous counter operations of an in-process store (see `CounterStoreV1.local`). */
+export interface LocalCounters {
+  increment(key: string, amount: number, windowMs: number, now?: number): number
+  get(key: string, windowMs: number, now?: number): number
+  hit?(key: string, limit: number, windowMs: number, now?: number): SlidingLogResult
+}
+
 export interface CounterStoreV1 {
   readonly specificationVersion: 'mesh.store.v1'
   readonly roles: { readonly counters: 'mesh.counters.v1' }
@@ -29,7 +45,14 @@ export interface CounterStoreV1 {
    * after this call, and when the oldest event in it leaves the window. Exact where the two-window
    * estimate is approximate; stores without it leave it out and limits fall back to the estimate.
    */
-  hit?(key: string, limit: number, windowMs: number, now?: number): Promise<{ allowed: boolean; count: number; oldestAt?: number }>
+  hit?(key: string, limit: number, windowMs: number, now?: number): Promise<SlidingLogResult>
+  /**
+   * Synchronous twins of `increment`, `get` and `hit`, for a store that lives in this process (the
+   * built-in memory store): the rate limiter calls them on every admitted request instead of
+   * awaiting a promise per counter. Same semantics and validation as the asynchronous methods. A
+   * store that talks to a server leaves it out.
+   */
+  readonly local?: LocalCounters
   /** Shared breaker / deployment state as opaque text that expires after `ttlMs`. */
   setState(key: string, value: string, ttlMs: number): Promise<void>
   getState(key: string): Promise<string | undefined>

@@ -1,4 +1,4 @@
-import type { CounterStoreV1 } from '../contracts/counter-store.js'
+import type { CounterStoreV1, LocalCounters } from '../contracts/counter-store.js'
 import { StoreError } from './store-error.js'
 import { windowStart } from './windows.js'
 
@@ -48,24 +48,22 @@ export function memoryCounterStore(): CounterStoreV1 {
   }
   const windowId = (key: string, windowMs: number, now: number) => `${windowMs}:${windowStart(now, windowMs)}:${key}`
 
-  return {
-    specificationVersion: 'mesh.store.v1',
-    roles: { counters: 'mesh.counters.v1' },
-    descriptor: { package: '@modelmesh/core', factory: 'memoryCounterStore', options: {} },
-    async increment(key, amount, windowMs, now = Date.now()) {
+  // The operations themselves are synchronous (`local`); the contract's promise methods wrap them.
+  const local: Required<LocalCounters> = {
+    increment(key, amount, windowMs, now = Date.now()) {
       checkCounterArgs(STORE, key, windowMs, amount)
       const id = windowId(key, windowMs, now)
-      const window = windows.get(id) ?? { total: 0, expiresAt: windowStart(now, windowMs) + 2 * windowMs }
+      let window = windows.get(id)
+      if (!window) windows.set(id, (window = { total: 0, expiresAt: windowStart(now, windowMs) + 2 * windowMs }))
       window.total += amount
-      windows.set(id, window)
       sweep(Date.now())
       return window.total
     },
-    async get(key, windowMs, now = Date.now()) {
+    get(key, windowMs, now = Date.now()) {
       checkCounterArgs(STORE, key, windowMs)
       return windows.get(windowId(key, windowMs, now))?.total ?? 0
     },
-    async hit(key, limit, windowMs, now = Date.now()) {
+    hit(key, limit, windowMs, now = Date.now()) {
       checkCounterArgs(STORE, key, windowMs)
       let log = logs.get(key)
       if (!log) logs.set(key, (log = { at: [], head: 0 }))
@@ -85,7 +83,23 @@ export function memoryCounterStore(): CounterStoreV1 {
         count++
       }
       sweep(now)
-      return { allowed, count, ...(count ? { oldestAt: at[log.head]! } : {}) }
+      return count ? { allowed, count, oldestAt: at[log.head]! } : { allowed, count }
+    },
+  }
+
+  return {
+    specificationVersion: 'mesh.store.v1',
+    roles: { counters: 'mesh.counters.v1' },
+    descriptor: { package: '@modelmesh/core', factory: 'memoryCounterStore', options: {} },
+    local,
+    async increment(key, amount, windowMs, now) {
+      return local.increment(key, amount, windowMs, now)
+    },
+    async get(key, windowMs, now) {
+      return local.get(key, windowMs, now)
+    },
+    async hit(key, limit, windowMs, now) {
+      return local.hit(key, limit, windowMs, now)
     },
     async setState(key, value, ttlMs) {
       checkCounterArgs(STORE, key, 1)

@@ -1,4 +1,4 @@
-import type { CounterStoreV1 } from '../contracts/counter-store.js'
+import type { CounterStoreV1, LocalCounters } from '../contracts/counter-store.js'
 
 /** Start of the fixed, epoch-aligned window of `windowMs` that contains `now`. */
 export function windowStart(now: number, windowMs: number): number {
@@ -12,6 +12,15 @@ export function windowStart(now: number, windowMs: number): number {
  */
 export async function slidingWindowTotal(store: CounterStoreV1, key: string, windowMs: number, now = Date.now()): Promise<number> {
   const [current, previous] = await Promise.all([store.get(key, windowMs, now), store.get(key, windowMs, now - windowMs)])
+  return weighWindows(current, previous, windowMs, now)
+}
+
+/** `slidingWindowTotal` of an in-process store's synchronous counters. */
+export function slidingWindowTotalNow(local: LocalCounters, key: string, windowMs: number, now = Date.now()): number {
+  return weighWindows(local.get(key, windowMs, now), local.get(key, windowMs, now - windowMs), windowMs, now)
+}
+
+function weighWindows(current: number, previous: number, windowMs: number, now: number): number {
   const elapsed = (now - windowStart(now, windowMs)) / windowMs
   return current + Math.round(previous * (1 - elapsed))
 }

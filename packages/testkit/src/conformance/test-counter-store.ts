@@ -79,6 +79,38 @@ export const counterStoreChecks: readonly CounterStoreCheck[] = [
     },
   },
   {
+    name: 'synchronous twins (`local`, in-process stores only): the same counters, logs and refusals as the promise methods',
+    async run({ store, unique }) {
+      const local = store.local
+      if (!local) return // a store that talks to a server has none; the promise methods are checked above
+      const key = unique('tpm')
+      const now = Date.now()
+      expect(local.increment(key, 5, MINUTE, now)).toBe(5)
+      expect(await store.increment(key, 2, MINUTE, now)).toBe(7)
+      expect(local.get(key, MINUTE, now)).toBe(await store.get(key, MINUTE, now))
+      expect(local.get(key, MINUTE, now - MINUTE), 'the previous window is another counter').toBe(0)
+      if (local.hit && store.hit) {
+        const log = unique('log')
+        expect(local.hit(log, 2, MINUTE, now)).toMatchObject({ allowed: true, count: 1 })
+        expect(await store.hit(log, 2, MINUTE, now + 1)).toMatchObject({ allowed: true, count: 2 })
+        expect(local.hit(log, 2, MINUTE, now + 2)).toMatchObject({ allowed: false, count: 2, oldestAt: now })
+      }
+      for (const [what, attempt] of [
+        ['a fractional amount', () => local.increment(unique('k'), 0.5, MINUTE)],
+        ['an empty key', () => local.increment('', 1, MINUTE)],
+        ['a zero window', () => local.get(unique('k'), 0)],
+      ] as const) {
+        let error: unknown
+        try {
+          attempt()
+        } catch (thrown) {
+          error = thrown
+        }
+        expect(StoreError.isInstance(error), `${what}: ${String(error)}`).toBe(true)
+      }
+    },
+  },
+  {
     name: 'shared state: set, overwrite, delete, and expiry after its TTL',
     async run({ store, unique }) {
       const key = unique('breaker')
