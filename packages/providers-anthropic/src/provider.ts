@@ -63,7 +63,7 @@ export function anthropic(options: AnthropicProviderOptions = {}): ProviderV1 {
       method,
       headers,
       ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: ctx.signal,
+      context: ctx,
       ...(ctx.connectTimeoutMs !== undefined && { connectTimeoutMs: ctx.connectTimeoutMs }),
       ...(options.timeoutMs !== undefined && { headersTimeoutMs: options.timeoutMs }),
     })

@@ -63,7 +63,7 @@ export function createGenerateProvider(settings: GenerateProviderSettings): Prov
       method,
       headers,
       ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: ctx.signal,
+      context: ctx,
       ...(ctx.connectTimeoutMs !== undefined && { connectTimeoutMs: ctx.connectTimeoutMs }),
       ...(settings.timeoutMs !== undefined && { headersTimeoutMs: settings.timeoutMs }),
     })

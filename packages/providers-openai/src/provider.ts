@@ -79,7 +79,7 @@ export function createOpenAICompatibleProvider(settings: OpenAICompatibleSetting
       method,
       headers: headersFor(ctx, stream ? 'text/event-stream' : 'application/json', body !== undefined),
       ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: ctx.signal,
+      context: ctx,
       ...(ctx.connectTimeoutMs !== undefined && { connectTimeoutMs: ctx.connectTimeoutMs }),
       ...(settings.timeoutMs !== undefined && { headersTimeoutMs: settings.timeoutMs }),
     })

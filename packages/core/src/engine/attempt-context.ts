@@ -3,6 +3,7 @@ import type { DeploymentRef, ProviderCallContext, ProviderV1 } from '../contract
 import type { IngressDialect } from '../dialects/ingress-dialect.js'
 import type { TimeoutIR } from '../config/normalize.js'
 import type { Pool } from '../routing/table.js'
+import { CallAbort, engineCallContext } from '../upstream/call-abort.js'
 import { classify } from './attempt-failure.js'
 import type { AttemptResult, LoopClock } from './attempt-loop.js'
 import type { DeploymentStates } from './deployment-state.js'
@@ -46,7 +47,8 @@ export interface AttemptAnswer {
  * Client disconnects never abort it: a paid-for generation is read to its end and billed.
  */
 export class Attempt {
-  readonly controller = new AbortController()
+  /** Aborts the upstream call (timers, a relay that gives up); see {@link CallAbort}. */
+  readonly abort = new CallAbort()
   readonly ctx: ProviderCallContext
   readonly startedAt: number
   readonly timeouts: TimeoutIR
@@ -71,18 +73,18 @@ export class Attempt {
       idleMs: Math.min(own.idleMs ?? Infinity, t.idleMs),
       totalMs: Math.min(own.totalMs ?? Infinity, t.totalMs),
     }
-    this.ctx = { deployment, apiKey, signal: this.controller.signal, requestId: input.requestId, connectTimeoutMs: this.timeouts.connectMs }
+    this.ctx = engineCallContext(deployment, apiKey, input.requestId, this.timeouts.connectMs, this.abort)
     this.startedAt = clock.now()
-    this.totalTimer = setTimeout(() => this.controller.abort(new Error('total timeout')), this.timeouts.totalMs)
+    this.totalTimer = setTimeout(() => this.abort.abort(new Error('total timeout')), this.timeouts.totalMs)
     // Non-streamed answers arrive whole, so only streams have a first-token deadline.
-    if (input.stream) this.firstTokenTimer = setTimeout(() => this.controller.abort(new Error('first token timeout')), this.timeouts.firstTokenMs)
+    if (input.stream) this.firstTokenTimer = setTimeout(() => this.abort.abort(new Error('first token timeout')), this.timeouts.firstTokenMs)
     states.begin(deployment.id, this.startedAt)
   }
 
   /** Which of our timers fired, if the call was aborted by one. */
   timeoutKind(): UpstreamFailure['timeout'] {
-    if (!this.controller.signal.aborted) return undefined
-    return String((this.controller.signal.reason as Error)?.message).startsWith('first') ? 'first-token' : 'total'
+    if (!this.abort.aborted) return undefined
+    return String((this.abort.reason as Error)?.message).startsWith('first') ? 'first-token' : 'total'
   }
 
   fail(failure: UpstreamFailure, reason?: string): AttemptResult<never> & { kind: 'failure' } {

@@ -85,7 +85,7 @@ export function streamAnswer<T>(
     first,
     errorEvent,
     idleTimeoutMs: attempt.timeouts.idleMs,
-    abortUpstream: (reason) => attempt.controller.abort(new Error(reason)),
+    abortUpstream: (reason) => attempt.abort.abort(new Error(reason)),
     onEnd: (outcome) => {
       attempt.clearTimers()
       resolve(outcome)

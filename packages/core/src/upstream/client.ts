@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher } from 'undici'
-import type { UpstreamResponse } from '../contracts/provider.js'
+import type { ProviderCallContext, UpstreamResponse } from '../contracts/provider.js'
+import { abortOf, type AbortState } from './call-abort.js'
 import { UpstreamError } from '../errors/upstream-error.js'
 import { ReadableChunks } from './readable-chunks.js'
 
@@ -12,6 +13,13 @@ export interface UpstreamRequestInit {
   readonly body?: string | Uint8Array
   /** Aborts the call and, once answered, its body. The engine's timers and client disconnects use it. */
   readonly signal?: AbortSignal
+  /**
+   * The call context the request is made for: aborts the call like its `signal` (used when no
+   * `signal` is given). Prefer `context: ctx` to `signal: ctx.signal` — for the engine's own
+   * contexts the call then listens to the attempt's abort without making an `AbortSignal`
+   * (~13 µs per call on Node 20).
+   */
+  readonly context?: ProviderCallContext
   /** Time allowed to open the TCP/TLS connection. Default 10 s. */
   readonly connectTimeoutMs?: number
   /**
@@ -53,6 +61,7 @@ function agentFor(connectTimeoutMs: number): Agent {
 export async function upstreamRequest(init: UpstreamRequestInit): Promise<UpstreamResponse> {
   const url = splitUrl(init.url)
   const agent = agentFor(init.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)
+  const signal = init.signal ?? (init.context ? abortOf(init.context) : undefined)
   let data: Dispatcher.ResponseData
   try {
     data = await agent.request({
@@ -61,14 +70,15 @@ export async function upstreamRequest(init: UpstreamRequestInit): Promise<Upstre
       method: init.method,
       headers: init.headers as Record<string, string> | undefined,
       body: init.body ?? null,
-      signal: init.signal ?? null,
+      // undici takes an AbortSignal or an EventEmitter with `aborted`/`reason` (a CallAbort).
+      signal: (signal ?? null) as AbortSignal | null,
       headersTimeout: init.headersTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
       bodyTimeout: init.bodyTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
     })
   } catch (error) {
-    throw networkError(error, url.origin, init.signal)
+    throw networkError(error, url.origin, signal)
   }
-  return new PooledUpstreamResponse(data, url.origin, init.signal)
+  return new PooledUpstreamResponse(data, url.origin, signal)
 }
 
 // A gateway calls the same few URLs over and over (a deployment's endpoint): parse each once.
@@ -98,10 +108,10 @@ class PooledUpstreamResponse implements UpstreamResponse {
   readonly headers: Readonly<Record<string, string | undefined>>
   readonly #raw: Dispatcher.ResponseData['body']
   readonly #origin: string
-  readonly #signal: AbortSignal | undefined
+  readonly #signal: AbortState | undefined
   #body: AsyncIterable<Uint8Array> | undefined
 
-  constructor(data: Dispatcher.ResponseData, origin: string, signal: AbortSignal | undefined) {
+  constructor(data: Dispatcher.ResponseData, origin: string, signal: AbortState | undefined) {
     this.status = data.statusCode
     this.headers = flattenHeaders(data.headers)
     this.#raw = data.body
@@ -139,7 +149,7 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return flat
 }
 
-function networkError(error: unknown, origin: string, signal: AbortSignal | undefined): unknown {
+function networkError(error: unknown, origin: string, signal: AbortState | undefined): unknown {
   if (signal?.aborted) return signal.reason ?? error
   if (UpstreamError.isInstance(error)) return error
   const code = (error as { code?: unknown } | null)?.code

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { closeUpstreamClients, upstreamRequest } from '../../src/upstream/client.js'
 import { UpstreamError } from '../../src/errors/upstream-error.js'
+import { CallAbort, engineCallContext } from '../../src/upstream/call-abort.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
 
@@ -132,6 +133,41 @@ describe('upstreamRequest', () => {
     await expect(upstreamRequest({ url: `${baseURL}/slow`, method: 'GET', signal: controller.signal })).rejects.toBe(reason)
   })
 
+  it('aborts through the call context: the engine\'s (no AbortSignal made) and any other', async () => {
+    routes.set('/slow', (_req, res) => setTimeout(() => res.end('late'), 2_000))
+    const deployment = { id: 'p/m#0', provider: 'p', model: 'm', keyIndex: 0 }
+    const abort = new CallAbort()
+    const ctx = engineCallContext(deployment, undefined, 'req_1', undefined, abort)
+    const reason = new Error('total timeout')
+    setTimeout(() => abort.abort(reason), 20)
+    await expect(upstreamRequest({ url: `${baseURL}/slow`, method: 'GET', context: ctx })).rejects.toBe(reason)
+    // A context the engine did not make: its signal is what aborts.
+    const controller = new AbortController()
+    const other = { deployment, apiKey: undefined, requestId: 'req_2', signal: controller.signal }
+    setTimeout(() => controller.abort(reason), 20)
+    await expect(upstreamRequest({ url: `${baseURL}/slow`, method: 'GET', context: other })).rejects.toBe(reason)
+    // Aborted before the call starts: refused at once with the reason.
+    await expect(upstreamRequest({ url: `${baseURL}/slow`, method: 'GET', context: ctx })).rejects.toBe(reason)
+  })
+
+  it('a body being read is cut by the context\'s abort, with its reason', async () => {
+    routes.set('/dribble', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      res.write('data: 1\n\n')
+      const timer = setInterval(() => res.write('data: x\n\n'), 10)
+      res.on('close', () => clearInterval(timer))
+    })
+    const abort = new CallAbort()
+    const res = await upstreamRequest({ url: `${baseURL}/dribble`, method: 'GET', context: engineCallContext({ id: 'p/m#0', provider: 'p', model: 'm', keyIndex: 0 }, undefined, 'req_3', undefined, abort) })
+    const reason = new Error('idle timeout')
+    let chunks = 0
+    const read = async () => {
+      for await (const _ of res.body) if (++chunks === 3) abort.abort(reason)
+    }
+    await expect(read()).rejects.toBe(reason)
+    expect(chunks).toBeGreaterThanOrEqual(3)
+  })
+
   it('wraps a connection broken mid-body as an UpstreamError', async () => {
     routes.set('/broken', (_req, res) => {
       res.writeHead(200, { 'content-length': '1000' })
@@ -152,5 +188,40 @@ describe('upstreamRequest', () => {
     const error = await upstreamRequest({ url: `${baseURL}/hang`, method: 'GET', headersTimeoutMs: 50 }).catch((e: unknown) => e)
     expect(UpstreamError.isInstance(error)).toBe(true)
     expect((error as UpstreamError).message).toContain('UND_ERR_HEADERS_TIMEOUT')
+  })
+})
+
+describe('CallAbort and the engine call context', () => {
+  const deployment = { id: 'p/m#0', provider: 'p', model: 'm', keyIndex: 0 }
+
+  it('makes a real AbortSignal only when asked, aborted with the same reason before or after', () => {
+    const before = new CallAbort()
+    const early = new Error('first')
+    before.abort(early)
+    before.abort(new Error('second')) // the first reason stays
+    expect(before.signal).toBeInstanceOf(AbortSignal)
+    expect(before.signal.aborted).toBe(true)
+    expect(before.signal.reason).toBe(early)
+
+    const after = new CallAbort()
+    const signal = after.signal
+    let heard = 0
+    after.on('abort', () => heard++)
+    signal.addEventListener('abort', () => heard++)
+    expect(signal.aborted).toBe(false)
+    const reason = new Error('total timeout')
+    after.abort(reason)
+    after.abort(new Error('again'))
+    expect([after.aborted, after.reason, signal.aborted, signal.reason, heard]).toEqual([true, reason, true, reason, 2])
+  })
+
+  it('the context reads like any ProviderCallContext, and a spread copy keeps its signal', () => {
+    const abort = new CallAbort()
+    const ctx = engineCallContext(deployment, 'sk-1', 'req_9', 5_000, abort)
+    expect({ deployment: ctx.deployment, apiKey: ctx.apiKey, requestId: ctx.requestId, connectTimeoutMs: ctx.connectTimeoutMs }).toEqual({ deployment, apiKey: 'sk-1', requestId: 'req_9', connectTimeoutMs: 5_000 })
+    const copy = { ...ctx }
+    expect(copy.signal).toBe(ctx.signal)
+    abort.abort(new Error('stop'))
+    expect(copy.signal.aborted).toBe(true)
   })
 })
