@@ -39,22 +39,38 @@ export class CallAbort extends EventEmitter {
 
 const CALL_ABORT = Symbol('modelmesh.callAbort')
 
+/** One getter for every context (an own, enumerable accessor: a spread copy `{ ...ctx }` still gets the signal). */
+const SIGNAL: PropertyDescriptor = {
+  get(this: EngineCallContext) {
+    return this[CALL_ABORT].signal
+  },
+  enumerable: true,
+}
+
+class EngineCallContext {
+  declare readonly signal: AbortSignal
+  readonly [CALL_ABORT]: CallAbort
+
+  constructor(
+    readonly deployment: DeploymentRef,
+    readonly apiKey: string | undefined,
+    readonly requestId: string,
+    readonly connectTimeoutMs: number | undefined,
+    abort: CallAbort,
+  ) {
+    Object.defineProperty(this, 'signal', SIGNAL)
+    this[CALL_ABORT] = abort
+  }
+}
+
 /**
- * The engine's {@link ProviderCallContext}: `signal` (an own getter, so a spread copy still has it)
- * is made only when a provider reads it. A provider built on `upstreamRequest` passes the context
- * itself (`context: ctx`) and the call listens to the {@link CallAbort} directly.
+ * The engine's {@link ProviderCallContext}: `signal` is made only when a provider reads it. A
+ * provider built on `upstreamRequest` passes the context itself (`context: ctx`) and the call
+ * listens to the {@link CallAbort} directly. (A class with a shared accessor: an object literal
+ * with a getter cost ~1.3 µs to make here, this ~0.4.)
  */
 export function engineCallContext(deployment: DeploymentRef, apiKey: string | undefined, requestId: string, connectTimeoutMs: number | undefined, abort: CallAbort): ProviderCallContext {
-  return {
-    deployment,
-    apiKey,
-    requestId,
-    connectTimeoutMs,
-    get signal() {
-      return abort.signal
-    },
-    [CALL_ABORT]: abort,
-  } as ProviderCallContext
+  return new EngineCallContext(deployment, apiKey, requestId, connectTimeoutMs, abort)
 }
 
 /** The abort to listen to for a call made with `context` (and no `signal` of its own). */
