@@ -1,4 +1,5 @@
-import { Agent, type Dispatcher } from 'undici'
+import { createRequire } from 'node:module'
+import type { Agent, Dispatcher } from 'undici'
 import type { ProviderCallContext, UpstreamResponse } from '../contracts/provider.js'
 import { abortOf, type AbortState } from './call-abort.js'
 import { UpstreamError } from '../errors/upstream-error.js'
@@ -36,6 +37,25 @@ export interface UpstreamRequestInit {
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 const DEFAULT_READ_TIMEOUT_MS = 600_000
 
+/**
+ * undici's package entry loads all of undici — fetch, WebSocket, EventSource, caches, mocks: ~110
+ * modules and ~9 MB of resident memory in a process that never uses them (bench/README "Memory").
+ * The gateway needs the `Agent` and the `request` API only, so they are loaded by path (undici has no
+ * `exports` map); should a later undici move them, the package entry is loaded instead.
+ */
+function loadUndici(): { Agent: typeof Agent; request: (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>; byPath: boolean } {
+  const load = createRequire(import.meta.url)
+  try {
+    return { Agent: load('undici/lib/dispatcher/agent.js'), request: load('undici/lib/api/api-request.js'), byPath: true }
+  } catch {
+    const undici = load('undici') as typeof import('undici')
+    return { Agent: undici.Agent, request: undici.Agent.prototype.request as never, byPath: false }
+  }
+}
+const undici = loadUndici()
+/** Whether undici's Agent and request API came by path (for a test that notices an undici that moved them). */
+export const undiciLoadedByPath = undici.byPath
+
 // undici takes the connect timeout per Agent, not per request, so there is one Agent per distinct
 // value; each Agent keeps its own keep-alive pool per origin. In practice this is one or two Agents.
 const agents = new Map<number, Agent>()
@@ -43,7 +63,7 @@ const agents = new Map<number, Agent>()
 function agentFor(connectTimeoutMs: number): Agent {
   let agent = agents.get(connectTimeoutMs)
   if (!agent) {
-    agent = new Agent({ connectTimeout: connectTimeoutMs })
+    agent = new undici.Agent({ connectTimeout: connectTimeoutMs })
     agents.set(connectTimeoutMs, agent)
   }
   return agent
@@ -64,7 +84,7 @@ export async function upstreamRequest(init: UpstreamRequestInit): Promise<Upstre
   const signal = init.signal ?? (init.context ? abortOf(init.context) : undefined)
   let data: Dispatcher.ResponseData
   try {
-    data = await agent.request({
+    data = await undici.request.call(agent, {
       origin: url.origin,
       path: url.path,
       method: init.method,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { closeUpstreamClients, upstreamRequest } from '../../src/upstream/client.js'
+import { closeUpstreamClients, undiciLoadedByPath, upstreamRequest } from '../../src/upstream/client.js'
 import { UpstreamError } from '../../src/errors/upstream-error.js'
 import { CallAbort, engineCallContext } from '../../src/upstream/call-abort.js'
 
@@ -35,6 +35,12 @@ afterAll(async () => {
 })
 
 describe('upstreamRequest', () => {
+  it("uses undici's Agent and request API loaded by path, not the whole package (the installed undici still has them there)", () => {
+    // If this fails, a newer undici moved them: the client still works through the package entry,
+    // but loads all of undici (~9 MB more resident memory) — update the paths in client.ts.
+    expect(undiciLoadedByPath).toBe(true)
+  })
+
   it('sends method, headers, query and body, and exposes status and lower-cased headers', async () => {
     routes.set('/echo', (req, res, body) => {
       res.writeHead(201, { 'Content-Type': 'application/json', 'X-Custom-Thing': 'yes' })
