@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { tuneStartUpHeap } from './start-up-heap.js'
+import { baselineWasm, tuneStartUpHeap } from './start-up-heap.js'
 
 const USAGE = `Usage: mesh <command> [options]
 
@@ -73,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // `check` exits right away: only a long-running gateway benefits from a small idle heap.
   const heap = command === 'check' ? { restore() {} } : tuneStartUpHeap()
+  if (command !== 'check') baselineWasm()
   const { check, dev, start } = await import('./commands.js')
   if (command === 'check') return check(options)
   try {
