@@ -38,6 +38,14 @@ describe('withUsageCost', () => {
     expect(out.endsWith('"usage":{"total_tokens":9,"cost":0.000123}}')).toBe(true)
   })
 
+  it('strings ending in escaped backslashes or holding escaped quotes end where JSON says', () => {
+    const text = '{"a":"ends in a backslash \\\\","b":"a \\"quoted\\" word, then \\\\\\" more","usage":{"total_tokens":3},"c":"\\\\"}'
+    expect(JSON.parse(text).b).toBe('a "quoted" word, then \\" more')
+    const out = splice(text)
+    expect(JSON.parse(out)).toEqual(expected(text, 0.000123))
+    expect(out).toContain('"usage":{"total_tokens":3,"cost":0.000123}')
+  })
+
   it('a repeated top-level usage key: the last one, as JSON.parse reads it', () => {
     const text = '{"usage":{"a":1},"usage":{"b":2}}'
     expect(JSON.parse(splice(text))).toEqual(expected(text, 0.000123))
