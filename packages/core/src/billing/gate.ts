@@ -56,6 +56,28 @@ const capsOf = (scope: SpendCap['scope'], caps: SpendCaps | undefined): SpendCap
   return out
 }
 
+/**
+ * A principal's rate limits and spend caps, worked out once per principal object: the key
+ * authority hands out the same object until its cache entry is refreshed (a new object), so
+ * requests of one key share them instead of building the same arrays and objects each time.
+ */
+const perPrincipal = new WeakMap<Principal, { limits: { rpm?: number; tpm?: number }; caps: readonly SpendCap[] }>()
+
+function settingsOf(principal: Principal) {
+  let settings = perPrincipal.get(principal)
+  if (!settings) {
+    const { key } = principal
+    settings = {
+      limits: { ...(key.rpm ? { rpm: key.rpm } : {}), ...(key.tpm ? { tpm: key.tpm } : {}) },
+      caps: [...capsOf('key', key.spendCapMicroUsd), ...capsOf('project', principal.project?.spendCapMicroUsd), ...capsOf('account', principal.account?.spendCapMicroUsd)],
+    }
+    perPrincipal.set(principal, settings)
+  }
+  return settings
+}
+const limitsOf = (principal: Principal) => settingsOf(principal).limits
+const capsOfPrincipal = (principal: Principal) => settingsOf(principal).caps
+
 /** Input tokens of a body, over-estimated (about three characters a token) so holds are never short. */
 export function estimateInputTokens(chars: number): number {
   return Math.ceil(chars / 3)
@@ -147,7 +169,7 @@ export class Gate {
     let headers: LimitHeaders = {}
     if (this.limiter) {
       // Synchronous with the in-process counter store (no promise to wait for), a promise otherwise.
-      const limited = this.limiter.admit(key.id, key.prefix, { ...(key.rpm ? { rpm: key.rpm } : {}), ...(key.tpm ? { tpm: key.tpm } : {}) }, estimatedTokens)
+      const limited = this.limiter.admit(key.id, key.prefix, limitsOf(principal), estimatedTokens)
       headers = limited instanceof Promise ? await limited : limited
     }
 
@@ -156,7 +178,7 @@ export class Gate {
       throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'unpriced_model', param: 'model', message: `No price is known for ${input.models.join(', ')}, and this gateway refuses unpriced models (billing.unpriced: deny).` })
     }
     const estimate = price ? Math.ceil(costOf({ inputTokens: estimateInputTokens(input.bodyChars), outputTokens: maxOutputTokens(input.body, this.settings.defaultMaxOutputTokens) }, price).upstreamMicroUsd * (1 + this.settings.margin)) : 0
-    const caps = [...capsOf('key', key.spendCapMicroUsd), ...capsOf('project', principal.project?.spendCapMicroUsd), ...capsOf('account', principal.account?.spendCapMicroUsd)]
+    const caps = capsOfPrincipal(principal)
     const result = await this.ledger.reserve(key.accountId, ledgerRequestId, estimate, {
       keyId: key.id,
       ...(key.projectId ? { projectId: key.projectId } : {}),
