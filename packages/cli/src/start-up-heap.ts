@@ -40,15 +40,16 @@ export function tuneStartUpHeap(): { restore(): void } {
  * undici's HTTP response parser (llhttp), compiled at the first upstream connection; with V8's
  * defaults its optimising compile runs on background threads and briefly takes ~35 MB (VmHWM
  * 115 → 80 MB for `mesh start`), and what those threads free stays in their malloc arenas — the
- * ~8 MB mode of the idle RSS (bench/README "Memory"). Per request the baseline code was as fast
- * here (undici client: 131–139 µs of CPU per request either way). Applies to the whole process, so
- * only the CLI sets it, never the library; any wasm or Liftoff flag of the user's
- * (`NODE_OPTIONS=--no-liftoff-only`, e.g. for a wasm tokenizer plugin) leaves V8's default.
+ * ~8 MB mode of the idle RSS (bench/README "Memory"). The price: the baseline parser costs ~3 % more
+ * instructions on the event loop per lone billed request (`bench/instructions.mjs --main-thread`);
+ * in CPU time it is inside this VM's noise. Applies to the whole process, so only the CLI sets it,
+ * never the library. `MESH_LIFTOFF_ONLY=0`, or any wasm or Liftoff flag given to node
+ * (`node --no-liftoff-only …/mesh start`; V8 flags are not allowed in NODE_OPTIONS), leaves V8's default.
  *
  * @returns whether the flag was set
  */
-export function baselineWasm(given: string = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ')): boolean {
-  if (/liftoff|wasm|turbofan/i.test(given)) return false
+export function baselineWasm(given: string = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '), env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.MESH_LIFTOFF_ONLY === '0' || /liftoff|wasm|turbofan/i.test(given)) return false
   try {
     setFlagsFromString('--liftoff-only')
     return true
