@@ -6,7 +6,7 @@ import { GatewayError } from '../errors/gateway-error.js'
 import { costOf, type Cost, type Price } from '../pricing/pricing.js'
 import type { KeyAuthority, Principal } from './key-authority.js'
 import { presentedKey } from './keys.js'
-import type { LimitHeaders, RateLimiter } from './rate-limiter.js'
+import type { LimitHeaders, Limits, RateLimiter } from './rate-limiter.js'
 import type { UsageWriter } from './usage-writer.js'
 
 export interface BillingSettings {
@@ -61,9 +61,9 @@ const capsOf = (scope: SpendCap['scope'], caps: SpendCaps | undefined): SpendCap
  * authority hands out the same object until its cache entry is refreshed (a new object), so
  * requests of one key share them instead of building the same arrays and objects each time.
  */
-const perPrincipal = new WeakMap<Principal, { limits: { rpm?: number; tpm?: number }; caps: readonly SpendCap[] }>()
+const perPrincipal = new WeakMap<Principal, { limits: Limits; caps: readonly SpendCap[] }>()
 
-function settingsOf(principal: Principal) {
+function settingsOf(principal: Principal): { limits: Limits; caps: readonly SpendCap[] } {
   let settings = perPrincipal.get(principal)
   if (!settings) {
     const { key } = principal
@@ -75,8 +75,6 @@ function settingsOf(principal: Principal) {
   }
   return settings
 }
-const limitsOf = (principal: Principal) => settingsOf(principal).limits
-const capsOfPrincipal = (principal: Principal) => settingsOf(principal).caps
 
 /** Input tokens of a body, over-estimated (about three characters a token) so holds are never short. */
 export function estimateInputTokens(chars: number): number {
@@ -166,10 +164,11 @@ export class Gate {
     if (refused) throw new GatewayError({ status: 403, type: 'permission_error', code: 'model_not_allowed', param: 'model', message: `This key may not use the model "${refused}". Allowed: ${key.models!.join(', ')}.` })
 
     const ledgerRequestId = idempotencyKey ? `idem:${key.id}:${idempotencyKey}` : input.requestId
+    const settings = settingsOf(principal)
     let headers: LimitHeaders = {}
     if (this.limiter) {
       // Synchronous with the in-process counter store (no promise to wait for), a promise otherwise.
-      const limited = this.limiter.admit(key.id, key.prefix, limitsOf(principal), estimatedTokens)
+      const limited = this.limiter.admit(key.id, key.prefix, settings.limits, estimatedTokens)
       headers = limited instanceof Promise ? await limited : limited
     }
 
@@ -178,7 +177,7 @@ export class Gate {
       throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'unpriced_model', param: 'model', message: `No price is known for ${input.models.join(', ')}, and this gateway refuses unpriced models (billing.unpriced: deny).` })
     }
     const estimate = price ? Math.ceil(costOf({ inputTokens: estimateInputTokens(input.bodyChars), outputTokens: maxOutputTokens(input.body, this.settings.defaultMaxOutputTokens) }, price).upstreamMicroUsd * (1 + this.settings.margin)) : 0
-    const caps = capsOfPrincipal(principal)
+    const caps = settings.caps
     const result = await this.ledger.reserve(key.accountId, ledgerRequestId, estimate, {
       keyId: key.id,
       ...(key.projectId ? { projectId: key.projectId } : {}),

@@ -1,4 +1,4 @@
-import type { CounterStoreV1, LocalCounters } from '../contracts/counter-store.js'
+import type { CounterStoreV1, LocalCounters, SlidingLogResult } from '../contracts/counter-store.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { slidingWindowTotal, slidingWindowTotalNow, windowStart } from '../stores/windows.js'
 
@@ -7,6 +7,12 @@ const HEADER_NAMES = {
   requests: { limit: 'x-ratelimit-limit-requests', remaining: 'x-ratelimit-remaining-requests', reset: 'x-ratelimit-reset-requests' },
   tokens: { limit: 'x-ratelimit-limit-tokens', remaining: 'x-ratelimit-remaining-tokens', reset: 'x-ratelimit-reset-tokens' },
 } as const
+
+/** A key's limits (requests and tokens per minute). */
+export interface Limits {
+  readonly rpm?: number
+  readonly tpm?: number
+}
 
 export interface LimitHeaders {
   readonly [name: string]: string
@@ -53,32 +59,32 @@ export class RateLimiter {
 
   /**
    * Count one request (and its estimated tokens) or throw a 429 with `Retry-After`; synchronous
-   * (headers, or a throw) with an in-process store.
+   * (headers, or a throw) with an in-process store. The two variants below make the same store
+   * calls in the same order and share every decision (`logged`, `over`); a test compares them
+   * step by step.
    */
-  admit(keyId: string, keyPrefix: string, limits: { rpm?: number; tpm?: number }, estimatedTokens: number): LimitHeaders | Promise<LimitHeaders> {
+  admit(keyId: string, keyPrefix: string, limits: Limits, estimatedTokens: number): LimitHeaders | Promise<LimitHeaders> {
     return this.counters.local ? this.admitNow(this.counters.local, keyId, keyPrefix, limits, estimatedTokens) : this.admitAsync(keyId, keyPrefix, limits, estimatedTokens)
   }
 
-  /** `admit` on the store's synchronous counters: the same steps, in the same order. */
-  private admitNow(local: LocalCounters, keyId: string, keyPrefix: string, limits: { rpm?: number; tpm?: number }, estimatedTokens: number): LimitHeaders {
+  private admitNow(local: LocalCounters, keyId: string, keyPrefix: string, limits: Limits, estimatedTokens: number): LimitHeaders {
     const now = this.now()
     const headers: Record<string, string> = {}
-    let counted: (() => unknown) | undefined
+    let countedRpm = false
     if (limits.rpm !== undefined && local.hit) {
-      const result = local.hit(`rpm-log:${keyId}`, limits.rpm, MINUTE, now)
-      if (!result.allowed) throw this.refuse('requests', limits.rpm, result.count, now, keyPrefix, result.oldestAt !== undefined ? result.oldestAt + MINUTE - now : undefined)
-      this.headers('requests', limits.rpm, result.count, now, headers)
+      this.logged(local.hit(`rpm-log:${keyId}`, limits.rpm, MINUTE, now), limits.rpm, now, keyPrefix, headers)
     } else if (limits.rpm !== undefined) {
       const used = slidingWindowTotalNow(local, `rpm:${keyId}`, MINUTE, now)
       if (used + 1 > limits.rpm) throw this.refuse('requests', limits.rpm, used, now, keyPrefix)
       local.increment(`rpm:${keyId}`, 1, MINUTE, now)
-      counted = () => local.increment(`rpm:${keyId}`, -1, MINUTE, now)
+      countedRpm = true
       this.headers('requests', limits.rpm, used + 1, now, headers)
     }
     if (limits.tpm !== undefined) {
       const used = slidingWindowTotalNow(local, `tpm:${keyId}`, MINUTE, now)
       if (used + estimatedTokens > limits.tpm) {
-        counted?.()
+        // A refused request is not counted: give back its RPM count.
+        if (countedRpm) local.increment(`rpm:${keyId}`, -1, MINUTE, now)
         throw this.refuse('tokens', limits.tpm, used, now, keyPrefix)
       }
       local.increment(`tpm:${keyId}`, estimatedTokens, MINUTE, now)
@@ -87,32 +93,36 @@ export class RateLimiter {
     return headers
   }
 
-  private async admitAsync(keyId: string, keyPrefix: string, limits: { rpm?: number; tpm?: number }, estimatedTokens: number): Promise<LimitHeaders> {
+  private async admitAsync(keyId: string, keyPrefix: string, limits: Limits, estimatedTokens: number): Promise<LimitHeaders> {
     const now = this.now()
     const headers: Record<string, string> = {}
-    let counted: (() => Promise<unknown>) | undefined
+    let countedRpm = false
     if (limits.rpm !== undefined && this.counters.hit) {
       // Exact sliding log where the store has one (memory, Redis).
-      const result = await this.counters.hit(`rpm-log:${keyId}`, limits.rpm, MINUTE, now)
-      if (!result.allowed) throw this.refuse('requests', limits.rpm, result.count, now, keyPrefix, result.oldestAt !== undefined ? result.oldestAt + MINUTE - now : undefined)
-      this.headers('requests', limits.rpm, result.count, now, headers)
+      this.logged(await this.counters.hit(`rpm-log:${keyId}`, limits.rpm, MINUTE, now), limits.rpm, now, keyPrefix, headers)
     } else if (limits.rpm !== undefined) {
       const used = await slidingWindowTotal(this.counters, `rpm:${keyId}`, MINUTE, now)
       if (used + 1 > limits.rpm) throw this.refuse('requests', limits.rpm, used, now, keyPrefix)
       await this.counters.increment(`rpm:${keyId}`, 1, MINUTE, now)
-      counted = () => this.counters.increment(`rpm:${keyId}`, -1, MINUTE, now)
+      countedRpm = true
       this.headers('requests', limits.rpm, used + 1, now, headers)
     }
     if (limits.tpm !== undefined) {
       const used = await slidingWindowTotal(this.counters, `tpm:${keyId}`, MINUTE, now)
       if (used + estimatedTokens > limits.tpm) {
-        await counted?.()
+        if (countedRpm) await this.counters.increment(`rpm:${keyId}`, -1, MINUTE, now)
         throw this.refuse('tokens', limits.tpm, used, now, keyPrefix)
       }
       await this.counters.increment(`tpm:${keyId}`, estimatedTokens, MINUTE, now)
       this.headers('tokens', limits.tpm, used + estimatedTokens, now, headers)
     }
     return headers
+  }
+
+  /** The sliding log's answer: a 429 until its oldest request leaves the window, or the RPM headers. */
+  private logged(result: SlidingLogResult, limit: number, now: number, keyPrefix: string, headers: Record<string, string>): void {
+    if (!result.allowed) throw this.refuse('requests', limit, result.count, now, keyPrefix, result.oldestAt !== undefined ? result.oldestAt + MINUTE - now : undefined)
+    this.headers('requests', limit, result.count, now, headers)
   }
 
   /** Replace a TPM estimate by the real count once usage is known. */

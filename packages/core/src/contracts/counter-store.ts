@@ -1,15 +1,5 @@
 import type { PluginDescriptor } from './plugin-descriptor.js'
 
-/**
- * Atomic windowed counters, shared breaker state and event fan-out across gateway instances.
- * Process-local by default; Redis when many instances must share limits.
- *
- * Windows are fixed and aligned to the epoch: the window of `now` starts at
- * `Math.floor(now / windowMs) * windowMs` (see `windowStart`) and every instance using the same
- * key and `windowMs` counts into the same window. A sliding estimate can be read from the
- * current and the previous window (`slidingWindowTotal`). A window is kept at least until the
- * next one ends, so the previous window stays readable.
- */
 /** What a sliding-log admission (`hit`) answers. */
 export interface SlidingLogResult {
   readonly allowed: boolean
@@ -26,6 +16,16 @@ export interface LocalCounters {
   hit?(key: string, limit: number, windowMs: number, now?: number): SlidingLogResult
 }
 
+/**
+ * Atomic windowed counters, shared breaker state and event fan-out across gateway instances.
+ * Process-local by default; Redis when many instances must share limits.
+ *
+ * Windows are fixed and aligned to the epoch: the window of `now` starts at
+ * `Math.floor(now / windowMs) * windowMs` (see `windowStart`) and every instance using the same
+ * key and `windowMs` counts into the same window. A sliding estimate can be read from the
+ * current and the previous window (`slidingWindowTotal`). A window is kept at least until the
+ * next one ends, so the previous window stays readable.
+ */
 export interface CounterStoreV1 {
   readonly specificationVersion: 'mesh.store.v1'
   readonly roles: { readonly counters: 'mesh.counters.v1' }
