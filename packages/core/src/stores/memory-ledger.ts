@@ -103,7 +103,11 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
     }
     requireAccount(entry.accountId)
     const stored = frozen(entry)
-    entriesByAccount.set(entry.accountId, [...(entriesByAccount.get(entry.accountId) ?? []), stored])
+    // Appended in place (entries() hands out copies): copying the list per write made a busy
+    // account's n-th settle cost O(n), and a dev gateway under load slowed down as it ran.
+    const list = entriesByAccount.get(entry.accountId)
+    if (list) list.push(stored)
+    else entriesByAccount.set(entry.accountId, [stored])
     if (entry.requestId !== undefined) entryByRequest.set(requestKey(entry.kind, entry.requestId), stored)
     balances.set(entry.accountId, balanceOf(entry.accountId) + entry.amountMicroUsd)
     if (entry.kind === 'usage') {

@@ -90,6 +90,7 @@ export const ledgerMoneyChecks: readonly LedgerStoreCheck[] = [
       const after = await store.entries(accountId)
       expect(after.slice(0, before.length)).toEqual(before)
       expect(after).toHaveLength(before.length + 2)
+      expect(returned, 'a list entries() returned earlier is a snapshot: later writes do not grow it').toHaveLength(before.length)
       expect(store, 'the contract has no way to change or delete an entry').not.toHaveProperty('updateEntry')
       expect(store).not.toHaveProperty('deleteEntry')
     },
