@@ -51,8 +51,8 @@ const enabled = (name) => !only || only.has(name)
 
 // Durations: full ≈ 8–9 min on 2 cores; --quick ≈ 1 min (a smoke run: numbers are indicative only).
 const PLAN = quick
-  ? { tpWarmupS: 1, tpDurationS: 3, tpRounds: 1, latRate: 1000, latWarmupS: 1, latDurationS: 3, ttftRate: 50, ttftWarmupS: 0.5, ttftDurationS: 3, streams: 1000, streamClients: 2, streamChunkDelayMs: 300, streamReplyChars: 40, coldRuns: 1, routingBudgetMs: 300 }
-  : { tpWarmupS: 3, tpDurationS: 8, tpRounds: 2, latRate: 1000, latWarmupS: 2, latDurationS: 10, ttftRate: 100, ttftWarmupS: 2, ttftDurationS: 10, streams: 10_000, streamClients: 4, streamChunkDelayMs: 1000, streamReplyChars: 75, coldRuns: 5, routingBudgetMs: 700 }
+  ? { tpWarmupS: 1, tpDurationS: 3, tpRounds: 1, latRate: 1000, latWarmupS: 1, latDurationS: 1.5, latRounds: 2, ttftRate: 50, ttftWarmupS: 0.5, ttftDurationS: 1.5, ttftRounds: 2, streams: 1000, streamClients: 2, streamChunkDelayMs: 300, streamReplyChars: 40, coldRuns: 1, routingBudgetMs: 300 }
+  : { tpWarmupS: 3, tpDurationS: 8, tpRounds: 2, latRate: 1000, latWarmupS: 2, latDurationS: 4, latRounds: 3, ttftRate: 100, ttftWarmupS: 2, ttftDurationS: 4, ttftRounds: 3, streams: 10_000, streamClients: 4, streamChunkDelayMs: 1000, streamReplyChars: 75, coldRuns: 5, routingBudgetMs: 700 }
 
 function detectTool() {
   if (flags.tool) return flags.tool
@@ -207,30 +207,63 @@ async function pinned(target, measure) {
   }
 }
 
-async function latency(targets) {
+/**
+ * Open-loop rounds, interleaved: round 1 of every target, then round 2 of every target, … Each
+ * round warms up first (the whole warm-up before round 1, a second before the later ones), and the
+ * percentiles are taken over the pooled samples of all rounds — so a VM hiccup lands in one round of
+ * one target instead of deciding that target's p99 alone. Per-round p50/p99 are kept for the spread.
+ */
+async function openLoopRounds(targets, { label, rate, durationS, warmupS, rounds, stream }) {
+  const parts = Object.fromEntries(targets.map((t) => [t.id, { runs: [], cpuMs: 0, offered: 0, pid: (t.child ?? t.fakeChild)?.pid }]))
+  for (let round = 0; round < rounds; round++) {
+    for (const t of targets) {
+      const part = parts[t.id]
+      const warm = round === 0 ? warmupS : Math.min(1, warmupS)
+      const cpuBefore = part.pid ? cpuMsOf(part.pid) : undefined
+      const body = JSON.stringify(CHAT_BODY(t.model, stream ? { stream: true } : undefined))
+      const run = await pinned(t, (cpus) => runJsonChild(label, join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS, warmupS: warm, connections: 64, pacing: flags.pacing, stream, raw: true, body, headers: t.headers }, { timeoutMs: 180_000, cpus }))
+      if (part.pid) part.cpuMs += cpuMsOf(part.pid) - cpuBefore
+      part.offered += rate * (durationS + warm)
+      part.runs.push(run)
+    }
+  }
   const out = {}
   for (const t of targets) {
-    // CPU the target process used per request over the run (warm-up included): unlike req/s on two
-    // shared cores, it does not depend on what the load generator and the fake leave over.
-    const pid = (t.child ?? t.fakeChild)?.pid
-    const cpuBefore = pid ? cpuMsOf(pid) : undefined
-    out[t.id] = await pinned(t, (cpus) => runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.latRate, durationS: PLAN.latDurationS, warmupS: PLAN.latWarmupS, connections: 64, pacing: flags.pacing, body: JSON.stringify(CHAT_BODY(t.model)), headers: t.headers }, { timeoutMs: 180_000, cpus }))
-    if (pid) out[t.id].cpuUsPerRequest = ((cpuMsOf(pid) - cpuBefore) * 1000) / (PLAN.latRate * (PLAN.latDurationS + PLAN.latWarmupS))
-    const l = out[t.id].latencyMs
-    console.log(`  ${t.id.padEnd(13)} offered ${Math.round(out[t.id].achievedRate)} answered ${Math.round(out[t.id].completedRate)} req/s  p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)} ms  errors ${out[t.id].errors + out[t.id].non2xx}  cpu ${out[t.id].cpuUsPerRequest?.toFixed(0) ?? '–'} µs/req`)
+    const { runs, cpuMs, offered, pid } = parts[t.id]
+    const pooled = (field) => percentilesOf(runs.flatMap((r) => r.raw?.[field] ?? []))
+    const merged = {
+      sent: sum(runs.map((r) => r.sent)),
+      achievedRate: sum(runs.map((r) => r.achievedRate)) / runs.length,
+      // the slowest round decides whether the target kept up
+      completedRate: Math.min(...runs.map((r) => r.completedRate)),
+      unfinished: sum(runs.map((r) => r.unfinished)),
+      errors: sum(runs.map((r) => r.errors)),
+      non2xx: sum(runs.map((r) => r.non2xx)),
+      firstError: runs.find((r) => r.firstError)?.firstError,
+      latencyMs: pooled('latency'),
+      ...(stream && { ttftMs: pooled('ttft') }),
+      pacing: { mode: runs[0].pacing.mode, sentAlone: Math.min(...runs.map((r) => r.pacing.sentAlone)), largestBurst: Math.max(...runs.map((r) => r.pacing.largestBurst)) },
+      rounds: runs.map((r) => ({ latencyMs: r.latencyMs, ...(stream && { ttftMs: r.ttftMs }), completedRate: r.completedRate, sentAlone: r.pacing.sentAlone })),
+      ...(pid && { cpuUsPerRequest: (cpuMs * 1000) / offered }),
+    }
+    out[t.id] = merged
+    const l = stream ? merged.ttftMs : merged.latencyMs
+    const perRound = merged.rounds.map((r) => (stream ? r.ttftMs : r.latencyMs)?.p99?.toFixed(2) ?? '–').join('/')
+    console.log(`  ${t.id.padEnd(13)} ${stream ? 'TTFT ' : ''}answered ${Math.round(merged.completedRate)}/s  p50 ${l?.p50.toFixed(3)}  p90 ${l?.p90.toFixed(3)}  p99 ${l?.p99.toFixed(3)} ms (p99 by round ${perRound})  errors ${merged.errors + merged.non2xx}  cpu ${merged.cpuUsPerRequest?.toFixed(0) ?? '–'} µs/req`)
   }
   return out
 }
 
-async function ttft(targets) {
-  const out = {}
-  for (const t of targets) {
-    out[t.id] = await pinned(t, (cpus) => runJsonChild('ttft', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate: PLAN.ttftRate, durationS: PLAN.ttftDurationS, warmupS: PLAN.ttftWarmupS, connections: 64, pacing: flags.pacing, stream: true, body: JSON.stringify(CHAT_BODY(t.model, { stream: true })), headers: t.headers }, { timeoutMs: 180_000, cpus }))
-    const l = out[t.id].ttftMs
-    console.log(`  ${t.id.padEnd(13)} TTFT p50 ${l.p50.toFixed(3)}  p90 ${l.p90.toFixed(3)}  p99 ${l.p99.toFixed(3)} ms  over ${l.count} streams  errors ${out[t.id].errors + out[t.id].non2xx}`)
-  }
-  return out
+/** p50/p90/p99/p99.9/max in ms of samples in µs (as load/openloop.mjs reports them). */
+function percentilesOf(values) {
+  if (values.length === 0) return null
+  const sorted = Float64Array.from(values).sort()
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] / 1000
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: sorted[sorted.length - 1] / 1000, count: sorted.length }
 }
+
+const latency = (targets) => openLoopRounds(targets, { label: 'openloop', rate: PLAN.latRate, durationS: PLAN.latDurationS, warmupS: PLAN.latWarmupS, rounds: PLAN.latRounds, stream: false })
+const ttft = (targets) => openLoopRounds(targets, { label: 'ttft', rate: PLAN.ttftRate, durationS: PLAN.ttftDurationS, warmupS: PLAN.ttftWarmupS, rounds: PLAN.ttftRounds, stream: true })
 
 /**
  * N concurrent SSE streams held by one gateway process; peak RSS from VmHWM. `gateway` is 'mesh'

@@ -1,7 +1,7 @@
 // Open-loop load at a fixed rate, in its own process: requests leave on schedule whether or not earlier
 // ones were answered (no coordinated omission from a closed loop). Latency is measured per request with
 // a monotonic clock, in microseconds, from the moment the request is handed to the connection pool.
-//   { url, rate, durationS, warmupS, connections, body, headers, stream, drainS, pacing }
+//   { url, rate, durationS, warmupS, connections, body, headers, stream, drainS, pacing, raw }
 // pacing 'clock' (default): a worker thread sleeps until each request's due time (Atomics.wait, which
 //   takes fractional milliseconds) and tells the main thread to send it, so requests leave evenly
 //   spaced (1 ms apart at 1,000/s) at almost no CPU cost; a late main thread still catches up.
@@ -154,6 +154,8 @@ const result = {
   // Share of the measured requests that left alone (not in a burst with others).
   pacing: { mode: pacing.mode, sentAlone: Number((pacing.alone / Math.max(1, sent)).toFixed(4)), largestBurst: pacing.largestBurst },
   ...(input.stream && { ttftMs: percentiles(samples.ttft) }),
+  // raw: every measured sample (µs), for a caller that pools several rounds before taking percentiles.
+  ...(input.raw && { raw: { latency: samples.latency.map(Math.round), ...(input.stream && { ttft: samples.ttft.map(Math.round) }) } }),
 }
 console.log(JSON.stringify(result))
 if (unfinished) await pool.destroy().catch(() => {})
