@@ -188,6 +188,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   }
   const control = (handle: Database.Database) => ({
     begin: handle.prepare('BEGIN IMMEDIATE'),
+    beginRead: handle.prepare('BEGIN DEFERRED'),
     commit: handle.prepare('COMMIT'),
     rollback: handle.prepare('ROLLBACK'),
     savepoint: handle.prepare('SAVEPOINT mesh_op'),
@@ -196,24 +197,53 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   })
   let controls: { handle: Database.Database; statements: ReturnType<typeof control> } | undefined
 
-  /** A batch of operations that write no SQL: in order, without a transaction. */
+  /**
+   * A batch of operations that write no SQL: in order, without a write transaction. Their reads
+   * (the hooks' `PRAGMA data_version`, an operation's `SELECT`) share one deferred read
+   * transaction: in WAL mode every read outside a transaction takes and drops a read lock of its
+   * own (3–4 `fcntl` calls), so a process-local reserve paid for two.
+   */
   const runInert = (batch: Queued[]) => {
+    let handle: Database.Database
+    let read: { handle: Database.Database; statements: ReturnType<typeof control> } | undefined
     try {
-      open()
+      handle = open()
+      if (!handle.inTransaction) {
+        if (controls?.handle !== handle) controls = { handle, statements: control(handle) }
+        read = controls
+        read.statements.beginRead.run()
+      }
       hooks?.begin()
     } catch (error) {
+      endRead(read)
       hooks?.aborted()
       for (const item of batch) item.reject(error)
       return
     }
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
     for (const item of batch) {
       try {
-        item.resolve(item.fn())
+        outcomes.push({ ok: true, value: item.fn() })
       } catch (error) {
-        item.reject(error)
+        outcomes.push({ ok: false, error })
       }
     }
+    endRead(read)
     hooks?.committed()
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!
+      if (outcome.ok) item.resolve(outcome.value)
+      else item.reject(outcome.error)
+    })
+  }
+  /** Ends the read transaction of an inert batch (nothing was written: COMMIT only drops the read lock). */
+  const endRead = (read: { handle: Database.Database; statements: ReturnType<typeof control> } | undefined) => {
+    if (!read?.handle.inTransaction) return
+    try {
+      read.statements.commit.run()
+    } catch {
+      read.statements.rollback.run()
+    }
   }
 
   const runBatch = (batch: Queued[], kind: 'durable' | 'volatile') => {

@@ -99,6 +99,32 @@ describe('sqlite group commit', () => {
     expect(connection.prepare('SELECT key FROM mesh_state ORDER BY key').pluck().all()).toEqual(['a', 'c'])
     await connection.close()
   })
+  it("runs operations that write no SQL in one read snapshot, ended with them (also from inside a batch)", async () => {
+    const path = tempPath()
+    const connection = openConnection({ path, synchronous: 'normal', busyTimeoutMs: 1_000 }, 'test')
+    const read = () => connection.prepare("SELECT value FROM mesh_state WHERE key = 'k'").pluck().get()
+    connection.prepare("INSERT INTO mesh_state (key, value, size, updated_at) VALUES ('k', 'before', 1, 0)").run()
+    let hookRan = 0
+    connection.setBatchHooks({ begin: () => void hookRan++, beforeCommit: () => {}, aborted: () => {}, committed: () => {} })
+    const other = new Database(path)
+    const seen = await connection.batched(
+      () => {
+        const first = read()
+        other.prepare("UPDATE mesh_state SET value = 'after' WHERE key = 'k'").run()
+        return [first, read()]
+      },
+      { durability: 'none' },
+    )
+    // Both reads of the operation saw one snapshot; the next read, after it, sees the other connection's commit.
+    expect(seen).toEqual(['before', 'before'])
+    expect(hookRan).toBe(1)
+    expect(read()).toBe('after')
+    // An operation that writes no SQL, asked from inside a batch, runs in that batch's transaction.
+    const nested = await connection.batched(() => connection.batched(() => read(), { durability: 'none' }))
+    expect(nested).toBe('after')
+    other.close()
+    await connection.close()
+  })
 })
 
 describe('sqlite checkpoint worker', () => {
