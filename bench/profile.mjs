@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Profile a ModelMesh target under closed-loop load and print where its CPU time goes.
 //   node bench/profile.mjs [--config mesh-full.config.ts] [--connections 100] [--seconds 10] [--stream] [--no-provision]
+//                          [--rate 800]   (open loop at this many requests/s instead of wrk's closed loop: compares
+//                                          configs at the same rate, where per-request costs are comparable)
 // A config with auth (mesh-full) gets an account, credits and a virtual key through the admin API first.
 // Writes the .cpuprofile to bench/results/profiles/ (open it in Chrome DevTools → Performance).
 import { spawnSync } from 'node:child_process'
@@ -15,7 +17,7 @@ import { httpAdmin, provision } from './lib/provision.mjs'
 import { request } from 'undici'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
-const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, connections: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, stream: { type: 'boolean', default: false }, 'no-provision': { type: 'boolean', default: false } } })
+const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, connections: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, stream: { type: 'boolean', default: false }, 'no-provision': { type: 'boolean', default: false }, rate: { type: 'string' } } })
 installCleanup()
 const dir = join(BENCH, 'results/profiles')
 mkdirSync(dir, { recursive: true })
@@ -33,9 +35,14 @@ try {
   await waitForReady(origin)
   if (values.config.includes('full') && !values['no-provision']) headers.authorization = `Bearer ${await provision(httpAdmin(origin, request))}`
   await waitUntilServing(url, JSON.parse(body), headers)
-  const tool = spawnSync('wrk', ['--version']).error ? 'autocannon' : 'wrk'
-  const r = await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool, url, connections: Number(values.connections), durationS: Number(values.seconds), body, headers })
-  console.log(`${Math.round(r.rps)} req/s under the profiler (${tool}, ${values.connections} connections, ${values.stream ? 'SSE' : 'JSON'})`)
+  if (values.rate) {
+    const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url, rate: Number(values.rate), durationS: Number(values.seconds), warmupS: 0, connections: 64, stream: values.stream, body, headers })
+    console.log(`${Math.round(r.completedRate)} of ${values.rate} req/s answered under the profiler (open loop, ${values.stream ? 'SSE' : 'JSON'}); ${r.sent} requests`)
+  } else {
+    const tool = spawnSync('wrk', ['--version']).error ? 'autocannon' : 'wrk'
+    const r = await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool, url, connections: Number(values.connections), durationS: Number(values.seconds), body, headers })
+    console.log(`${Math.round(r.rps)} req/s under the profiler (${tool}, ${values.connections} connections, ${values.stream ? 'SSE' : 'JSON'})`)
+  }
   await kill(mesh, 10_000)
   await kill(fake)
   const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.cpuprofile'))
