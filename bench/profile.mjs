@@ -3,6 +3,7 @@
 //   node bench/profile.mjs [--config mesh-full.config.ts] [--connections 100] [--seconds 10] [--stream] [--no-provision]
 //                          [--rate 800]   (open loop at this many requests/s instead of wrk's closed loop: compares
 //                                          configs at the same rate, where per-request costs are comparable)
+//                          [--interval 1000]  (µs between the profiler's samples; 50–100 for a lone request's path)
 // A config with auth (mesh-full) gets an account, credits and a virtual key through the admin API first.
 // Writes the .cpuprofile to bench/results/profiles/ (open it in Chrome DevTools → Performance).
 import { spawnSync } from 'node:child_process'
@@ -17,7 +18,7 @@ import { httpAdmin, provision } from './lib/provision.mjs'
 import { request } from 'undici'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
-const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, connections: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, stream: { type: 'boolean', default: false }, 'no-provision': { type: 'boolean', default: false }, rate: { type: 'string' } } })
+const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, connections: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, stream: { type: 'boolean', default: false }, 'no-provision': { type: 'boolean', default: false }, rate: { type: 'string' }, interval: { type: 'string', default: '1000' } } })
 installCleanup()
 const dir = join(BENCH, 'results/profiles')
 mkdirSync(dir, { recursive: true })
@@ -27,7 +28,7 @@ try {
   const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
   const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
   const port = await freePort()
-  const mesh = spawnChild('mesh', process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, join(BENCH, '../packages/cli/dist/bin.js'), 'start', '--config', join(BENCH, 'targets', values.config), '--port', String(port)], { env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: join(dbDir, 'profile.db') } })
+  const mesh = spawnChild('mesh', process.execPath, ['--cpu-prof', '--cpu-prof-interval', values.interval, '--cpu-prof-dir', dir, join(BENCH, '../packages/cli/dist/bin.js'), 'start', '--config', join(BENCH, 'targets', values.config), '--port', String(port)], { env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: join(dbDir, 'profile.db') } })
   const url = `http://127.0.0.1:${port}/v1/chat/completions`
   const body = JSON.stringify({ model: 'bench', ...(values.stream && { stream: true }), messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench, please answer briefly.' }] })
   const origin = `http://127.0.0.1:${port}`
