@@ -4,7 +4,7 @@
 // to run and hides single-digit changes. Compares builds (checkouts) and configs.
 //
 //   node bench/instructions.mjs [--roots /work/main,/work/base] [--configs mesh-minimal.config.ts,mesh-full.config.ts]
-//                               [--requests 200] [--warmup 20] [--node-args '--no-liftoff-only']
+//                               [--requests 200] [--warmup 20] [--node-args '--no-liftoff-only'] [--main-thread] [--by-object] [--keep]
 //
 // For each root × config, `mesh start` runs twice under callgrind (every thread counted: V8's
 // compiler and GC threads, SQLite's checkpoint worker): once serving `warmup` requests, once
@@ -35,6 +35,11 @@ const { values } = parseArgs({
     // Count the main thread only (the event loop), leaving out V8's compiler/GC threads and SQLite's
     // checkpoint worker, whose work follows the run's wall time as much as its requests.
     'main-thread': { type: 'boolean', default: false },
+    // Also split each config's per-request count by the binary the instructions ran in (node, the
+    // SQLite addon, libc, V8's JIT code: "???"), with callgrind_annotate.
+    'by-object': { type: 'boolean', default: false },
+    // Keep the callgrind files (their folder is printed) for callgrind_annotate / kcachegrind.
+    keep: { type: 'boolean', default: false },
   },
 })
 if (spawnSync('valgrind', ['--version']).error) throw new Error('valgrind is not installed (apt-get install -y valgrind)')
@@ -66,9 +71,23 @@ async function countRun(root, config, count, fakeOrigin, tag) {
   // SIGINT: the CLI closes the server and exits, and callgrind writes its counts.
   mesh.kill('SIGINT')
   await mesh.exited
-  const summary = /^summary: (\d+)/m.exec(readFileSync(values['main-thread'] ? `${out}-01` : out, 'utf8'))
+  const file = values['main-thread'] ? `${out}-01` : out
+  const summary = /^summary: (\d+)/m.exec(readFileSync(file, 'utf8'))
   if (!summary) throw new Error(`${tag}: no callgrind summary\n${mesh.output}`)
-  return Number(summary[1])
+  return { total: Number(summary[1]), objects: values['by-object'] ? objectTotals(file) : undefined }
+}
+
+/** Instructions per binary (the `[object]` callgrind_annotate names after each function; JIT code has none). */
+function objectTotals(file) {
+  const text = spawnSync('callgrind_annotate', ['--threshold=100', '--auto=no', file], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 }).stdout
+  const totals = {}
+  for (const line of text.split('\n')) {
+    const m = /^\s*([\d,]+) \([\s\d.]+%\)\s+(\S.*)$/.exec(line)
+    if (!m || m[2].startsWith('PROGRAM TOTALS')) continue
+    const object = /\[(.+)\]$/.exec(m[2])?.[1]?.split('/').pop() ?? '??? (JIT code and unnamed)'
+    totals[object] = (totals[object] ?? 0) + Number(m[1].replaceAll(',', ''))
+  }
+  return totals
 }
 
 try {
@@ -82,13 +101,22 @@ try {
       const tag = `${config.replace('.config.ts', '')}@${i}`
       const short = await countRun(root, config, WARMUP, fakeOrigin, `${tag}-short`)
       const long = await countRun(root, config, WARMUP + REQUESTS, fakeOrigin, `${tag}-long`)
-      const row = { config, root, startAndWarmup: short, perRequest: Math.round((long - short) / REQUESTS) }
+      const row = { config, root, startAndWarmup: short.total, perRequest: Math.round((long.total - short.total) / REQUESTS) }
+      if (short.objects) {
+        row.perRequestByObject = Object.fromEntries(
+          Object.keys(long.objects)
+            .map((k) => [k, Math.round(((long.objects[k] ?? 0) - (short.objects[k] ?? 0)) / REQUESTS)])
+            .sort((a, b) => b[1] - a[1]),
+        )
+      }
       rows.push(row)
-      console.log(`${tag.padEnd(24)} ${root}: start + ${WARMUP} requests ${(short / 1e9).toFixed(3)} G instructions; per request ${row.perRequest.toLocaleString('en-US')}`)
+      console.log(`${tag.padEnd(24)} ${root}: start + ${WARMUP} requests ${(short.total / 1e9).toFixed(3)} G instructions; per request ${row.perRequest.toLocaleString('en-US')}`)
+      for (const [k, v] of Object.entries(row.perRequestByObject ?? {}).slice(0, 8)) console.log(`${''.padEnd(26)}${v.toLocaleString('en-US').padStart(12)}  ${k}`)
     }
   }
   console.log(JSON.stringify({ requests: REQUESTS, warmup: WARMUP, rows }))
 } finally {
   await killAll()
-  rmSync(work, { recursive: true, force: true })
+  if (values.keep) console.log(`callgrind files kept in ${work}`)
+  else rmSync(work, { recursive: true, force: true })
 }
