@@ -5,14 +5,18 @@
 // Same code path as `mesh start` otherwise: loadConfig (jiti) + createMesh + mesh.node.
 // Usage: node mesh-h2c.mjs <config file> <port> [--provision]. Prints `ready <port>` (and `key <key>`
 // after creating an account, credits and a virtual key in process when --provision is given).
+// The process is tuned at start as `mesh start` tunes it (docs/embedding.md), so its memory matches.
 import http2 from 'node:http2'
-import { loadConfig } from '@modelmesh/cli'
-import { createMesh } from '@modelmesh/core'
+import { baselineWasm, loadConfig, tuneStartUpHeap } from '@modelmesh/cli'
 import { ADMIN_KEY, provision } from '../lib/provision.mjs'
 
+const heap = tuneStartUpHeap()
+baselineWasm()
+const { createMesh } = await import('@modelmesh/core')
 const [configPath, port] = [process.argv[2], Number(process.argv[3] ?? 0)]
 const mesh = createMesh(await loadConfig(configPath))
 await mesh.ready
+heap.restore()
 if (process.argv.includes('--provision')) {
   const key = await provision(async (path, body) => {
     const request = new Request(`http://127.0.0.1/admin/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { baselineWasm } from '../src/start-up-heap.js'
+import * as cli from '../src/index.js'
+import { baselineWasm, tuneStartUpHeap } from '../src/start-up-heap.js'
 
 // What the flag saves (VmHWM 115 → 80 MB, no ~8 MB idle-RSS mode) is measured by bench/memory.mjs,
 // not here: CI times and weighs nothing.
@@ -17,5 +18,12 @@ describe('baselineWasm (mesh start / mesh dev)', () => {
     const module = new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 127, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 6, 1, 4, 0, 65, 42, 11]))
     const instance = new WebAssembly.Instance(module) as unknown as { exports: { f(): number } }
     expect(instance.exports.f()).toBe(42)
+  })
+})
+
+describe('the package exports the start-up tuning (for servers that embed the gateway)', () => {
+  it('exports what mesh start calls', () => {
+    expect(cli.baselineWasm).toBe(baselineWasm)
+    expect(cli.tuneStartUpHeap).toBe(tuneStartUpHeap)
   })
 })
