@@ -120,9 +120,18 @@ export function spendScopesOf(owner: { accountId: string; projectId?: string | u
 }
 
 /** UTC period buckets of a time: `d:2025-01-31`, `m:2025-01`, and `total`. */
-export function periodBuckets(at: number): { day: string; month: string; total: 'total' } {
+const BUCKET_DAY_MS = 86_400_000
+/** The last UTC day asked for: a gateway asks for the same day's buckets on every request. */
+let lastDay: { from: number; to: number; buckets: Readonly<{ day: string; month: string; total: 'total' }> } | undefined
+
+/** The spend buckets `at` falls in (UTC). The returned object is frozen and may be shared between calls. */
+export function periodBuckets(at: number): Readonly<{ day: string; month: string; total: 'total' }> {
+  if (lastDay && at >= lastDay.from && at < lastDay.to) return lastDay.buckets
   const iso = new Date(at).toISOString()
-  return { day: `d:${iso.slice(0, 10)}`, month: `m:${iso.slice(0, 7)}`, total: 'total' }
+  const buckets = Object.freeze({ day: `d:${iso.slice(0, 10)}`, month: `m:${iso.slice(0, 7)}`, total: 'total' as const })
+  const from = Math.floor(at / BUCKET_DAY_MS) * BUCKET_DAY_MS
+  lastDay = { from, to: from + BUCKET_DAY_MS, buckets }
+  return buckets
 }
 
 export function bucketOf(period: SpendCap['period'], at: number): string {

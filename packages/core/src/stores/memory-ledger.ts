@@ -44,6 +44,15 @@ export function inScope(owner: { accountId: string; projectId?: string; keyId?: 
   return (scope.kind === 'project' ? owner.projectId : owner.keyId) === scope.id
 }
 
+/** A usage event as the memory ledger keeps it: the fields `usage()` filters on, and the event as JSON. */
+interface StoredUsage {
+  readonly accountId: string | undefined
+  readonly projectId: string | undefined
+  readonly keyId: string | undefined
+  readonly startedAt: number
+  readonly json: string
+}
+
 /**
  * The ledger in this process's memory: for tests and `auth: none` development. Same semantics
  * as the durable stores (it runs the same conformance suite); nothing survives a restart.
@@ -66,7 +75,10 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
   const entryByRequest = new Map<string, LedgerEntry>()
   const holds = new Map<string, Reservation>()
   const spent = new Map<string, number>()
-  const usageEvents = new Map<string, UsageEvent>()
+  // Usage events kept as JSON text with the fields `usage()` filters on: one string per event rather
+  // than a frozen copy of its object graph (cheaper to store, nothing for the garbage collector to
+  // trace), and every read hands out fresh objects.
+  const usageEvents = new Map<string, StoredUsage>()
 
   const requireAccount = (accountId: string) => {
     if (!accounts.has(accountId)) {
@@ -102,7 +114,8 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
       if (existing) return { entry: sameAccount(STORE, existing, entry.accountId), created: false }
     }
     requireAccount(entry.accountId)
-    const stored = frozen(entry)
+    // An entry's fields are all primitives (newLedgerEntry made it): a frozen shallow copy is a deep one.
+    const stored = Object.freeze({ ...entry })
     // Appended in place (entries() hands out copies): copying the list per write made a busy
     // account's n-th settle cost O(n), and a dev gateway under load slowed down as it ran.
     const list = entriesByAccount.get(entry.accountId)
@@ -246,7 +259,7 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
       for (const event of events) {
         if (typeof event?.requestId !== 'string' || event.requestId === '') throw new StoreError({ code: 'invalid-input', store: STORE, message: 'every usage event needs a requestId' })
         if (usageEvents.has(event.requestId)) continue
-        usageEvents.set(event.requestId, frozen(event))
+        usageEvents.set(event.requestId, { accountId: event.accountId, projectId: event.projectId, keyId: event.keyId, startedAt: event.timings?.startedAt, json: JSON.stringify(event) })
         // Maps iterate in insertion order: the first key is the oldest event.
         if (usageEvents.size > maxUsageEvents) usageEvents.delete(usageEvents.keys().next().value!)
         written++
@@ -256,10 +269,11 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
     async usage(query) {
       return [...usageEvents.values()]
         .filter((e) => (query.accountId === undefined || e.accountId === query.accountId) && (query.projectId === undefined || e.projectId === query.projectId))
-        .filter((e) => (query.keyId === undefined || e.keyId === query.keyId) && (query.since === undefined || e.timings.startedAt >= query.since))
-        .filter((e) => query.until === undefined || e.timings.startedAt < query.until)
-        .sort((a, b) => b.timings.startedAt - a.timings.startedAt)
+        .filter((e) => (query.keyId === undefined || e.keyId === query.keyId) && (query.since === undefined || e.startedAt >= query.since))
+        .filter((e) => query.until === undefined || e.startedAt < query.until)
+        .sort((a, b) => b.startedAt - a.startedAt)
         .slice(0, query.limit ?? 1000)
+        .map((e) => JSON.parse(e.json) as UsageEvent)
     },
     async close() {},
   }

@@ -37,6 +37,16 @@ describe('store helpers', () => {
     expect(periodBuckets(Date.UTC(2030, 1, 1))).toEqual({ day: 'd:2030-02-01', month: 'm:2030-02', total: 'total' })
   })
 
+  it('gives the same frozen buckets within a UTC day and new ones at its edges (the last day is cached)', () => {
+    const morning = periodBuckets(Date.UTC(2031, 11, 31, 0, 0, 0))
+    expect(periodBuckets(Date.UTC(2031, 11, 31, 23, 59, 59, 999))).toBe(morning)
+    expect(Object.isFrozen(morning)).toBe(true)
+    expect(periodBuckets(Date.UTC(2032, 0, 1))).toEqual({ day: 'd:2032-01-01', month: 'm:2032-01', total: 'total' })
+    expect(periodBuckets(Date.UTC(2031, 11, 30, 23, 59, 59, 999))).toEqual({ day: 'd:2031-12-30', month: 'm:2031-12', total: 'total' })
+    expect(periodBuckets(Date.UTC(1969, 11, 31, 12))).toEqual({ day: 'd:1969-12-31', month: 'm:1969-12', total: 'total' })
+    expect(periodBuckets(Date.UTC(1970, 0, 1))).toEqual({ day: 'd:1970-01-01', month: 'm:1970-01', total: 'total' })
+  })
+
   it('collects the caps of a key, its project and its account in the form reserve takes', () => {
     const caps = spendCapsOf({
       key: { id: 'k', hash: '0'.repeat(64), prefix: '', accountId: 'a', scopes: [], createdAt: 0, spendCapMicroUsd: { daily: 5 } },
