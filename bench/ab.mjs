@@ -26,6 +26,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '2' },
     'node-args': { type: 'string', default: '' },
+    rate: { type: 'string' },
   },
 })
 installCleanup()
@@ -45,6 +46,35 @@ async function start(root, config, fakePort, index, nodeArgs) {
   return { child, url, headers }
 }
 
+/** `--rate`: interleaved open-loop rounds (1 s of warm-up each), percentiles over the pooled requests. */
+async function openLoop(targets) {
+  const rate = Number(values.rate)
+  const seconds = Number(values.seconds)
+  const pooled = new Map(targets.map((t) => [t, { latency: [], cpuMs: 0, offered: 0 }]))
+  for (let round = 0; round < Number(values.rounds); round++)
+    for (const t of targets) {
+      const acc = pooled.get(t)
+      const cpuBefore = cpuMsOf(t.child.pid)
+      const requestBody = t.model ? JSON.stringify({ ...JSON.parse(body), model: t.model }) : body
+      const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS: seconds, warmupS: 1, connections: 64, raw: true, body: requestBody, headers: t.headers })
+      acc.cpuMs += cpuMsOf(t.child.pid) - cpuBefore
+      acc.offered += rate * (seconds + 1)
+      acc.latency.push(...r.raw.latency)
+      console.log(`round ${round + 1}  ${t.name.padEnd(36)} p50 ${r.latencyMs.p50.toFixed(3)}  p90 ${r.latencyMs.p90.toFixed(3)}  p99 ${r.latencyMs.p99.toFixed(3)} ms  answered ${Math.round(r.completedRate)}/s  errors ${r.errors + r.non2xx}`)
+    }
+  console.log(`\npooled over ${values.rounds} rounds at ${rate} req/s (overhead = target − direct, same percentile):`)
+  const at = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] / 1000
+  let direct
+  for (const t of targets) {
+    const acc = pooled.get(t)
+    const sorted = Float64Array.from(acc.latency).sort()
+    const p = { p50: at(sorted, 0.5), p90: at(sorted, 0.9), p99: at(sorted, 0.99) }
+    direct ??= p
+    const over = (q) => (t === targets[0] ? '' : ` (${p[q] - direct[q] >= 0 ? '+' : ''}${(p[q] - direct[q]).toFixed(3)})`)
+    console.log(`${t.name.padEnd(36)} p50 ${p.p50.toFixed(3)}${over('p50')}  p90 ${p.p90.toFixed(3)}${over('p90')}  p99 ${p.p99.toFixed(3)}${over('p99')} ms  CPU ${((acc.cpuMs * 1000) / acc.offered).toFixed(0)} µs/req`)
+  }
+}
+
 try {
   const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
   const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
@@ -58,6 +88,12 @@ try {
         if (flagSets.length > 1) name += ` [${nodeArgs.join(' ') || 'no flags'}]`
         targets.push({ name, ...(await start(root, config, fakePort, targets.length, nodeArgs)) })
       }
+  if (values.rate) {
+    await openLoop([{ name: 'direct (fake)', child: fake, url: `http://127.0.0.1:${fakePort}/v1/chat/completions`, headers: {}, model: 'gpt-4o-mini' }, ...targets])
+    for (const t of targets) await kill(t.child)
+    await kill(fake)
+    process.exit(0)
+  }
   // Warm every target first (JIT, pools, the SQLite cache): a cold first round would be a different measurement.
   for (const connections of values.connections.split(',').map(Number))
     for (const t of targets) await runJsonChild('warm-up', join(BENCH, 'load/throughput.mjs'), { tool: 'wrk', url: t.url, connections, durationS: 3, body, headers: t.headers })
