@@ -204,10 +204,9 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
    * own (3–4 `fcntl` calls), so a process-local reserve paid for two.
    */
   const runInert = (batch: Queued[]) => {
-    let handle: Database.Database
-    let read: { handle: Database.Database; statements: ReturnType<typeof control> } | undefined
+    let read: typeof controls
     try {
-      handle = open()
+      const handle = open()
       if (!handle.inTransaction) {
         if (controls?.handle !== handle) controls = { handle, statements: control(handle) }
         read = controls
@@ -220,29 +219,28 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       for (const item of batch) item.reject(error)
       return
     }
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
+    // (A promise's callbacks run later, as microtasks: resolving here is the same as after endRead.)
     for (const item of batch) {
       try {
-        outcomes.push({ ok: true, value: item.fn() })
+        item.resolve(item.fn())
       } catch (error) {
-        outcomes.push({ ok: false, error })
+        item.reject(error)
       }
     }
     endRead(read)
     hooks?.committed()
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i]!
-      if (outcome.ok) item.resolve(outcome.value)
-      else item.reject(outcome.error)
-    })
   }
   /** Ends the read transaction of an inert batch (nothing was written: COMMIT only drops the read lock). */
-  const endRead = (read: { handle: Database.Database; statements: ReturnType<typeof control> } | undefined) => {
+  const endRead = (read: typeof controls) => {
     if (!read?.handle.inTransaction) return
     try {
       read.statements.commit.run()
     } catch {
-      read.statements.rollback.run()
+      try {
+        read.statements.rollback.run()
+      } catch {
+        // nothing was written: a failed rollback leaves nothing to undo
+      }
     }
   }
 
