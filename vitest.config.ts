@@ -50,6 +50,10 @@ export default defineConfig({
         extends: true,
         test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'], testTimeout: 30_000 },
       },
+      {
+        extends: true,
+        test: { name: 'bench', include: ['bench/test/**/*.test.ts'] },
+      },
     ],
     testTimeout: 15_000,
     hookTimeout: 15_000,

@@ -1,0 +1,71 @@
+// The bench's verdicts on the issue-6 goals (bench/lib/report.mjs): what "met", "not met",
+// "inconclusive" and "not measured" mean, on synthetic reports. Nothing here is timed.
+import { describe, expect, it } from 'vitest'
+// (a plain ES module of the bench: bench/ has no types and is not type-checked)
+import { goals, renderMarkdown } from '../lib/report.mjs'
+
+type Row = [goal: string, measured: string, ok: boolean | 'inconclusive' | undefined, minimal: string, bare?: string]
+
+const pct = (p50: number, p90: number, p99: number) => ({ p50, p90, p99, count: 1000 })
+const open = (p50: number, p99: number, extra: Record<string, unknown> = {}) => ({ sent: 12_000, achievedRate: 1000, completedRate: 990, unfinished: 0, errors: 0, non2xx: 0, latencyMs: pct(p50, p50 * 2, p99), pacing: { mode: 'clock', sentAlone: 0.9, largestBurst: 3 }, ...extra })
+const stream = (p50: number, p99: number) => ({ ...open(p50, p99), ttftMs: pct(p50, p50 * 1.5, p99) })
+const tp = (rps: number, rounds?: number[]) => ({ rps, rounds, latencyMs: pct(10, 20, 40), non2xx: 0, errors: 0 })
+
+function report(overrides: Record<string, unknown> = {}) {
+  return {
+    date: '2030-01-01T00:00:00.000Z',
+    quick: false,
+    plan: { tpWarmupS: 3, tpDurationS: 8, tpRounds: 2, latRate: 1000, latWarmupS: 2, latDurationS: 4, latRounds: 3, ttftRate: 100, ttftWarmupS: 2, ttftDurationS: 4, ttftRounds: 3 },
+    machine: { cpus: 2, cpuModel: 'test', memoryBytes: 2 ** 34, os: 'test', node: 'v20', fileLimit: 20_000, loadAverageAtStart: [0, 0, 0], loadAverageAtEnd: [0, 0, 0] },
+    git: { commit: '0123456789abcdef', dirty: false },
+    loadTool: 'wrk',
+    pacing: 'clock',
+    targets: ['direct', 'bare', 'mesh-minimal', 'mesh-full', 'portkey'].map((id) => ({ id, label: id })),
+    throughput: { 100: { direct: tp(10_000, [9_000, 11_000]), bare: tp(5_000, [4_000, 6_000]), 'mesh-minimal': tp(4_500), 'mesh-full': tp(3_600, [2_600, 4_600]), portkey: tp(1_000) } },
+    latency: { direct: open(0.4, 8), bare: open(0.7, 10), 'mesh-minimal': open(0.8, 12), 'mesh-full': open(0.85, 9.5), portkey: open(300, 900, { completedRate: 800 }) },
+    ttft: { direct: stream(1.4, 6), bare: stream(2.2, 9), 'mesh-minimal': stream(2.3, 9), 'mesh-full': stream(2.5, 12), portkey: stream(30, 50) },
+    idleMemory: { 'mesh-full': { rss: 79e6 }, 'mesh-minimal': { rss: 74e6 }, bare: { rss: 75e6 } },
+    streams: { streams: 10_000, completed: 10_000, failed: 0, peakConcurrent: 10_000, peakRssBytes: 500 * 2 ** 20 },
+    ...overrides,
+  }
+}
+const verdict = (rows: Row[], prefix: string) => rows.find(([goal]) => goal.startsWith(prefix))
+
+describe('bench verdicts on the issue-6 goals', () => {
+  it('judges each goal on ModelMesh full, showing the throughput ratio by round', () => {
+    const rows = goals(report()) as Row[]
+    expect(verdict(rows, 'throughput ≥ 3× Portkey')?.[2]).toBe(true)
+    const bare = verdict(rows, 'throughput ≥ 0.7× bare')!
+    expect(bare[2]).toBe(true) // 3,600 / 5,000 = 0.72
+    expect(bare[1]).toBe('0.72× (by round 0.65, 0.77)')
+    expect(verdict(rows, 'overhead p50')?.[2]).toBe(true) // +0.45 ms
+    expect(verdict(rows, 'overhead p99')?.[2]).toBe(true) // +1.5 ms
+    expect(verdict(rows, 'streaming first-token')?.[2]).toBe(false) // 2.5 − 1.4 = +1.1 ms
+    expect(verdict(rows, 'idle RSS')?.[2]).toBe(true)
+    expect(verdict(rows, '10,000 concurrent streams')?.[2]).toBe(true)
+  })
+
+  it('says inconclusive, not met, when the direct fake’s own p99 is above full’s (the run’s tail was noise)', () => {
+    const rows = goals(report({ latency: { direct: open(0.4, 40), bare: open(0.7, 30), 'mesh-minimal': open(0.8, 30), 'mesh-full': open(0.9, 35) } })) as Row[]
+    const p99 = verdict(rows, 'overhead p99')!
+    expect(p99[2]).toBe('inconclusive')
+    expect(p99[1]).toContain('is above full')
+    expect(renderMarkdown(report({ latency: { direct: open(0.4, 40), 'mesh-full': open(0.9, 35) } }))).toContain('⚠ inconclusive')
+  })
+
+  it('fails the latency goals of a saturated target whatever its percentiles say', () => {
+    const rows = goals(report({ latency: { direct: open(0.4, 8), 'mesh-full': open(0.5, 8.5, { completedRate: 900 }) } })) as Row[]
+    expect(verdict(rows, 'overhead p50')?.[2]).toBe(false)
+    expect(verdict(rows, 'overhead p99')?.[2]).toBe(false)
+  })
+
+  it('marks a goal not measured when a side was left out, and renders both report generations', () => {
+    const rows = goals(report({ throughput: { 100: { direct: tp(10_000), 'mesh-full': tp(3_000) } } })) as Row[]
+    expect(verdict(rows, 'throughput ≥ 3× Portkey')?.[2]).toBeUndefined()
+    expect(renderMarkdown(report({ throughput: { 100: { direct: tp(10_000), 'mesh-full': tp(3_000) } } }))).toContain('– not measured')
+    // One-round results of older runs (no `rounds`, no latRounds in the plan) still render.
+    expect(renderMarkdown(report())).toContain('3 interleaved rounds of 4 s per target')
+    const older = report({ plan: { ...report().plan, latRounds: undefined, ttftRounds: undefined, latDurationS: 10 } })
+    expect(renderMarkdown(older)).toContain('10 s after a 2 s warm-up')
+  })
+})
