@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util'
 import { request } from 'undici'
 import { cpuMsOf, freePort, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
+import { percentiles } from './lib/open-loop-stats.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({
@@ -63,12 +64,10 @@ async function openLoop(targets) {
       console.log(`round ${round + 1}  ${t.name.padEnd(36)} p50 ${r.latencyMs.p50.toFixed(3)}  p90 ${r.latencyMs.p90.toFixed(3)}  p99 ${r.latencyMs.p99.toFixed(3)} ms  answered ${Math.round(r.completedRate)}/s  errors ${r.errors + r.non2xx}`)
     }
   console.log(`\npooled over ${values.rounds} rounds at ${rate} req/s (overhead = target − direct, same percentile):`)
-  const at = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] / 1000
   let direct
   for (const t of targets) {
     const acc = pooled.get(t)
-    const sorted = Float64Array.from(acc.latency).sort()
-    const p = { p50: at(sorted, 0.5), p90: at(sorted, 0.9), p99: at(sorted, 0.99) }
+    const p = percentiles(acc.latency)
     direct ??= p
     const over = (q) => (t === targets[0] ? '' : ` (${p[q] - direct[q] >= 0 ? '+' : ''}${(p[q] - direct[q]).toFixed(3)})`)
     console.log(`${t.name.padEnd(36)} p50 ${p.p50.toFixed(3)}${over('p50')}  p90 ${p.p90.toFixed(3)}${over('p90')}  p99 ${p.p99.toFixed(3)}${over('p99')} ms  CPU ${((acc.cpuMs * 1000) / acc.offered).toFixed(0)} µs/req`)

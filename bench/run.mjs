@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { chat, cpuMsOf, freePort, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { renderMarkdown } from './lib/report.mjs'
+import { mergeRounds } from './lib/open-loop-stats.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
 import { request } from 'undici'
 
@@ -230,36 +231,13 @@ async function openLoopRounds(targets, { label, rate, durationS, warmupS, rounds
   const out = {}
   for (const t of targets) {
     const { runs, cpuMs, offered, pid } = parts[t.id]
-    const pooled = (field) => percentilesOf(runs.flatMap((r) => r.raw?.[field] ?? []))
-    const merged = {
-      sent: sum(runs.map((r) => r.sent)),
-      achievedRate: sum(runs.map((r) => r.achievedRate)) / runs.length,
-      // the slowest round decides whether the target kept up
-      completedRate: Math.min(...runs.map((r) => r.completedRate)),
-      unfinished: sum(runs.map((r) => r.unfinished)),
-      errors: sum(runs.map((r) => r.errors)),
-      non2xx: sum(runs.map((r) => r.non2xx)),
-      firstError: runs.find((r) => r.firstError)?.firstError,
-      latencyMs: pooled('latency'),
-      ...(stream && { ttftMs: pooled('ttft') }),
-      pacing: { mode: runs[0].pacing.mode, sentAlone: Math.min(...runs.map((r) => r.pacing.sentAlone)), largestBurst: Math.max(...runs.map((r) => r.pacing.largestBurst)) },
-      rounds: runs.map((r) => ({ latencyMs: r.latencyMs, ...(stream && { ttftMs: r.ttftMs }), completedRate: r.completedRate, sentAlone: r.pacing.sentAlone })),
-      ...(pid && { cpuUsPerRequest: (cpuMs * 1000) / offered }),
-    }
+    const merged = { ...mergeRounds(runs, { stream }), ...(pid && { cpuUsPerRequest: (cpuMs * 1000) / offered }) }
     out[t.id] = merged
     const l = stream ? merged.ttftMs : merged.latencyMs
     const perRound = merged.rounds.map((r) => (stream ? r.ttftMs : r.latencyMs)?.p99?.toFixed(2) ?? '–').join('/')
     console.log(`  ${t.id.padEnd(13)} ${stream ? 'TTFT ' : ''}answered ${Math.round(merged.completedRate)}/s  p50 ${l?.p50.toFixed(3)}  p90 ${l?.p90.toFixed(3)}  p99 ${l?.p99.toFixed(3)} ms (p99 by round ${perRound})  errors ${merged.errors + merged.non2xx}  cpu ${merged.cpuUsPerRequest?.toFixed(0) ?? '–'} µs/req`)
   }
   return out
-}
-
-/** p50/p90/p99/p99.9/max in ms of samples in µs (as load/openloop.mjs reports them). */
-function percentilesOf(values) {
-  if (values.length === 0) return null
-  const sorted = Float64Array.from(values).sort()
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] / 1000
-  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: sorted[sorted.length - 1] / 1000, count: sorted.length }
 }
 
 const latency = (targets) => openLoopRounds(targets, { label: 'openloop', rate: PLAN.latRate, durationS: PLAN.latDurationS, warmupS: PLAN.latWarmupS, rounds: PLAN.latRounds, stream: false })

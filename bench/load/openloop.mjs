@@ -14,6 +14,7 @@
 // stream=true:  ttft = until the first SSE event (`data:`) arrives; total = until the stream ends.
 import { Worker } from 'node:worker_threads'
 import { Pool } from 'undici'
+import { percentiles } from '../lib/open-loop-stats.mjs'
 
 const input = JSON.parse(process.argv[2])
 const target = new URL(input.url)
@@ -128,13 +129,6 @@ async function phase(seconds) {
   const elapsed = (performance.now() - start) / 1000
   const drained = await Promise.race([Promise.all(inflight).then(() => true), new Promise((r) => setTimeout(() => r(false), (input.drainS ?? 20) * 1000).unref())])
   return { sent, elapsed, unfinished: drained ? 0 : inflight.size }
-}
-
-function percentiles(values) {
-  if (values.length === 0) return null
-  const sorted = Float64Array.from(values).sort()
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] / 1000
-  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: sorted[sorted.length - 1] / 1000, count: sorted.length }
 }
 
 if (input.warmupS) await phase(input.warmupS)
