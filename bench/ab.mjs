@@ -13,9 +13,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { request } from 'undici'
-import { cpuMsOf, freePort, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
-import { httpAdmin, provision } from './lib/provision.mjs'
+import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine } from './lib/procs.mjs'
+import { startGateway } from './lib/gateway.mjs'
 import { percentiles } from './lib/open-loop-stats.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -32,20 +31,7 @@ const { values } = parseArgs({
 })
 installCleanup()
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-ab-db-'))
-const body = JSON.stringify({ model: 'bench', messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench, please answer briefly.' }] })
-
-async function start(root, config, fakePort, index, nodeArgs) {
-  const port = await freePort()
-  const child = spawnChild(`mesh ${config}`, process.execPath, [...nodeArgs, join(root, 'packages/cli/dist/bin.js'), 'start', '--config', join(root, 'bench/targets', config), '--port', String(port)], {
-    env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: join(dbDir, `${index}.db`) },
-  })
-  const origin = `http://127.0.0.1:${port}`
-  await waitForReady(origin)
-  const headers = config.includes('full') ? { authorization: `Bearer ${await provision(httpAdmin(origin, request))}` } : {}
-  const url = `${origin}/v1/chat/completions`
-  await waitUntilServing(url, JSON.parse(body), headers)
-  return { child, url, headers }
-}
+const body = JSON.stringify(chatBody())
 
 /** `--rate`: interleaved open-loop rounds (1 s of warm-up each), percentiles over the pooled requests. */
 async function openLoop(targets) {
@@ -56,7 +42,7 @@ async function openLoop(targets) {
     for (const t of targets) {
       const acc = pooled.get(t)
       const cpuBefore = cpuMsOf(t.child.pid)
-      const requestBody = t.model ? JSON.stringify({ ...JSON.parse(body), model: t.model }) : body
+      const requestBody = t.model ? JSON.stringify(chatBody(t.model)) : body
       const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS: seconds, warmupS: 1, connections: 64, raw: true, body: requestBody, headers: t.headers })
       acc.cpuMs += cpuMsOf(t.child.pid) - cpuBefore
       acc.offered += rate * (seconds + 1)
@@ -85,7 +71,7 @@ try {
       for (const nodeArgs of flagSets) {
         let name = roots.length > 1 ? `${config.replace('.config.ts', '')}@${r}` : config.replace('.config.ts', '')
         if (flagSets.length > 1) name += ` [${nodeArgs.join(' ') || 'no flags'}]`
-        targets.push({ name, ...(await start(root, config, fakePort, targets.length, nodeArgs)) })
+        targets.push({ name, ...(await startGateway({ root, config, fakePort, nodeArgs, dbPath: join(dbDir, `${targets.length}.db`) })) })
       }
   if (values.rate) {
     await openLoop([{ name: 'direct (fake)', child: fake, url: `http://127.0.0.1:${fakePort}/v1/chat/completions`, headers: {}, model: 'gpt-4o-mini' }, ...targets])

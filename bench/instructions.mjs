@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Pool, request } from 'undici'
-import { freePort, installCleanup, killAll, spawnChild, waitForLine, waitForReady } from './lib/procs.mjs'
+import { chatBody, freePort, installCleanup, killAll, spawnChild, waitForLine, waitForReady } from './lib/procs.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -47,7 +47,7 @@ const REQUESTS = Number(values.requests)
 const WARMUP = Number(values.warmup)
 installCleanup()
 const work = mkdtempSync(join(tmpdir(), 'mesh-instructions-'))
-const body = JSON.stringify({ model: 'bench', messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench, please answer briefly.' }] })
+const body = JSON.stringify(chatBody())
 
 /** Instructions of one `mesh start` under callgrind that serves `count` requests. */
 async function countRun(root, config, count, fakeOrigin, tag) {

@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
-import { chat, freePort, installCleanup, kill, killAll, memoryOf, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
+import { chat, chatBody, freePort, installCleanup, kill, killAll, memoryOf, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -44,7 +44,6 @@ const configFile = CONFIGS[values.config] ? join(BENCH, 'targets', CONFIGS[value
 const withAuth = /full/.test(basename(configFile))
 // MB = 10^6 bytes, as the issue-6 goal (idle RSS ≤ 80 MB) and bench/run.mjs count them.
 const MB = (bytes) => (bytes / 1e6).toFixed(1)
-const CHAT_BODY = (extra = {}) => ({ model: 'bench', messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench, please answer briefly.' }], ...extra })
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
@@ -152,7 +151,7 @@ try {
     const mesh = startMesh(port)
     await waitForReady(`http://127.0.0.1:${port}`)
     headers = { authorization: `Bearer ${await provision(httpAdmin(`http://127.0.0.1:${port}`, request))}` }
-    const refused = await chat(`http://127.0.0.1:${port}/v1/chat/completions`, CHAT_BODY(), {})
+    const refused = await chat(`http://127.0.0.1:${port}/v1/chat/completions`, chatBody(), {})
     if (refused.status !== 401) throw new Error(`expected 401 without a key, got ${refused.status}`)
     await kill(mesh)
   }
@@ -166,14 +165,14 @@ try {
     const t0 = performance.now()
     const mesh = startMesh(port, { breakdown: values.breakdown && last, heap: values.heap && last })
     try {
-      const first = await waitUntilServing(url, CHAT_BODY(), headers, 30_000)
+      const first = await waitUntilServing(url, chatBody(), headers, 30_000)
       const coldMs = performance.now() - t0
       if (!JSON.parse(first.body).choices?.[0]?.message?.content?.startsWith('You said: Hello bench')) throw new Error(`unexpected answer ${first.body.slice(0, 300)}`)
       for (let r = 1; r < Number(values.requests); r++) {
-        const answer = await chat(url, CHAT_BODY(), headers)
+        const answer = await chat(url, chatBody(), headers)
         if (answer.status !== 200) throw new Error(`chat ${answer.status} ${answer.body.slice(0, 300)}`)
       }
-      const stream = await chat(url, CHAT_BODY({ stream: true }), headers)
+      const stream = await chat(url, chatBody('bench', { stream: true }), headers)
       if (stream.status !== 200 || !stream.body.includes('data: [DONE]')) throw new Error(`stream ${stream.status} ${stream.body.slice(0, 300)}`)
       await sleep(1000)
       const { rss, hwm } = memoryOf(mesh.pid)

@@ -12,10 +12,9 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { freePort, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
+import { chatBody, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine } from './lib/procs.mjs'
+import { startGateway } from './lib/gateway.mjs'
 import { summarize } from './lib/cpuprofile.mjs'
-import { httpAdmin, provision } from './lib/provision.mjs'
-import { request } from 'undici'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, connections: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, stream: { type: 'boolean', default: false }, 'no-provision': { type: 'boolean', default: false }, rate: { type: 'string' }, interval: { type: 'string', default: '1000' } } })
@@ -27,15 +26,8 @@ const dbDir = mkdtempSync(join(tmpdir(), 'mesh-profile-db-'))
 try {
   const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
   const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
-  const port = await freePort()
-  const mesh = spawnChild('mesh', process.execPath, ['--cpu-prof', '--cpu-prof-interval', values.interval, '--cpu-prof-dir', dir, join(BENCH, '../packages/cli/dist/bin.js'), 'start', '--config', join(BENCH, 'targets', values.config), '--port', String(port)], { env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: join(dbDir, 'profile.db') } })
-  const url = `http://127.0.0.1:${port}/v1/chat/completions`
-  const body = JSON.stringify({ model: 'bench', ...(values.stream && { stream: true }), messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench, please answer briefly.' }] })
-  const origin = `http://127.0.0.1:${port}`
-  const headers = { authorization: 'Bearer bench-key' }
-  await waitForReady(origin)
-  if (values.config.includes('full') && !values['no-provision']) headers.authorization = `Bearer ${await provision(httpAdmin(origin, request))}`
-  await waitUntilServing(url, JSON.parse(body), headers)
+  const { child: mesh, url, headers } = await startGateway({ config: values.config, fakePort, dbPath: join(dbDir, 'profile.db'), nodeArgs: ['--cpu-prof', '--cpu-prof-interval', values.interval, '--cpu-prof-dir', dir], provisionKey: values.config.includes('full') && !values['no-provision'] })
+  const body = JSON.stringify(chatBody('bench', values.stream ? { stream: true } : {}))
   if (values.rate) {
     const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url, rate: Number(values.rate), durationS: Number(values.seconds), warmupS: 0, connections: 64, stream: values.stream, body, headers })
     console.log(`${Math.round(r.completedRate)} of ${values.rate} req/s answered under the profiler (open loop, ${values.stream ? 'SSE' : 'JSON'}); ${r.sent} requests`)

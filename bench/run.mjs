@@ -18,7 +18,7 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { chat, cpuMsOf, freePort, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
+import { chat, chatBody, cpuMsOf, freePort, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { mergeRounds } from './lib/open-loop-stats.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
@@ -81,7 +81,6 @@ function machine() {
   }
 }
 
-const CHAT_BODY = (model, extra = {}) => ({ model, messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench, please answer briefly.' }], ...extra })
 
 /** Start the fake upstream; returns { child, port, baseURL }. */
 async function startFake(name, options = {}) {
@@ -139,15 +138,15 @@ async function startTargets(specs, fake) {
       await waitForReady(`http://127.0.0.1:${port}`)
       const key = await provision(httpAdmin(`http://127.0.0.1:${port}`, request))
       spec.headers = { ...spec.headers, authorization: `Bearer ${key}` }
-      const refused = await chat(url, CHAT_BODY(spec.model), {})
+      const refused = await chat(url, chatBody(spec.model), {})
       if (refused.status !== 401) throw new Error(`${spec.id}: expected 401 without a key, got ${refused.status}`)
     }
     // Verify: a correct 200 chat completion from the fake, through this target, before measuring.
-    const answer = await waitUntilServing(url, CHAT_BODY(spec.model), spec.headers)
+    const answer = await waitUntilServing(url, chatBody(spec.model), spec.headers)
     const json = JSON.parse(answer.body)
     const content = json.choices?.[0]?.message?.content
     if (json.object !== 'chat.completion' || !String(content).startsWith('You said: Hello bench')) throw new Error(`${spec.id}: unexpected answer ${answer.body.slice(0, 300)}`)
-    const stream = await chat(url, CHAT_BODY(spec.model, { stream: true }), spec.headers)
+    const stream = await chat(url, chatBody(spec.model, { stream: true }), spec.headers)
     if (stream.status !== 200 || !stream.body.includes('data: [DONE]')) throw new Error(`${spec.id}: streaming check failed: ${stream.status} ${stream.body.slice(0, 300)}`)
     running.push({ ...spec, child, port, url, readyMs: performance.now() - startedAt })
     console.log(`  ${spec.id.padEnd(13)} ready on :${port} (verified JSON and SSE)`)
@@ -171,12 +170,12 @@ async function throughput(targets, tool) {
     // Warm every target at this concurrency first (JIT, pools), then interleave measured rounds
     // target by target so a noisy neighbour or drift hits all targets alike.
     for (const t of targets) {
-      await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool, url: t.url, connections, durationS: PLAN.tpWarmupS, body: JSON.stringify(CHAT_BODY(t.model)), headers: t.headers })
+      await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool, url: t.url, connections, durationS: PLAN.tpWarmupS, body: JSON.stringify(chatBody(t.model)), headers: t.headers })
     }
     const rounds = {}
     for (let round = 0; round < PLAN.tpRounds; round++) {
       for (const t of targets) {
-        const r = await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool, url: t.url, connections, durationS: PLAN.tpDurationS, body: JSON.stringify(CHAT_BODY(t.model)), headers: t.headers })
+        const r = await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool, url: t.url, connections, durationS: PLAN.tpDurationS, body: JSON.stringify(chatBody(t.model)), headers: t.headers })
         ;(rounds[t.id] ??= []).push(r)
         console.log(`  ${String(connections).padStart(4)} conns  ${t.id.padEnd(13)} ${Math.round(r.rps)} req/s  p99 ${r.latencyMs.p99.toFixed(1)} ms  non2xx ${r.non2xx} errors ${r.errors}`)
       }
@@ -221,7 +220,7 @@ async function openLoopRounds(targets, { label, rate, durationS, warmupS, rounds
       const part = parts[t.id]
       const warm = round === 0 ? warmupS : Math.min(1, warmupS)
       const cpuBefore = part.pid ? cpuMsOf(part.pid) : undefined
-      const body = JSON.stringify(CHAT_BODY(t.model, stream ? { stream: true } : undefined))
+      const body = JSON.stringify(chatBody(t.model, stream ? { stream: true } : undefined))
       const run = await pinned(t, (cpus) => runJsonChild(label, join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS, warmupS: warm, connections: 64, pacing: flags.pacing, stream, raw: true, body, headers: t.headers }, { timeoutMs: 180_000, cpus }))
       if (part.pid) part.cpuMs += cpuMsOf(part.pid) - cpuBefore
       part.offered += rate * (durationS + warm)
@@ -268,7 +267,7 @@ async function manyStreams(gateway = 'mesh') {
       } catch {}
     }, 250)
     const started = Date.now()
-    const body = JSON.stringify(CHAT_BODY(gateway === 'bare' ? 'gpt-4o-mini' : 'bench', { stream: true }))
+    const body = JSON.stringify(chatBody(gateway === 'bare' ? 'gpt-4o-mini' : 'bench', { stream: true }))
     const clients = await Promise.all(
       Array.from({ length: PLAN.streamClients }, (_, i) =>
         runJsonChild(`streams ${i}`, join(BENCH, 'load/streams.mjs'), { origin: `http://127.0.0.1:${port}`, path: '/v1/chat/completions', streams: Math.min(perClient, PLAN.streams - i * perClient), sessions: Math.ceil(perClient / 100), rampPerSec, body, headers: { authorization: `Bearer ${key}` } }, { timeoutMs: 300_000 }),
@@ -318,7 +317,7 @@ async function coldStart(specs, fake) {
       const t0 = performance.now()
       const child = await spec.start(port)
       try {
-        await waitUntilServing(`http://127.0.0.1:${port}/v1/chat/completions`, CHAT_BODY(spec.model), spec.headers, 30_000)
+        await waitUntilServing(`http://127.0.0.1:${port}/v1/chat/completions`, chatBody(spec.model), spec.headers, 30_000)
         const ms = performance.now() - t0
         runs.push({ ms, rssBytes: memoryOf(child.pid).rss })
       } finally {

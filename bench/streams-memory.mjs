@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { freePort, installCleanup, kill, killAll, memoryOf, spawnChild, waitForLine } from './lib/procs.mjs'
+import { chatBody, freePort, installCleanup, kill, killAll, memoryOf, spawnChild, waitForLine } from './lib/procs.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({
@@ -67,7 +67,7 @@ const target =
 await waitForLine(target, /ready (\d+)/, 30_000)
 const key = /key (\S+)/.exec(target.output)?.[1] ?? 'bench-key'
 const model = values.target === 'bare' ? 'gpt-4o-mini' : 'bench'
-const body = JSON.stringify({ model, stream: true, messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench, please answer briefly.' }] })
+const body = JSON.stringify(chatBody(model, { stream: true }))
 
 // The same client as load/streams.mjs: 100 streams per h2c session.
 const sessions = []

@@ -13,9 +13,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { request } from 'undici'
-import { freePort, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
-import { httpAdmin, provision } from './lib/provision.mjs'
+import { chatBody, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine } from './lib/procs.mjs'
+import { startGateway } from './lib/gateway.mjs'
 const BENCH = dirname(fileURLToPath(import.meta.url))
 installCleanup()
 const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, connections: { type: 'string', default: '2' }, seconds: { type: 'string', default: '4' } } })
@@ -27,15 +26,8 @@ const dbDir = mkdtempSync(join(tmpdir(), 'mesh-strace-'))
 try {
   const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
   const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
-  const port = await freePort()
-  const mesh = spawnChild('mesh', process.execPath, [join(BENCH, '../packages/cli/dist/bin.js'), 'start', '--config', join(BENCH, 'targets', config), '--port', String(port)], { env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: join(dbDir, 'p.db') } })
-  const url = `http://127.0.0.1:${port}/v1/chat/completions`
-  const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Hello bench' }] })
-  const origin = `http://127.0.0.1:${port}`
-  const headers = { authorization: 'Bearer bench-key' }
-  await waitForReady(origin)
-  if (config.includes('full')) headers.authorization = `Bearer ${await provision(httpAdmin(origin, request))}`
-  await waitUntilServing(url, JSON.parse(body), headers)
+  const { child: mesh, url, headers } = await startGateway({ config, fakePort, dbPath: join(dbDir, 'syscalls.db') })
+  const body = JSON.stringify(chatBody())
   await runJsonChild('warm', join(BENCH, 'load/throughput.mjs'), { tool: 'wrk', url, connections: conns, durationS: 2, body, headers })
   const st = spawn('strace', ['-c', '-f', '-o', traced, '-p', String(mesh.pid)], { stdio: 'ignore' })
   await new Promise((r) => setTimeout(r, 500))

@@ -145,6 +145,9 @@ export function memoryOf(pid) {
   return { rss: field('VmRSS'), hwm: field('VmHWM') }
 }
 
+/** The chat completion body every bench tool sends (a short prompt; the fake answers "You said: …"). */
+export const chatBody = (model = 'bench', extra = {}) => ({ model, messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench, please answer briefly.' }], ...extra })
+
 /** POST a chat completion; returns { status, body, ms }. */
 export async function chat(url, body, headers = {}) {
   const started = performance.now()

@@ -196,6 +196,8 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     rollbackTo: handle.prepare('ROLLBACK TO mesh_op'),
   })
   let controls: { handle: Database.Database; statements: ReturnType<typeof control> } | undefined
+  /** The transaction statements of the open handle (prepared again after a reopen). */
+  const controlsFor = (handle: Database.Database) => (controls?.handle === handle ? controls : (controls = { handle, statements: control(handle) }))
 
   /**
    * A batch of operations that write no SQL: in order, without a write transaction. Their reads
@@ -208,8 +210,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     try {
       const handle = open()
       if (!handle.inTransaction) {
-        if (controls?.handle !== handle) controls = { handle, statements: control(handle) }
-        read = controls
+        read = controlsFor(handle)
         read.statements.beginRead.run()
       }
       hooks?.begin()
@@ -250,8 +251,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     let handle: Database.Database | undefined
     try {
       handle = open()
-      if (controls?.handle !== handle) controls = { handle, statements: control(handle) }
-      const sql = controls.statements
+      const sql = controlsFor(handle).statements
       if (split) setSynchronous(handle, kind === 'volatile' ? 'OFF' : options.synchronous.toUpperCase())
       sql.begin.run()
       hooks?.begin()

@@ -50,25 +50,6 @@ const toEntry = (row: EntryRow): LedgerEntry =>
     note: row.note,
   }) as LedgerEntry
 
-const DAY_MS = 86_400_000
-const PERIOD_INDEX = { day: 0, month: 1, total: 2 } as const
-
-/** UTC period buckets (day, month, total), computed once per UTC day rather than per operation. */
-function bucketCache(): (at: number) => readonly [string, string, string] {
-  let dayStart = 0
-  let dayEnd = -1
-  let buckets: readonly [string, string, string] = ['', '', '']
-  return (at) => {
-    if (at < dayStart || at >= dayEnd) {
-      const periods = periodBuckets(at)
-      buckets = [periods.day, periods.month, periods.total]
-      dayStart = Math.floor(at / DAY_MS) * DAY_MS
-      dayEnd = dayStart + DAY_MS
-    }
-    return buckets
-  }
-}
-
 /**
  * Where reservation holds live: `shared` — in `mesh_reservations`, committed by `reserve`, so every
  * process on the file sees them; `process` — in this process's memory only: `reserve` and
@@ -96,7 +77,6 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     (db.prepare('SELECT amount FROM mesh_spend WHERE scope = ? AND bucket = ?').get(scopeKey(scope.kind, scope.id), bucket) as { amount: number } | undefined)?.amount ?? 0
   const otherAccount = (requestId: string, held: string, asked: string) =>
     new StoreError({ code: 'conflict', store: STORE, message: `request "${requestId}" holds a reservation on account "${held}", not "${asked}"` })
-  const bucketsOf = bucketCache()
 
   /**
    * Writes one entry, its balance change and (for usage) its spend, inside a batch. `hold` is the
@@ -143,9 +123,12 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     if (entry.kind === 'usage') {
       const held = hold ?? (entry.requestId !== undefined ? cache.holds.byRequest.get(entry.requestId) : undefined)
       if (held) cache.deleteHold(held)
+      const buckets = periodBuckets(entry.createdAt)
       for (const scope of spendScopesOf(entry)) {
         const key = scopeKey(scope.kind, scope.id)
-        for (const bucket of bucketsOf(entry.createdAt)) cache.addToSpend(key, bucket, -entry.amountMicroUsd)
+        cache.addToSpend(key, buckets.day, -entry.amountMicroUsd)
+        cache.addToSpend(key, buckets.month, -entry.amountMicroUsd)
+        cache.addToSpend(key, buckets.total, -entry.amountMicroUsd)
       }
     }
     return { entry, created: true }
@@ -193,7 +176,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
           const available = balance - holds.heldIn(account, input.now)
           const spentPerCap = input.caps.map(({ cap, scopeId }) => {
             const scope = scopeKey(cap.scope, scopeId)
-            return cache.spentIn(scope, bucketsOf(input.now)[PERIOD_INDEX[cap.period]]) + holds.heldIn(scope, input.now)
+            return cache.spentIn(scope, periodBuckets(input.now)[cap.period]) + holds.heldIn(scope, input.now)
           })
           const refusal = reserveRefusal(amount, input, available, spentPerCap)
           if (refusal) return refusal

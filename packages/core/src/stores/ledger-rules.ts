@@ -119,12 +119,14 @@ export function spendScopesOf(owner: { accountId: string; projectId?: string | u
   return scopes
 }
 
-/** UTC period buckets of a time: `d:2025-01-31`, `m:2025-01`, and `total`. */
 const BUCKET_DAY_MS = 86_400_000
 /** The last UTC day asked for: a gateway asks for the same day's buckets on every request. */
 let lastDay: { from: number; to: number; buckets: Readonly<{ day: string; month: string; total: 'total' }> } | undefined
 
-/** The spend buckets `at` falls in (UTC). The returned object is frozen and may be shared between calls. */
+/**
+ * UTC period buckets of a time: `d:2025-01-31`, `m:2025-01`, and `total`. The last day's are
+ * cached, so the returned object is frozen and shared between calls on the same day.
+ */
 export function periodBuckets(at: number): Readonly<{ day: string; month: string; total: 'total' }> {
   if (lastDay && at >= lastDay.from && at < lastDay.to) return lastDay.buckets
   const iso = new Date(at).toISOString()
