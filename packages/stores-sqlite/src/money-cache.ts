@@ -102,6 +102,11 @@ export class Holds {
   }
 }
 
+/** Rows per multi-row spend upsert (its statements are cached: one per row count up to this). */
+const SPEND_ROWS_PER_STATEMENT = 32
+/** The upsert's text per row count, built once. */
+const SPEND_UPSERT_SQL: string[] = []
+
 /** Above this many cached balances and spend rows the cache starts over at the next batch. */
 const CACHE_LIMIT = 50_000
 
@@ -179,11 +184,15 @@ export class MoneyCache {
       this.balanceDelta.clear()
     }
     if (this.spendDelta.size) {
-      const add = this.db.prepare('INSERT INTO mesh_spend (scope, bucket, amount) VALUES (?, ?, ?) ON CONFLICT (scope, bucket) DO UPDATE SET amount = amount + excluded.amount')
+      // One multi-row upsert per SPEND_ROWS_PER_STATEMENT rows rather than one statement per row: a
+      // lone settlement changes six rows (key and account × day, month, total).
+      const params: Array<string | number> = []
       for (const [key, delta] of this.spendDelta) {
         const split = key.indexOf('\n')
-        add.run(key.slice(0, split), key.slice(split + 1), delta)
+        params.push(key.slice(0, split), key.slice(split + 1), delta)
+        if (params.length === 3 * SPEND_ROWS_PER_STATEMENT) this.spendUpsert(SPEND_ROWS_PER_STATEMENT).run(params.splice(0))
       }
+      if (params.length) this.spendUpsert(params.length / 3).run(params)
       this.spendDelta.clear()
     }
     if (this.holdDeletes.size) {
@@ -191,6 +200,12 @@ export class MoneyCache {
       for (const requestId of this.holdDeletes) drop.run(requestId)
       this.holdDeletes.clear()
     }
+  }
+
+  /** `INSERT … VALUES (?, ?, ?) × rows ON CONFLICT … DO UPDATE`: adds each row's amount to its (scope, bucket). */
+  private spendUpsert(rows: number) {
+    const sql = (SPEND_UPSERT_SQL[rows] ??= `INSERT INTO mesh_spend (scope, bucket, amount) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')} ON CONFLICT (scope, bucket) DO UPDATE SET amount = amount + excluded.amount`)
+    return this.db.prepare(sql)
   }
 
   /** The balance (with this batch's changes); `not-found` when the account does not exist. */

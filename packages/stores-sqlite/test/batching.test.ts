@@ -43,6 +43,32 @@ describe('sqlite group commit', () => {
     await store.close()
   })
 
+  it('writes the spend of a batch with more rows than one upsert statement takes, each row once', async () => {
+    const path = tempPath()
+    const store = sqlite({ path })
+    await store.putAccount({ id: 'a', createdAt: 0 })
+    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000_000 })
+    await store.settle('a', 'before', 1, { keyId: 'k0' })
+    // One tick: 20 keys in 5 projects, two settles per key → (20 + 5 + 1) scopes × 3 buckets = 78 rows (3 statements).
+    const settles = []
+    for (let k = 0; k < 20; k++) for (const n of [1, 2]) settles.push(store.settle('a', `r-${k}-${n}`, 10 * k + n, { keyId: `k${k}`, projectId: `p${k % 5}` }))
+    await Promise.all(settles)
+    for (let k = 0; k < 20; k++) {
+      const spent = await store.spend({ kind: 'key', id: `k${k}` })
+      expect([spent.dayMicroUsd, spent.monthMicroUsd, spent.totalMicroUsd]).toEqual(Array(3).fill(20 * k + 3 + (k === 0 ? 1 : 0)))
+    }
+    for (let p = 0; p < 5; p++) {
+      const expected = [p, p + 5, p + 10, p + 15].reduce((sum, k) => sum + 20 * k + 3, 0)
+      expect((await store.spend({ kind: 'project', id: `p${p}` })).totalMicroUsd).toBe(expected)
+    }
+    const all = 1 + Array.from({ length: 20 }, (_, k) => 20 * k + 3).reduce((a, b) => a + b, 0)
+    expect((await store.spend({ kind: 'account', id: 'a' })).monthMicroUsd).toBe(all)
+    const raw = new Database(path, { readonly: true })
+    expect(raw.prepare('SELECT COUNT(*) FROM mesh_spend').pluck().get()).toBe(26 * 3)
+    raw.close()
+    await store.close()
+  })
+
   it('a batch that cannot commit rejects all its operations and forgets its cached changes', async () => {
     const path = tempPath()
     const store = sqlite({ path, busyTimeoutMs: 50 })

@@ -120,6 +120,56 @@ describe('sqlite durability', () => {
     after.close()
   })
 
+  it('migrates a schema-2 file: mesh_entries is rebuilt without AUTOINCREMENT, entries, order and guards kept', async () => {
+    const path = join(tempDir(), 'mesh.db')
+    const store = sqlite({ path })
+    await store.putAccount({ id: 'acct-v2', createdAt: 0 })
+    await store.append({ accountId: 'acct-v2', kind: 'grant', amountMicroUsd: 1_000 })
+    for (let i = 0; i < 5; i++) await store.settle('acct-v2', `req-${i}`, 10 + i, { keyId: 'key-1' })
+    const before = await store.entries('acct-v2')
+    await store.close()
+    // What version 2 had: the same columns, seq AUTOINCREMENT (so sqlite_sequence holds its high mark).
+    const raw = new Database(path)
+    raw.exec(`
+      CREATE TABLE v2 (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL REFERENCES mesh_accounts (id),
+        kind TEXT NOT NULL CHECK (kind IN ('grant', 'purchase', 'usage', 'refund')), amount INTEGER NOT NULL, request_id TEXT, key_id TEXT,
+        project_id TEXT, created_at INTEGER NOT NULL, note TEXT);
+      INSERT INTO v2 SELECT * FROM mesh_entries;
+      DROP TABLE mesh_entries;
+      ALTER TABLE v2 RENAME TO mesh_entries;
+      CREATE UNIQUE INDEX mesh_entries_request ON mesh_entries (kind, request_id) WHERE request_id IS NOT NULL;
+      CREATE INDEX mesh_entries_account ON mesh_entries (account_id, seq);
+      CREATE TRIGGER mesh_entries_no_update BEFORE UPDATE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+      CREATE TRIGGER mesh_entries_no_delete BEFORE DELETE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;`)
+    raw.pragma('user_version = 2')
+    expect(raw.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'mesh_entries'").pluck().get()).toBe(6)
+    raw.close()
+
+    const reopened = sqlite({ path })
+    expect(await reopened.entries('acct-v2')).toEqual(before)
+    expect((await reopened.settle('acct-v2', 'req-0', 10)).created).toBe(false)
+    await reopened.settle('acct-v2', 'req-new', 100)
+    const after = await reopened.entries('acct-v2')
+    expect(after.map((e) => e.requestId)).toEqual([...before.map((e) => e.requestId), 'req-new'])
+    expect((await reopened.balance('acct-v2')).balanceMicroUsd).toBe(1_000 - 60 - 100)
+    await reopened.close()
+    const file = new Database(path)
+    expect(file.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect(file.prepare("SELECT sql FROM sqlite_master WHERE name = 'mesh_entries'").pluck().get()).not.toMatch(/AUTOINCREMENT/i)
+    expect(file.prepare("SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'mesh_entries'").pluck().get()).toBe(0)
+    expect(file.prepare("SELECT seq FROM mesh_entries WHERE request_id = 'req-new'").pluck().get()).toBe(7)
+    expect(file.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'mesh_entries' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all()).toEqual([
+      'mesh_entries',
+      'mesh_entries_account',
+      'mesh_entries_no_delete',
+      'mesh_entries_no_update',
+      'mesh_entries_request',
+    ])
+    expect(() => file.prepare('DELETE FROM mesh_entries').run()).toThrow(/immutable/)
+    expect(file.pragma('foreign_key_check')).toEqual([])
+    file.close()
+  })
+
   it('the database itself refuses to change or delete a ledger entry', async () => {
     const path = join(tempDir(), 'mesh.db')
     const store = sqlite({ path })
