@@ -69,7 +69,17 @@ const MIGRATIONS: readonly string[] = [
   // insert (one more WAL frame per settlement, ~1 in 7). Entries are never deleted (a trigger
   // refuses it), so a plain INTEGER PRIMARY KEY (the largest seq + 1) is as monotonic. The table is
   // rebuilt once: upgrading copies the whole ledger, in this one transaction.
+  // The usage indexes become partial: an event without a project (or key, or account) is not
+  // entered in that index at all (queries filter on `= ?`, which implies IS NOT NULL, so they
+  // still use them); most events have no project, and each index entry is a B-tree insert.
   `
+  DROP INDEX mesh_usage_account;
+  DROP INDEX mesh_usage_project;
+  DROP INDEX mesh_usage_key;
+  CREATE INDEX mesh_usage_account ON mesh_usage (account_id, started_at) WHERE account_id IS NOT NULL;
+  CREATE INDEX mesh_usage_project ON mesh_usage (project_id, started_at) WHERE project_id IS NOT NULL;
+  CREATE INDEX mesh_usage_key ON mesh_usage (key_id, started_at) WHERE key_id IS NOT NULL;
+
   CREATE TABLE mesh_entries_v3 (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,

@@ -126,6 +126,21 @@ describe('sqlite durability', () => {
     await store.putAccount({ id: 'acct-v2', createdAt: 0 })
     await store.append({ accountId: 'acct-v2', kind: 'grant', amountMicroUsd: 1_000 })
     for (let i = 0; i < 5; i++) await store.settle('acct-v2', `req-${i}`, 10 + i, { keyId: 'key-1' })
+    const event = (requestId: string, projectId?: string) => ({
+      specificationVersion: 'mesh.usage.v1' as const,
+      requestId,
+      accountId: 'acct-v2',
+      keyId: 'key-1',
+      ...(projectId ? { projectId } : {}),
+      ingress: 'openai.chat',
+      requestedModel: 'm',
+      stream: false,
+      attempts: [],
+      usage: {},
+      timings: { startedAt: 1_000, totalMs: 1 },
+      status: 200,
+    })
+    await store.recordUsage([event('req-0'), event('req-1', 'proj-1')])
     const before = await store.entries('acct-v2')
     await store.close()
     // What version 2 had: the same columns, seq AUTOINCREMENT (so sqlite_sequence holds its high mark).
@@ -140,7 +155,11 @@ describe('sqlite durability', () => {
       CREATE UNIQUE INDEX mesh_entries_request ON mesh_entries (kind, request_id) WHERE request_id IS NOT NULL;
       CREATE INDEX mesh_entries_account ON mesh_entries (account_id, seq);
       CREATE TRIGGER mesh_entries_no_update BEFORE UPDATE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
-      CREATE TRIGGER mesh_entries_no_delete BEFORE DELETE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;`)
+      CREATE TRIGGER mesh_entries_no_delete BEFORE DELETE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+      DROP INDEX mesh_usage_account; DROP INDEX mesh_usage_project; DROP INDEX mesh_usage_key;
+      CREATE INDEX mesh_usage_account ON mesh_usage (account_id, started_at);
+      CREATE INDEX mesh_usage_project ON mesh_usage (project_id, started_at);
+      CREATE INDEX mesh_usage_key ON mesh_usage (key_id, started_at);`)
     raw.pragma('user_version = 2')
     expect(raw.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'mesh_entries'").pluck().get()).toBe(6)
     raw.close()
@@ -152,6 +171,10 @@ describe('sqlite durability', () => {
     const after = await reopened.entries('acct-v2')
     expect(after.map((e) => e.requestId)).toEqual([...before.map((e) => e.requestId), 'req-new'])
     expect((await reopened.balance('acct-v2')).balanceMicroUsd).toBe(1_000 - 60 - 100)
+    await reopened.recordUsage([event('req-new', 'proj-1'), event('req-5')])
+    expect((await reopened.usage({ projectId: 'proj-1' })).map((e) => e.requestId).sort()).toEqual(['req-1', 'req-new'])
+    expect((await reopened.usage({ keyId: 'key-1' })).map((e) => e.requestId).sort()).toEqual(['req-0', 'req-1', 'req-5', 'req-new'])
+    expect((await reopened.usage({ accountId: 'acct-v2' })).length).toBe(4)
     await reopened.close()
     const file = new Database(path)
     expect(file.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
@@ -166,6 +189,11 @@ describe('sqlite durability', () => {
       'mesh_entries_request',
     ])
     expect(() => file.prepare('DELETE FROM mesh_entries').run()).toThrow(/immutable/)
+    // The usage indexes are partial (no entry for an event without a project), and still chosen.
+    expect(file.prepare("SELECT sql FROM sqlite_master WHERE name = 'mesh_usage_project'").pluck().get()).toMatch(/WHERE project_id IS NOT NULL$/)
+    expect(file.prepare('SELECT COUNT(*) FROM mesh_usage INDEXED BY mesh_usage_project WHERE project_id = ?').pluck().get('proj-1')).toBe(2)
+    const plan = file.prepare('EXPLAIN QUERY PLAN SELECT event FROM mesh_usage WHERE project_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all('proj-1', 10) as { detail: string }[]
+    expect(plan.map((row) => row.detail).join('; ')).toMatch(/USING INDEX mesh_usage_project/)
     expect(file.pragma('foreign_key_check')).toEqual([])
     file.close()
   })
