@@ -113,6 +113,31 @@ describe('credits ledger', () => {
     expect(JSON.stringify(data[0])).not.toMatch(/Hello|billed answer/)
   })
 
+  it.each(['sync', 'async'] as const)("records the gateway's own time (timings.overheadMs) without the upstream's, and a stream's time to first token (%s settlement)", async (settlement) => {
+    setup = await billingSetup({ billing: { settlement } })
+    const { key, accountId } = await setup.account(1)
+    // The upstream takes 120 ms before it answers: total time includes it, the overhead does not.
+    setup.fake.script({ latencyMs: 120 })
+    expect((await setup.chat(key)).status).toBe(200)
+    setup.fake.script({ latencyMs: 120, reply: 'streamed', chunkSize: 4 })
+    const streamed = await setup.chat(key, { stream: true })
+    await streamed.text()
+    const data = await eventually(
+      async () => ((await (await setup!.admin(`/usage?accountId=${accountId}`)).json()) as { data: Array<{ stream: boolean; timings: { totalMs: number; overheadMs?: number; firstTokenMs?: number } }> }).data,
+      (events) => events.length === 2,
+    )
+    for (const { stream, timings } of data) {
+      expect(timings.totalMs, `stream ${stream}`).toBeGreaterThanOrEqual(120)
+      // The admission (and a sync settlement's commit) are in it; 120 ms of upstream wait is not.
+      expect(timings.overheadMs, `stream ${stream}`).toBeGreaterThanOrEqual(0)
+      expect(timings.overheadMs!, `stream ${stream}`).toBeLessThan(100)
+    }
+    const stream = data.find((e) => e.stream)!.timings
+    expect(stream.firstTokenMs).toBeGreaterThanOrEqual(120)
+    expect(stream.firstTokenMs!).toBeLessThanOrEqual(stream.totalMs + 1)
+    expect(data.find((e) => !e.stream)!.timings.firstTokenMs).toBeUndefined()
+  })
+
   it('answers 402 when credits would not cover the worst case, and calls nobody', async () => {
     setup = await billingSetup()
     const { key } = await setup.account(0.000001)

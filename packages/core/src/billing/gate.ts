@@ -39,6 +39,11 @@ export interface FinishInput {
   /** `costOf(usage, price)` when the caller computed it already (for the receipt headers). */
   readonly cost?: Cost
   readonly event: Omit<UsageEvent, 'specificationVersion' | 'requestId' | 'usage' | 'cost' | 'status' | 'keyId' | 'projectId' | 'accountId' | 'idempotencyKey'>
+  /**
+   * The gateway's own time on the request (`timings.overheadMs`), read once the settlement is done:
+   * under sync settlement the answer waited for it, so it counts.
+   */
+  readonly overheadMs?: () => number | undefined
 }
 
 export interface Receipt {
@@ -232,6 +237,8 @@ export class Gate {
         if (key.projectId) event.projectId = key.projectId
       }
       Object.assign(event, input.event)
+      const overheadMs = input.overheadMs?.()
+      if (overheadMs !== undefined) event.timings = { ...input.event.timings, overheadMs }
       event.usage = input.usage ?? {}
       if (cost) event.cost = { upstreamMicroUsd: upstream, marginMicroUsd: billed - upstream, billedMicroUsd: billed, pricingVersion: cost.pricingVersion, missingPrice: cost.missingPrice }
       event.status = input.status

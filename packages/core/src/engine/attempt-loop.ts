@@ -25,6 +25,12 @@ export interface LoopClock {
 export interface LoopOutcome<T> {
   readonly result?: { value: T; status: number; deployment: DeploymentRef }
   readonly attempts: AttemptRecord[]
+  /**
+   * Time spent inside the attempts (building each upstream request, the upstream's answer — up to
+   * its first chunk for a stream — and reading it), in fractional ms of the monotonic clock: what
+   * the gateway's overhead excludes. Backoff waits between attempts are not in it.
+   */
+  readonly upstreamMs: number
 }
 
 interface FailedCandidate {
@@ -55,12 +61,15 @@ export async function runAttempts<T>(
 ): Promise<LoopOutcome<T>> {
   const attempts: AttemptRecord[] = []
   const failed: FailedCandidate[] = []
+  let upstreamMs = 0
   const readyAt = (candidate: PlannedCandidate, failure: AttemptFailure, retry: number) =>
     clock.now() + retryDelayMs(retry, candidate.pool.retry, failure.classification.retryAfterMs, clock.random)
 
   const run = async (candidate: PlannedCandidate): Promise<LoopOutcome<T> | AttemptFailure> => {
     const started = clock.now()
+    const startedHiRes = performance.now()
     const result = await attempt(candidate)
+    upstreamMs += performance.now() - startedHiRes
     const durationMs = clock.now() - started
     if (result.kind === 'failure') {
       const retryAfterMs = result.failure.classification.retryAfterMs
@@ -74,7 +83,7 @@ export async function runAttempts<T>(
       reason: result.kind === 'success' ? 'ok' : describeFailure(result.failure),
       durationMs,
     })
-    return { result: { value: result.value, status: result.status, deployment: candidate.deployment }, attempts }
+    return { result: { value: result.value, status: result.status, deployment: candidate.deployment }, attempts, upstreamMs }
   }
 
   for (const candidate of candidates) {
@@ -101,5 +110,5 @@ export async function runAttempts<T>(
     next.retries++
     next.readyAt = readyAt(next.candidate, outcome, next.retries + 1)
   }
-  return { attempts }
+  return { attempts, upstreamMs }
 }

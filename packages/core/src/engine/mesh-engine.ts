@@ -20,6 +20,8 @@ export type { ChatInput } from './attempt-context.js'
 export interface ChatResult extends AttemptAnswer {
   readonly deployment: DeploymentRef
   readonly attempts: readonly AttemptRecord[]
+  /** Fractional ms spent inside the attempts (see `LoopOutcome.upstreamMs`). */
+  readonly upstreamMs: number
 }
 
 export interface EngineOptions {
@@ -72,7 +74,7 @@ export class MeshEngine {
       this.rotation.recordUsage(this.states.get(entry.deployment.id), entry.pool, usage, cost, this.clock.now())
       this.planner.observeAffinity(entry, usage?.cachedInputTokens, usage?.inputTokens)
     })
-    return { ...outcome.result.value, deployment: outcome.result.deployment, attempts: outcome.attempts }
+    return { ...outcome.result.value, deployment: outcome.result.deployment, attempts: outcome.attempts, upstreamMs: outcome.upstreamMs }
   }
 
   /** The ordered candidates for a request body, with scores and exclusions; changes nothing. */

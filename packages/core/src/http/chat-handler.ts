@@ -62,14 +62,17 @@ function withCost(text: string, json: Readonly<Record<string, unknown>> | undefi
   return withUsageCost(text, json, billedMicroUsd / 1e6)
 }
 
-function usageEvent(ingress: IngressDialect, models: readonly string[], stream: boolean, startedAt: number, result: ChatResult | undefined, clientDisconnected = false) {
+/** Milliseconds with µs precision. */
+const ms3 = (ms: number) => Math.round(ms * 1000) / 1000
+
+function usageEvent(ingress: IngressDialect, models: readonly string[], stream: boolean, startedAt: number, result: ChatResult | undefined, clientDisconnected = false, firstTokenMs?: number) {
   return {
     ingress: ingress.name,
     requestedModel: models[0] ?? '',
     ...(result ? { servedBy: { provider: result.deployment.provider, model: result.deployment.model, deployment: result.deployment.id } } : {}),
     stream,
     attempts: (result?.attempts ?? []).map((a) => ({ deployment: a.deployment.id, provider: a.deployment.provider, model: a.deployment.model, outcome: a.ok ? ('success' as const) : ('error' as const), ...(a.status !== undefined ? { status: a.status } : {}), reason: a.reason, durationMs: a.durationMs })),
-    timings: { startedAt, totalMs: Date.now() - startedAt },
+    timings: firstTokenMs === undefined ? { startedAt, totalMs: Date.now() - startedAt } : { startedAt, firstTokenMs, totalMs: Date.now() - startedAt },
     ...(clientDisconnected ? { clientDisconnected } : {}),
   }
 }
@@ -81,11 +84,14 @@ function usageEvent(ingress: IngressDialect, models: readonly string[], stream: 
 export async function serveChat(io: ChatRequestIO, ingress: IngressDialect, runtime: AppRuntime): Promise<ChatReply> {
   const requestId = newRequestId()
   const startedAt = Date.now()
+  const startedHiRes = performance.now()
   let admission: Admission | undefined
   let models: readonly string[] = []
   let stream = false
   try {
     const text = await io.readBody(runtime.bodyLimitBytes)
+    // The gateway's overhead counts from here: reading the body waits for the client.
+    const bodyReadAt = performance.now()
     const parsed = ingress.parseRequest(text)
     models = parsed.models
     stream = parsed.stream
@@ -107,17 +113,23 @@ export async function serveChat(io: ChatRequestIO, ingress: IngressDialect, runt
     }
     if (result.warnings?.length) headers['x-mesh-warnings'] = result.warnings.join('; ')
     const admitted = admission
-    const finish = (outcome: Awaited<ChatResult['completion']>, cost?: Cost) =>
-      admitted.finish({ status: result.status, usage: outcome.usage, price, cost, event: usageEvent(ingress, models, stream, startedAt, result, outcome.clientDisconnected) })
+    /** Time on the request that was not spent inside the upstream attempts, until now. */
+    const overheadNow = () => ms3(performance.now() - bodyReadAt - result.upstreamMs)
+    const finish = (outcome: Awaited<ChatResult['completion']>, cost: Cost | undefined, overheadMs: () => number | undefined, firstTokenMs?: number) =>
+      admitted.finish({ status: result.status, usage: outcome.usage, price, cost, overheadMs, event: usageEvent(ingress, models, stream, startedAt, result, outcome.clientDisconnected, firstTokenMs) })
     if (typeof result.body !== 'string') {
       headers['cache-control'] = 'no-cache'
       headers['x-accel-buffering'] = 'no'
+      // The first chunk is in hand (the attempt returned after it): what the client waits for now
+      // is the socket write. Overhead of a stream = until its first chunk, without the upstream's wait.
+      const overheadMs = overheadNow()
+      const firstTokenMs = ms3(performance.now() - startedHiRes)
       // Billed when the upstream finishes, even if the client has left by then.
       void result.completion
         .then((outcome) => {
           // The client got an in-band error event; the operator gets the reason in the log.
           if (outcome.error) runtime.onError(new UpstreamError({ message: `stream from ${result.deployment.id} ended early: ${outcome.error}` }), requestId)
-          return finish(outcome)
+          return finish(outcome, undefined, () => overheadMs, firstTokenMs)
         })
         .then(() => runtime.onComplete?.({ requestId, status: result.status, stream: true }))
       return { status: result.status, headers, body: result.body }
@@ -132,9 +144,12 @@ export async function serveChat(io: ChatRequestIO, ingress: IngressDialect, runt
       // The body is only rewritten for billed callers; an open gateway forwards the upstream's bytes.
       if (admission.principal) body = withCost(body, result.json, billed)
     }
-    const settled = finish(outcome, cost)
-    // With sync settlement a 200 is only sent once its debit is durable in the ledger.
-    if (runtime.billing.gate.settings.settlement === 'sync') await settled
+    // With sync settlement a 200 is only sent once its debit is durable in the ledger, so the
+    // overhead is read after the settlement; with async the answer leaves now.
+    const sync = runtime.billing.gate.settings.settlement === 'sync'
+    const answeredOverhead = sync ? undefined : overheadNow()
+    const settled = finish(outcome, cost, sync ? overheadNow : () => answeredOverhead)
+    if (sync) await settled
     if (admission.idempotencyKey && result.status === 200) await admission.remember(body, result.contentType)
     void settled.then(() => runtime.onComplete?.({ requestId, status: result.status, stream: false }))
     return { status: result.status, headers, body }
