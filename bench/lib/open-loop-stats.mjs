@@ -28,6 +28,8 @@ export function mergeRounds(runs, { stream = false } = {}) {
     firstError: runs.find((r) => r.firstError)?.firstError,
     latencyMs: pooled('latency'),
     ...(stream && { ttftMs: pooled('ttft') }),
+    // ModelMesh's own overhead as it reports it per answer (x-mesh-overhead-ms), pooled likewise.
+    ...(runs.some((r) => r.raw?.own?.length) && { ownOverheadMs: pooled('own') }),
     pacing: { mode: runs[0].pacing.mode, sentAlone: Math.min(...runs.map((r) => r.pacing.sentAlone)), largestBurst: Math.max(...runs.map((r) => r.pacing.largestBurst)) },
     rounds: runs.map((r) => ({ latencyMs: r.latencyMs, ...(stream && { ttftMs: r.ttftMs }), completedRate: r.completedRate, sentAlone: r.pacing.sentAlone })),
   }

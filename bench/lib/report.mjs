@@ -76,6 +76,30 @@ const roundsText = (rounds, durationS, warmupS) =>
 /** Each round's p50 / p99 (older runs: –). */
 const byRound = (l, field) => (l.rounds?.length > 1 ? l.rounds.map((r) => `${fmt(r[field]?.p50, 2)} / ${fmt(r[field]?.p99, 1)}`).join(' · ') : '–')
 
+/**
+ * ModelMesh's own overhead as it reported it on every answer (`x-mesh-overhead-ms`: body read →
+ * answer ready or first chunk, minus the time inside the upstream attempts), next to the overhead
+ * measured from outside; the difference is time the gateway cannot see itself (the event loop busy
+ * before the handler runs or before the upstream's answer is read, sockets, the scheduler).
+ */
+export function ownOverheadTable(section, labels, field, until) {
+  const ids = ['mesh-minimal', 'mesh-full'].filter((id) => labels[id] && section[id]?.ownOverheadMs)
+  if (ids.length === 0) return []
+  const out = [
+    `ModelMesh's own overhead, as it reports it on each answer (\`x-mesh-overhead-ms\`: body read → ${until}, minus the time inside the upstream attempts; also \`timings.overheadMs\` of its usage events), and what the client measured on top of it:`,
+    '',
+    '| target | own p50 ms | own p90 ms | own p99 ms | measured overhead p50 | measured − own, p50 |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ]
+  for (const id of ids) {
+    const own = section[id].ownOverheadMs
+    const measured = overhead(section, id, field).p50
+    out.push(`| ${labels[id]} | ${fmt(own.p50, 3)} | ${fmt(own.p90, 3)} | ${fmt(own.p99, 3)} | ${signed(measured)} | ${signed(measured - own.p50)} |`)
+  }
+  out.push('')
+  return out
+}
+
 const PINNED_NOTE = 'Pinned (`--pin`): the fake upstream and the load generator run on CPU 0, the target alone on CPU 1 (for "direct" the fake answers from CPU 0), so the scheduler does not preempt the target for the harness.'
 
 /** How the open-loop requests were paced, and how many left alone rather than in a burst (older runs: no figure). */
@@ -150,6 +174,7 @@ export function renderMarkdown(report) {
     out.push('')
     out.push(`² CPU time (user + system, /proc/PID/stat) the target's own process used per request over this open-loop run, warm-up included; for "direct" it is the fake upstream's. It does not depend on how the two shared cores are split between processes, so it is the steadier measure of what each gateway costs.`)
     out.push('')
+    out.push(...ownOverheadTable(lat, labels, 'latencyMs', 'answer ready'))
     const overheadRatio = (a, b, q) => {
       if (saturated(lat[a], report.plan.latRate) || saturated(lat[b], report.plan.latRate)) return '– (saturated)'
       const x = overhead(lat, a, 'latencyMs')[q]
@@ -177,6 +202,7 @@ export function renderMarkdown(report) {
       out.push(`| ${labels[id]} | ${fmt(l.ttftMs?.p50, 3)} | ${fmt(l.ttftMs?.p90, 3)} | ${fmt(l.ttftMs?.p99, 3)} | ${signed(o.p50)} | ${signed(o.p99)} | ${byRound(l, 'ttftMs')} | ${int(l.ttftMs?.count)} | ${int(l.errors + l.non2xx)} |`)
     }
     out.push('')
+    out.push(...ownOverheadTable(tt, labels, 'ttftMs', 'first chunk ready'))
   }
 
   if (report.streams) {

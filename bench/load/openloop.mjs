@@ -22,7 +22,8 @@ const pool = new Pool(target.origin, { connections: input.connections ?? 64, pip
 const headers = { 'content-type': 'application/json', ...input.headers }
 const path = target.pathname + target.search
 
-const samples = { latency: [], ttft: [] }
+// own: ModelMesh's own overhead per request as it reports it (`x-mesh-overhead-ms`), when it does.
+const samples = { latency: [], ttft: [], own: [] }
 let errors = 0
 let non2xx = 0
 let firstError
@@ -36,7 +37,7 @@ async function one() {
   const record = measuring
   const started = process.hrtime.bigint()
   try {
-    const { statusCode, body } = await pool.request({ method: 'POST', path, headers, body: input.body })
+    const { statusCode, headers: answerHeaders, body } = await pool.request({ method: 'POST', path, headers, body: input.body })
     let firstAt
     let text = ''
     for await (const chunk of body) {
@@ -60,6 +61,8 @@ async function one() {
     lastAnswerAt = performance.now()
     samples.latency.push(Number(ended - started) / 1000)
     if (input.stream) samples.ttft.push(Number(firstAt - started) / 1000)
+    const own = answerHeaders['x-mesh-overhead-ms']
+    if (typeof own === 'string') samples.own.push(Number(own) * 1000)
   } catch (error) {
     errors++
     firstError ??= error.message
@@ -148,8 +151,9 @@ const result = {
   // Share of the measured requests that left alone (not in a burst with others).
   pacing: { mode: pacing.mode, sentAlone: Number((pacing.alone / Math.max(1, sent)).toFixed(4)), largestBurst: pacing.largestBurst },
   ...(input.stream && { ttftMs: percentiles(samples.ttft) }),
+  ...(samples.own.length > 0 && { ownOverheadMs: percentiles(samples.own) }),
   // raw: every measured sample (µs), for a caller that pools several rounds before taking percentiles.
-  ...(input.raw && { raw: { latency: samples.latency.map(Math.round), ...(input.stream && { ttft: samples.ttft.map(Math.round) }) } }),
+  ...(input.raw && { raw: { latency: samples.latency.map(Math.round), ...(input.stream && { ttft: samples.ttft.map(Math.round) }), ...(samples.own.length > 0 && { own: samples.own.map(Math.round) }) } }),
 }
 console.log(JSON.stringify(result))
 if (unfinished) await pool.destroy().catch(() => {})

@@ -41,4 +41,10 @@ describe('open-loop statistics', () => {
     const merged = mergeRounds([round([2000, 3000], { raw: { latency: [2000, 3000], ttft: [1000, 1200] } }), round([2500], { raw: { latency: [2500], ttft: [1100] } })], { stream: true })
     expect(merged.ttftMs).toMatchObject({ p50: 1.1, max: 1.2, count: 3 })
   })
+
+  it("pools ModelMesh's self-reported overhead (x-mesh-overhead-ms) when the rounds have it, and only then", () => {
+    const merged = mergeRounds([round([2000], { raw: { latency: [2000], own: [150, 170] } }), round([2500], { raw: { latency: [2500], own: [160] } })])
+    expect(merged.ownOverheadMs).toMatchObject({ p50: 0.16, max: 0.17, count: 3 })
+    expect(mergeRounds([round([2000]), round([2500])])).not.toHaveProperty('ownOverheadMs')
+  })
 })

@@ -2,7 +2,7 @@
 // "inconclusive" and "not measured" mean, on synthetic reports. Nothing here is timed.
 import { describe, expect, it } from 'vitest'
 // (a plain ES module of the bench: bench/ has no types and is not type-checked)
-import { goals, renderMarkdown } from '../lib/report.mjs'
+import { goals, ownOverheadTable, renderMarkdown } from '../lib/report.mjs'
 
 type Row = [goal: string, measured: string, ok: boolean | 'inconclusive' | undefined, minimal: string, bare?: string]
 
@@ -67,5 +67,19 @@ describe('bench verdicts on the issue-6 goals', () => {
     expect(renderMarkdown(report())).toContain('3 interleaved rounds of 4 s per target')
     const older = report({ plan: { ...report().plan, latRounds: undefined, ttftRounds: undefined, latDurationS: 10 } })
     expect(renderMarkdown(older)).toContain('10 s after a 2 s warm-up')
+  })
+})
+
+describe("ModelMesh's self-reported overhead next to the measured one", () => {
+  const labels = { direct: 'direct', 'mesh-minimal': 'minimal', 'mesh-full': 'full' }
+  it('shows own p50/p90/p99 and the measured overhead minus own, for the ModelMesh targets that reported it', () => {
+    const section = {
+      direct: { latencyMs: { p50: 0.4, p90: 1, p99: 5 } },
+      'mesh-minimal': { latencyMs: { p50: 0.8, p90: 2, p99: 9 } },
+      'mesh-full': { latencyMs: { p50: 1.4, p90: 3, p99: 12 }, ownOverheadMs: { p50: 0.25, p90: 0.5, p99: 2 } },
+    }
+    const rows = ownOverheadTable(section, labels, 'latencyMs', 'answer ready').filter((line: string) => line.startsWith('| full') || line.startsWith('| minimal'))
+    expect(rows).toEqual(['| full | 0.250 | 0.500 | 2.000 | +1.000 | +0.750 |'])
+    expect(ownOverheadTable({ direct: section.direct, 'mesh-minimal': section['mesh-minimal'] }, labels, 'latencyMs', 'answer ready')).toEqual([])
   })
 })

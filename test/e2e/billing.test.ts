@@ -118,10 +118,13 @@ describe('credits ledger', () => {
     const { key, accountId } = await setup.account(1)
     // The upstream takes 120 ms before it answers: total time includes it, the overhead does not.
     setup.fake.script({ latencyMs: 120 })
-    expect((await setup.chat(key)).status).toBe(200)
+    const answered = await setup.chat(key)
+    expect(answered.status).toBe(200)
     setup.fake.script({ latencyMs: 120, reply: 'streamed', chunkSize: 4 })
     const streamed = await setup.chat(key, { stream: true })
     await streamed.text()
+    // The same figure as a response header (x-mesh-overhead-ms), as the client sees it.
+    const headerOf = (r: Response) => Number(r.headers.get('x-mesh-overhead-ms'))
     const data = await eventually(
       async () => ((await (await setup!.admin(`/usage?accountId=${accountId}`)).json()) as { data: Array<{ stream: boolean; timings: { totalMs: number; overheadMs?: number; firstTokenMs?: number } }> }).data,
       (events) => events.length === 2,
@@ -132,6 +135,8 @@ describe('credits ledger', () => {
       expect(timings.overheadMs, `stream ${stream}`).toBeGreaterThanOrEqual(0)
       expect(timings.overheadMs!, `stream ${stream}`).toBeLessThan(100)
     }
+    expect(headerOf(answered)).toBe(data.find((e) => !e.stream)!.timings.overheadMs)
+    expect(headerOf(streamed)).toBe(data.find((e) => e.stream)!.timings.overheadMs)
     const stream = data.find((e) => e.stream)!.timings
     expect(stream.firstTokenMs).toBeGreaterThanOrEqual(120)
     expect(stream.firstTokenMs!).toBeLessThanOrEqual(stream.totalMs + 1)

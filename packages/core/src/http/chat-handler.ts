@@ -124,6 +124,7 @@ export async function serveChat(io: ChatRequestIO, ingress: IngressDialect, runt
       // is the socket write. Overhead of a stream = until its first chunk, without the upstream's wait.
       const overheadMs = overheadNow()
       const firstTokenMs = ms3(performance.now() - startedHiRes)
+      headers['x-mesh-overhead-ms'] = String(overheadMs)
       // Billed when the upstream finishes, even if the client has left by then.
       void result.completion
         .then((outcome) => {
@@ -147,9 +148,10 @@ export async function serveChat(io: ChatRequestIO, ingress: IngressDialect, runt
     // With sync settlement a 200 is only sent once its debit is durable in the ledger, so the
     // overhead is read after the settlement; with async the answer leaves now.
     const sync = runtime.billing.gate.settings.settlement === 'sync'
-    const answeredOverhead = sync ? undefined : overheadNow()
-    const settled = finish(outcome, cost, sync ? overheadNow : () => answeredOverhead)
+    let answeredOverhead = sync ? undefined : overheadNow()
+    const settled = finish(outcome, cost, sync ? () => (answeredOverhead = overheadNow()) : () => answeredOverhead)
     if (sync) await settled
+    headers['x-mesh-overhead-ms'] = String(answeredOverhead ?? overheadNow())
     if (admission.idempotencyKey && result.status === 200) await admission.remember(body, result.contentType)
     void settled.then(() => runtime.onComplete?.({ requestId, status: result.status, stream: false }))
     return { status: result.status, headers, body }
