@@ -72,12 +72,6 @@ export interface Connection {
   setBatchHooks(hooks: BatchHooks): void
   /** Runs reads in one deferred transaction: in WAL mode they see one consistent snapshot. */
   snapshot<T>(fn: () => T): T
-  /**
-   * One read statement, at once, when no batch is queued (so the order of a tick is kept) and the
-   * handle is open: it runs in its own implicit read transaction, so every column of its row comes
-   * from one snapshot. `undefined` when it cannot run now — the caller then takes the batch path.
-   */
-  readNow(sql: string, ...params: unknown[]): Record<string, unknown> | undefined
   /** The background checkpointer, when one runs (for tests and diagnostics). */
   readonly checkpointer: Checkpointer | undefined
   /** Closes the handle, then waits for the checkpoint worker to stop. */
@@ -343,12 +337,6 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     },
     snapshot(fn) {
       return open().transaction(fn).deferred()
-    },
-    readNow(sql, ...params) {
-      if (scheduled || !db || db.inTransaction) return undefined
-      let statement = statements.get(sql)
-      if (!statement) statements.set(sql, (statement = db.prepare(sql)))
-      return statement.get(...params) as Record<string, unknown>
     },
     get checkpointer() {
       return checkpointer

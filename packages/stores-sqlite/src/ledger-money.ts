@@ -12,7 +12,6 @@ import {
   type LedgerEntry,
   type LedgerStoreV1,
   type Reservation,
-  type ReserveResult,
   type SpendScope,
 } from '@modelmesh/core'
 import type { Connection } from './connection.js'
@@ -35,11 +34,6 @@ interface EntryRow {
 }
 
 const ENTRY_COLUMNS = 'id, account_id, kind, amount, request_id, key_id, project_id, created_at, note'
-/**
- * The snapshot's `data_version` and the usage entry of a request (all-null columns when there is
- * none), in one statement: one implicit read transaction, so both describe the same snapshot.
- */
-const VERSION_AND_SETTLED_SQL = `SELECT (SELECT data_version FROM pragma_data_version) AS data_version, ${ENTRY_COLUMNS} FROM (SELECT 1) LEFT JOIN mesh_entries ON kind = 'usage' AND request_id = ?`
 /** Column of `mesh_reservations` that holds each scope's id (fixed names, never user input). */
 const HOLD_SCOPE_COLUMN = { account: 'account_id', project: 'project_id', key: 'key_id' } as const
 
@@ -158,64 +152,48 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
 
     async reserve(accountId, requestId, amount, options) {
       const input = reserveInput(STORE, accountId, requestId, amount, options)
-      // `settledEntry` is read lazily: a request that still holds its reservation needs no lookup.
-      const decide = (settledEntry: () => LedgerEntry | undefined): ReserveResult => {
-        const balance = cache.requireAccount(accountId)
-        const holds = cache.holds
-        const held = holds.byRequest.get(requestId)
-        if (held && held.expiresAt > input.now) {
-          if (held.accountId !== accountId) throw otherAccount(requestId, held.accountId, accountId)
-          return { ok: true, reservation: held, created: false } as const
-        }
-        const settled = settledEntry()
-        if (settled) return { ok: false, reason: 'already-settled', entry: settled } as const
-        // Expired holds (this request's, and the account's) go; they no longer count anyway.
-        if (held) cache.deleteHold(held)
-        const account = scopeKey('account', accountId)
-        for (const expired of holds.expiredIn(account, input.now)) cache.deleteHold(expired)
-        const available = balance - holds.heldIn(account, input.now)
-        const spentPerCap = input.caps.map(({ cap, scopeId }) => {
-          const scope = scopeKey(cap.scope, scopeId)
-          return cache.spentIn(scope, periodBuckets(input.now)[cap.period]) + holds.heldIn(scope, input.now)
-        })
-        const refusal = reserveRefusal(amount, input, available, spentPerCap)
-        if (refusal) return refusal
-        const reservation = toReservation({
-          request_id: requestId,
-          account_id: accountId,
-          amount,
-          key_id: input.keyId ?? null,
-          project_id: input.projectId ?? null,
-          created_at: input.now,
-          expires_at: input.expiresAt,
-        } satisfies HoldRow)
-        cache.insertHold(reservation)
-        return { ok: true, reservation, created: true } as const
-      }
-      if (processHolds) {
-        // One statement instead of a read transaction of four (BEGIN, the cache's data_version
-        // check, the already-settled lookup, COMMIT): its data_version and its lookup come from one
-        // snapshot, and when that snapshot is the one the cache holds (nobody else committed since)
-        // with the rows this decision reads, the cache answers for the rest. Otherwise, and
-        // whenever a batch is queued (the order of a tick), the batch path below.
-        const buckets = periodBuckets(input.now)
-        const spendRows = input.caps.map(({ cap, scopeId }) => [scopeKey(cap.scope, scopeId), buckets[cap.period]] as const)
-        const row = db.readNow(VERSION_AND_SETTLED_SQL, requestId)
-        if (row && cache.warmAt(row.data_version as number, accountId, spendRows)) {
-          try {
-            return decide(() => (row.id === null ? undefined : toEntry(row as unknown as EntryRow)))
-          } finally {
-            cache.endOutsideBatch()
-          }
-        }
-      }
       // The batch's BEGIN IMMEDIATE takes the database's write lock before the first read, so the
       // balance, holds and spend read here cannot change before the hold is inserted, in this
       // process or another; requests of one batch run one after another in it.
       // A hold needs atomicity, not durability: it dies with the process that took it.
       // Process-local holds need neither the lock nor a commit: nothing else can see them, and
       // JavaScript runs this function whole, so the reads and the hold are one step.
-      return db.batched(() => decide(() => entryFor('usage', requestId)), { durability: holdDurability, savepoint: false })
+      return db.batched(
+        () => {
+          const balance = cache.requireAccount(accountId)
+          const holds = cache.holds
+          const held = holds.byRequest.get(requestId)
+          if (held && held.expiresAt > input.now) {
+            if (held.accountId !== accountId) throw otherAccount(requestId, held.accountId, accountId)
+            return { ok: true, reservation: held, created: false } as const
+          }
+          const settled = entryFor('usage', requestId)
+          if (settled) return { ok: false, reason: 'already-settled', entry: settled } as const
+          // Expired holds (this request's, and the account's) go; they no longer count anyway.
+          if (held) cache.deleteHold(held)
+          const account = scopeKey('account', accountId)
+          for (const expired of holds.expiredIn(account, input.now)) cache.deleteHold(expired)
+          const available = balance - holds.heldIn(account, input.now)
+          const spentPerCap = input.caps.map(({ cap, scopeId }) => {
+            const scope = scopeKey(cap.scope, scopeId)
+            return cache.spentIn(scope, periodBuckets(input.now)[cap.period]) + holds.heldIn(scope, input.now)
+          })
+          const refusal = reserveRefusal(amount, input, available, spentPerCap)
+          if (refusal) return refusal
+          const reservation = toReservation({
+            request_id: requestId,
+            account_id: accountId,
+            amount,
+            key_id: input.keyId ?? null,
+            project_id: input.projectId ?? null,
+            created_at: input.now,
+            expires_at: input.expiresAt,
+          } satisfies HoldRow)
+          cache.insertHold(reservation)
+          return { ok: true, reservation, created: true } as const
+        },
+        { durability: holdDurability, savepoint: false },
+      )
     },
     async settle(accountId, requestId, actual, options = {}) {
       checkSettleAmount(STORE, accountId, requestId, actual)

@@ -208,22 +208,6 @@ export class MoneyCache {
     return this.db.prepare(sql)
   }
 
-  /**
-   * Whether the cache is the money state of the snapshot whose `PRAGMA data_version` is `version`,
-   * with the account's balance and the given spend rows in it: then a process-local reserve can
-   * decide from memory without a transaction of its own (see `sqliteLedgerMoney`'s reserve).
-   */
-  warmAt(version: number, accountId: string, spend: ReadonlyArray<readonly [scope: string, bucket: string]>): boolean {
-    if (!this.valid || version !== this.dataVersion || this.balances.size + this.spent.size > CACHE_LIMIT || !this.balances.has(accountId)) return false
-    for (const [scope, bucket] of spend) if (!this.spent.has(`${scope}\n${bucket}`)) return false
-    return true
-  }
-
-  /** After an operation that ran outside any batch: nothing can roll it back, so its hold changes are final. */
-  endOutsideBatch(): void {
-    this.holdUndo = []
-  }
-
   /** The balance (with this batch's changes); `not-found` when the account does not exist. */
   requireAccount(accountId: string): number {
     const cached = this.balances.get(accountId)

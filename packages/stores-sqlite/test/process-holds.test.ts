@@ -1,8 +1,5 @@
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { openConnection, type Connection } from '../src/connection.js'
-import { sqliteLedgerMoney } from '../src/ledger-money.js'
-import { sqliteLedgerRecords } from '../src/ledger-records.js'
 import { sqlite } from '../src/index.js'
 import { tempFiles } from './support/temp-files.js'
 
@@ -96,45 +93,6 @@ describe("sqlite holds: 'process'", () => {
     expect(await store.balance('a')).toEqual({ balanceMicroUsd: 900, reservedMicroUsd: 700, availableMicroUsd: 200 })
     expect((await store.entries('a')).filter((e) => e.kind === 'usage')).toHaveLength(1)
     await Promise.all([store.close(), peer.close()])
-  })
-
-  it('decides a reserve from memory with one statement when nobody else committed since its cache was read, and falls back when someone did', async () => {
-    const path = tempPath()
-    const connection = openConnection({ path, synchronous: 'normal', busyTimeoutMs: 1_000 }, 'test')
-    const calls = { batched: 0, readNow: 0 }
-    const counted: Connection = {
-      ...connection,
-      batched: (fn, options) => (calls.batched++, connection.batched(fn, options)),
-      readNow: (sql, ...params) => (calls.readNow++, connection.readNow(sql, ...params)),
-      setBatchHooks: (hooks) => connection.setBatchHooks(hooks),
-    }
-    const store = { ...sqliteLedgerRecords(counted), ...sqliteLedgerMoney(counted, 'process') }
-    await store.putAccount({ id: 'a', createdAt: 0 })
-    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
-    const caps = [{ scope: 'key' as const, period: 'day' as const, limitMicroUsd: 700 }]
-    const reserve = async (requestId: string, amount: number) => {
-      const before = { ...calls }
-      const result = await store.reserve('a', requestId, amount, { keyId: 'k', caps })
-      return { result, batched: calls.batched - before.batched, readNow: calls.readNow - before.readNow }
-    }
-    // Cold: the key's spend row was never read, so the batch path reads it (and keeps it).
-    expect(await reserve('r1', 300)).toMatchObject({ result: { ok: true }, readNow: 1, batched: 1 })
-    await store.settle('a', 'r1', 200)
-    // Warm: one statement, no batch, and the decision sees the settle (balance 800, key day 200 spent).
-    expect(await reserve('r2', 501)).toMatchObject({ result: { ok: false, reason: 'spend-cap', spentMicroUsd: 200 }, readNow: 1, batched: 0 })
-    expect(await reserve('r2', 500)).toMatchObject({ result: { ok: true, created: true }, readNow: 1, batched: 0 })
-    // A settled request is found by the same statement.
-    expect(await reserve('r1', 10)).toMatchObject({ result: { ok: false, reason: 'already-settled', entry: { requestId: 'r1', amountMicroUsd: -200 } }, readNow: 1, batched: 0 })
-    // Another connection commits (a grant): data_version moves, the batch path reloads the cache.
-    const peer = new Database(path)
-    peer.prepare("UPDATE mesh_accounts SET balance = balance + 5000 WHERE id = 'a'").run()
-    peer.close()
-    expect(await reserve('r3', 100)).toMatchObject({ result: { ok: false, reason: 'spend-cap' }, readNow: 1, batched: 1 })
-    expect(await store.balance('a')).toMatchObject({ balanceMicroUsd: 5_800, reservedMicroUsd: 500 })
-    // While a batch is queued, a reserve waits its turn in it (the order of a tick).
-    const [, queued] = await Promise.all([store.settle('a', 'r2', 400), store.reserve('a', 'r2', 10, { keyId: 'k', caps })])
-    expect(queued).toMatchObject({ ok: false, reason: 'already-settled' })
-    await connection.close()
   })
 
   it('refuses an unknown holds mode', () => {
