@@ -40,8 +40,8 @@ export interface FinishInput {
   readonly cost?: Cost
   readonly event: Omit<UsageEvent, 'specificationVersion' | 'requestId' | 'usage' | 'cost' | 'status' | 'keyId' | 'projectId' | 'accountId' | 'idempotencyKey'>
   /**
-   * The gateway's own time on the request (`timings.overheadMs`), read once the settlement is done:
-   * under sync settlement the answer waited for it, so it counts.
+   * The gateway's own time on the request (`timings.overheadMs`), read once, after the settlement
+   * (under sync settlement the answer waited for it, so it counts), and returned on the receipt.
    */
   readonly overheadMs?: () => number | undefined
 }
@@ -50,6 +50,8 @@ export interface Receipt {
   readonly billedMicroUsd: number
   readonly upstreamMicroUsd: number
   readonly missingPrice: boolean
+  /** `FinishInput.overheadMs`, as read after the settlement. */
+  readonly overheadMs?: number
 }
 
 const capsOf = (scope: SpendCap['scope'], caps: SpendCaps | undefined): SpendCap[] => {
@@ -226,6 +228,7 @@ export class Gate {
     } catch (error) {
       this.onError(error)
     }
+    const overheadMs = input.overheadMs?.()
     if (this.writer) {
       // Built field by field rather than from conditional spreads (no temporary objects per field);
       // the key order is the one the event has always had.
@@ -237,13 +240,12 @@ export class Gate {
         if (key.projectId) event.projectId = key.projectId
       }
       Object.assign(event, input.event)
-      const overheadMs = input.overheadMs?.()
       if (overheadMs !== undefined) event.timings = { ...input.event.timings, overheadMs }
       event.usage = input.usage ?? {}
       if (cost) event.cost = { upstreamMicroUsd: upstream, marginMicroUsd: billed - upstream, billedMicroUsd: billed, pricingVersion: cost.pricingVersion, missingPrice: cost.missingPrice }
       event.status = input.status
       this.writer.push(event as unknown as UsageEvent)
     }
-    return { billedMicroUsd: billed, upstreamMicroUsd: upstream, missingPrice: cost?.missingPrice ?? false }
+    return { billedMicroUsd: billed, upstreamMicroUsd: upstream, missingPrice: cost?.missingPrice ?? false, ...(overheadMs !== undefined ? { overheadMs } : {}) }
   }
 }

@@ -148,10 +148,9 @@ export async function serveChat(io: ChatRequestIO, ingress: IngressDialect, runt
     // With sync settlement a 200 is only sent once its debit is durable in the ledger, so the
     // overhead is read after the settlement; with async the answer leaves now.
     const sync = runtime.billing.gate.settings.settlement === 'sync'
-    let answeredOverhead = sync ? undefined : overheadNow()
-    const settled = finish(outcome, cost, sync ? () => (answeredOverhead = overheadNow()) : () => answeredOverhead)
-    if (sync) await settled
-    headers['x-mesh-overhead-ms'] = String(answeredOverhead ?? overheadNow())
+    const answeredOverhead = sync ? undefined : overheadNow()
+    const settled = finish(outcome, cost, sync ? overheadNow : () => answeredOverhead)
+    headers['x-mesh-overhead-ms'] = String(sync ? (await settled).overheadMs : answeredOverhead)
     if (admission.idempotencyKey && result.status === 200) await admission.remember(body, result.contentType)
     void settled.then(() => runtime.onComplete?.({ requestId, status: result.status, stream: false }))
     return { status: result.status, headers, body }
