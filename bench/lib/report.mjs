@@ -22,6 +22,13 @@ const mark = (ok) =>
 const saturated = (l, rate) => l && (l.unfinished > 0 || l.completedRate < 0.95 * rate)
 
 /** Issue-6 goals, judged on ModelMesh full. Each: [goal, measured text, met?, minimal's value]. */
+/**
+ * Throughput of `a` over `b` round by round (req/s of closed-loop rounds), when both ran the same
+ * rounds: round i of every target ran back to back (interleaved), so each ratio pairs measurements
+ * taken under the same conditions and the spread shows how far the median ratio can be trusted.
+ */
+const roundRatios = (a, b) => (a?.rounds?.length > 1 && b?.rounds?.length === a.rounds.length ? a.rounds.map((r, i) => r / b.rounds[i]) : [])
+
 export function goals(report) {
   const rows = []
   const minimal = {}
@@ -29,8 +36,6 @@ export function goals(report) {
   if (tp) {
     const full = tp['mesh-full']?.rps
     const min = tp['mesh-minimal']?.rps
-    // full's round i against the other target's round i, when both ran the same rounds
-    const roundRatios = (a, b) => (a?.rounds?.length > 1 && b?.rounds?.length === a.rounds.length ? a.rounds.map((r, i) => r / b.rounds[i]) : [])
     const ratioByRound = (a, b) => {
       const ratios = roundRatios(a, b)
       return ratios.length ? ` (by round ${ratios.map((x) => x.toFixed(2)).join(', ')})` : ''
@@ -167,14 +172,12 @@ export function renderMarkdown(report) {
       out.push(`| ${labels[id]} | ${int(a?.rps)} | ${fmt(a?.latencyMs.p50, 1)} / ${fmt(a?.latencyMs.p99, 1)} | ${int(b?.rps)} | ${fmt(b?.latencyMs.p50, 1)} / ${fmt(b?.latencyMs.p99, 1)} | ${int((a?.non2xx ?? 0) + (a?.errors ?? 0) + (b?.non2xx ?? 0) + (b?.errors ?? 0))} |`)
     }
     out.push('')
-    // Round i of every target ran back to back (interleaved), so a ratio per round pairs measurements
-    // taken under the same conditions: the spread shows how far the median ratio can be trusted.
-    const byRound = (x, y) => (x?.rounds?.length > 1 && y?.rounds?.length === x.rounds.length ? x.rounds.map((r, i) => (r / y.rounds[i]).toFixed(2)).join(' · ') : '–')
+    const ratiosText = (x, y) => roundRatios(x, y).map((r) => r.toFixed(2)).join(' · ') || '–'
     out.push('| ratio | @100 conns | by round | @1,000 conns | by round |')
     out.push('| --- | ---: | ---: | ---: | ---: |')
     for (const [a, b] of [['mesh-full', 'portkey'], ['mesh-full', 'bare'], ['mesh-minimal', 'portkey'], ['mesh-minimal', 'bare'], ['bare', 'direct'], ['portkey', 'bare']]) {
       if (!labels[a] || !labels[b]) continue // a target left out with --targets
-      out.push(`| ${labels[a]} / ${labels[b]} | ${ratio(tp[100]?.[a]?.rps, tp[100]?.[b]?.rps)} | ${byRound(tp[100]?.[a], tp[100]?.[b])} | ${ratio(tp[1000]?.[a]?.rps, tp[1000]?.[b]?.rps)} | ${byRound(tp[1000]?.[a], tp[1000]?.[b])} |`)
+      out.push(`| ${labels[a]} / ${labels[b]} | ${ratio(tp[100]?.[a]?.rps, tp[100]?.[b]?.rps)} | ${ratiosText(tp[100]?.[a], tp[100]?.[b])} | ${ratio(tp[1000]?.[a]?.rps, tp[1000]?.[b]?.rps)} | ${ratiosText(tp[1000]?.[a], tp[1000]?.[b])} |`)
     }
     out.push('')
   }
