@@ -68,7 +68,9 @@ const MIGRATIONS: readonly string[] = [
   // 3: mesh_entries without AUTOINCREMENT. Its only effect was a write to sqlite_sequence in every
   // insert (one more WAL frame per settlement, ~1 in 7). Entries are never deleted (a trigger
   // refuses it), so a plain INTEGER PRIMARY KEY (the largest seq + 1) is as monotonic. The table is
-  // rebuilt once: upgrading copies the whole ledger, in this one transaction.
+  // rebuilt once: upgrading copies the whole ledger, in this one transaction. (Its definition
+  // repeats version 1's on purpose: a shipped migration is never edited, nor built from shared text
+  // that could change under it.)
   // The usage indexes become partial: an event without a project (or key, or account) is not
   // entered in that index at all (queries filter on `= ?`, which implies IS NOT NULL, so they
   // still use them); most events have no project, and each index entry is a B-tree insert.
