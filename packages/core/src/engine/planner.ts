@@ -1,7 +1,7 @@
 import type { ModelPricing } from '../contracts/model-info.js'
 import type { DeploymentRef, ProviderV1 } from '../contracts/provider.js'
 import { findPrice, type Price } from '../pricing/pricing.js'
-import type { Candidate, SelectionStrategy } from '../contracts/rotation-policy.js'
+import type { Candidate, DeploymentState, ScoredCandidate, SelectionStrategy } from '../contracts/rotation-policy.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { affinityKeyOf, type AffinityStrategy } from '../routing/cache-affinity.js'
 import { blendedPrice, createSelection } from '../routing/selection.js'
@@ -23,6 +23,39 @@ export interface PlanEntry extends PlannedCandidate {
 export interface Plan {
   readonly candidates: PlanEntry[]
   readonly excluded: Array<{ deployment: string; model: string; reason: string }>
+}
+
+/** A plan entry: the ranked candidate with its pool; `why` is the strategy's, written when read (explain). */
+class PlannedEntry implements PlanEntry {
+  readonly deployment: DeploymentRef
+  readonly candidate: Candidate
+  readonly score: number
+  readonly affinityKey: string | undefined
+
+  constructor(
+    private readonly ranked: ScoredCandidate,
+    readonly pool: Pool,
+    affinityKey: string | undefined,
+  ) {
+    this.candidate = ranked.candidate
+    this.deployment = ranked.candidate.deployment
+    this.score = ranked.score
+    this.affinityKey = affinityKey
+  }
+
+  get why(): string {
+    return this.ranked.why
+  }
+}
+
+interface PoolEntry {
+  readonly member: PoolMember
+  readonly providerId: string
+  readonly pricing: ModelPricing | undefined
+  readonly zdr: boolean
+  readonly state: DeploymentState
+  readonly candidate: Candidate
+  readonly maintenance: Pool['deactivate']['maintenance']
 }
 
 export interface PlanRequest {
@@ -116,45 +149,66 @@ export class Planner {
   }
   private members: Map<string, PoolMember> | undefined
 
+  /**
+   * What the plan needs of each member of a pool and that never changes while the gateway runs:
+   * its provider, price and zero-data-retention flag, its state object (one per deployment, kept
+   * for the process's life) and the candidate handed to the selection strategy — built on a pool's
+   * first request instead of on every one (a thousand-deployment pool made a thousand candidates,
+   * price keys and spread objects per request).
+   */
+  private membersOf(pool: Pool): readonly PoolEntry[] {
+    let entries = this.poolEntries.get(pool)
+    if (!entries) {
+      entries = pool.members.map((m) => {
+        const provider = this.providers[m.deployment.provider]!
+        const pricing = this.pricing(provider, m.deployment.model, m.pricing)
+        const zdr = m.zeroDataRetention ?? provider.models?.[m.deployment.model]?.zeroDataRetention ?? false
+        const state = this.states.get(m.deployment.id)
+        const candidate: Candidate = { deployment: m.deployment, state, priority: m.priority, weight: m.weight, cacheGroup: m.cacheGroup, zeroDataRetention: zdr, ...(pricing ? { pricing } : {}), ...(m.maxRpm ? { maxRpm: m.maxRpm } : {}) }
+        return { member: m, providerId: provider.id, pricing, zdr, state, candidate, maintenance: m.maintenance ?? pool.deactivate.maintenance }
+      })
+      this.poolEntries.set(pool, entries)
+    }
+    return entries
+  }
+  private readonly poolEntries = new WeakMap<Pool, readonly PoolEntry[]>()
+
   plan(request: PlanRequest, dryRun = false): Plan {
     const now = this.clock.now()
     const prefs = request.preferences
     const out: PlanEntry[] = []
     const excluded: Plan['excluded'] = []
-    const seen = new Set<string>()
+    // Deployments already planned through an earlier model of the request (fallback models).
+    const seen = request.models.length > 1 ? new Set<string>() : undefined
     for (const name of request.models) {
       const pool = this.pool(name)
       const selection = this.selections.get(name)!
       const candidates: Candidate[] = []
-      for (const m of pool.members) {
+      for (const entry of this.membersOf(pool)) {
+        const { member: m, candidate } = entry
         const id = m.deployment.id
-        if (seen.has(id)) continue
-        const provider = this.providers[m.deployment.provider]!
-        const pricing = this.pricing(provider, m.deployment.model, m.pricing)
-        const zdr = m.zeroDataRetention ?? provider.models?.[m.deployment.model]?.zeroDataRetention ?? false
-        const reason = this.exclusion(prefs, m.deployment.provider, provider.id, zdr, pricing)
-        const state = this.states.get(id)
-        const available = reason ? undefined : this.rotation.availability(state, pool, now, !dryRun, m.maintenance ?? pool.deactivate.maintenance)
+        if (seen?.has(id)) continue
+        const reason = prefs ? this.exclusion(prefs, m.deployment.provider, entry.providerId, entry.zdr, entry.pricing) : undefined
+        const available = reason ? undefined : this.rotation.availability(entry.state, pool, now, !dryRun, entry.maintenance)
         if (reason || (available && !available.ok)) {
           excluded.push({ deployment: id, model: name, reason: reason ?? (available as { reason: string }).reason })
           continue
         }
-        candidates.push({ deployment: m.deployment, state, priority: m.priority, weight: m.weight, cacheGroup: m.cacheGroup, zeroDataRetention: zdr, ...(pricing ? { pricing } : {}), ...(m.maxRpm ? { maxRpm: m.maxRpm } : {}) })
+        candidates.push(candidate)
       }
       const affinityKey = pool.selection === 'cache-affinity' ? affinityKeyOf(request.body, pool.affinity.prefixMessages, request.sessionId) : undefined
       const ranked = selection.select(candidates, { publicModel: name, now, random: this.clock.random, ...(affinityKey ? { affinityKey } : {}) })
       if (!dryRun && 'advance' in selection) (selection as { advance(): void }).advance()
-      const entries = ranked.map((r) => ({ deployment: r.candidate.deployment, pool, candidate: r.candidate, score: r.score, why: r.why, ...(affinityKey ? { affinityKey } : {}) }))
-      for (const e of this.applyPreferences(entries, prefs)) {
-        seen.add(e.deployment.id)
+      const entries = ranked.map((r) => new PlannedEntry(r, pool, affinityKey))
+      for (const e of prefs ? this.applyPreferences(entries, prefs) : entries) {
+        seen?.add(e.deployment.id)
         out.push(e)
       }
     }
     return { candidates: out, excluded }
   }
 
-  private exclusion(prefs: ProviderPreferences | undefined, providerName: string, providerId: string, zdr: boolean, pricing: ModelPricing | undefined): string | undefined {
-    if (!prefs) return undefined
+  private exclusion(prefs: ProviderPreferences, providerName: string, providerId: string, zdr: boolean, pricing: ModelPricing | undefined): string | undefined {
     if (prefs.only && !names(prefs.only, providerName, providerId)) return 'not in provider.only'
     if (names(prefs.ignore, providerName, providerId)) return 'in provider.ignore'
     if ((prefs.zdr || prefs.data_collection === 'deny') && !zdr) return 'not flagged zero-data-retention'

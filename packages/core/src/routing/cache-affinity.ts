@@ -1,5 +1,7 @@
 import { hash } from 'node:crypto'
 import type { Candidate, ScoredCandidate, SelectionStrategy } from '../contracts/rotation-policy.js'
+import { orderByKey } from './order.js'
+import { RankedCandidate } from './ranked.js'
 import type { Pool } from './table.js'
 
 interface Binding {
@@ -50,9 +52,11 @@ export function cacheAffinitySelection(pool: Pick<Pool, 'affinity'>): AffinitySt
       return bindings.size
     },
     select(candidates, request) {
-      const balanced = candidates.map((c) => ({ c, r: request.random() })).sort((a, b) => a.c.state.inFlight - b.c.state.inFlight || a.r - b.r).map((x) => x.c)
+      // Fewest in flight first, then a random draw: in-flight counts are whole numbers and draws
+      // are in [0, 1), so `inFlight + draw` orders by both at once.
+      const balanced = orderByKey(candidates.length, (i) => candidates[i]!.state.inFlight + request.random()).map((i) => candidates[i]!)
       const binding = request.affinityKey ? bindings.get(request.affinityKey) : undefined
-      const toScored = (list: Candidate[], why: (c: Candidate) => string): ScoredCandidate[] => list.map((candidate, i) => ({ candidate, score: list.length - i, why: why(candidate) }))
+      const toScored = (list: Candidate[], why: (c: Candidate) => string): ScoredCandidate[] => list.map((candidate, i) => new RankedCandidate(candidate, list.length - i, why))
       if (!binding || binding.expiresAt <= request.now) {
         return toScored(balanced, (c) => `balanced (${c.state.inFlight} in flight)`)
       }

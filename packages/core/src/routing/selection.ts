@@ -1,40 +1,66 @@
 import type { Candidate, ScoredCandidate, SelectionRequest, SelectionStrategy } from '../contracts/rotation-policy.js'
 import type { Pool } from './table.js'
 import { cacheAffinitySelection } from './cache-affinity.js'
+import { orderByKey } from './order.js'
+import { RankedCandidate } from './ranked.js'
+
+/** A candidate's Efraimidis–Spirakis draw: smaller comes first; P(first) ∝ weight. */
+const weightedDraw = (weight: number, random: () => number) => -Math.log(1 - random()) / Math.max(weight, Number.MIN_VALUE)
 
 /**
  * Weighted random order without replacement (Efraimidis–Spirakis): each candidate draws
- * -ln(u)/w and the smallest draws come first. O(n log n).
+ * -ln(u)/w and the smallest draws come first. O(n log n), one `random()` per candidate, in order.
  */
 export function weightedShuffle(candidates: readonly Candidate[], random: () => number): Candidate[] {
-  const keyed = candidates.map((c) => ({ c, k: -Math.log(1 - random()) / Math.max(c.weight, Number.MIN_VALUE) }))
-  keyed.sort((a, b) => a.k - b.k)
-  return keyed.map((x) => x.c)
+  const order = orderByKey(candidates.length, (i) => weightedDraw(candidates[i]!.weight, random))
+  return order.map((i) => candidates[i]!)
 }
 
 const scored = (list: readonly Candidate[], score: (c: Candidate, i: number) => number, why: (c: Candidate) => string): ScoredCandidate[] =>
-  list.map((candidate, i) => ({ candidate, score: score(candidate, i), why: why(candidate) }))
+  list.map((candidate, i) => new RankedCandidate(candidate, score(candidate, i), why))
 
 /** Sort by a key (ascending), ties broken by config priority: stable and O(n log n). */
 function sortBy(candidates: readonly Candidate[], key: (c: Candidate) => number): Candidate[] {
   return [...candidates].sort((a, b) => key(a) - key(b) || a.priority - b.priority)
 }
 
-/** Lower `priority` first; equal priorities (e.g. the keys of one target) are spread by weight. */
+/**
+ * Below 1 by 2⁻³⁰: a group's draws, squeezed into [0, 1) by k / (1 + k), stay below the next
+ * group's rank for up to 2²¹ distinct priorities, and draws stay distinct up to k ≈ 2³⁰ (weights
+ * a billion times smaller than their group's others).
+ */
+const BELOW_ONE = 1 - 2 ** -30
+
+/**
+ * Lower `priority` first; equal priorities (e.g. the keys of one target) are spread by weight.
+ * Two native sorts, however many groups: by priority (ties in input order), then by the group's
+ * rank plus the candidate's draw. Draws are taken group by group in ascending priority, in input
+ * order, only in groups of several — the same `random()` calls, in the same order, as shuffling
+ * each group on its own.
+ */
 export const prioritySelection: SelectionStrategy = {
   name: 'priority',
   select(candidates, request) {
-    const groups = new Map<number, Candidate[]>()
-    for (const c of candidates) {
-      const group = groups.get(c.priority)
-      if (group) group.push(c)
-      else groups.set(c.priority, [c])
+    const n = candidates.length
+    let lowest = Infinity
+    for (const c of candidates) if (c.priority < lowest) lowest = c.priority
+    const byPriority = orderByKey(n, (i) => candidates[i]!.priority - lowest)
+    const keys = new Float64Array(n)
+    for (let start = 0, rank = 0; start < n; rank++) {
+      const priority = candidates[byPriority[start]!]!.priority
+      let end = start + 1
+      while (end < n && candidates[byPriority[end]!]!.priority === priority) end++
+      for (let j = start; j < end; j++) {
+        const i = byPriority[j]!
+        if (end - start === 1) keys[i] = rank
+        else {
+          const k = weightedDraw(candidates[i]!.weight, request.random)
+          keys[i] = rank + Math.min(k / (1 + k), BELOW_ONE)
+        }
+      }
+      start = end
     }
-    const order = [...groups.keys()].sort((a, b) => a - b)
-    const list = order.flatMap((p) => {
-      const group = groups.get(p)!
-      return group.length === 1 ? group : weightedShuffle(group, request.random)
-    })
+    const list = orderByKey(n, (i) => keys[i]!).map((i) => candidates[i]!)
     return scored(list, (c) => -c.priority, (c) => `priority ${c.priority}`)
   },
 }
