@@ -11,9 +11,16 @@ export interface Principal {
 }
 
 interface Entry {
-  readonly principal: Principal | undefined
+  readonly principal: Principal
   readonly fetchedAt: number
 }
+
+/**
+ * Unknown keys remembered at most (for `keyCacheTtl` each, the oldest forgotten first). Known keys
+ * are bounded by the keys in the store; unknown ones only by what clients send — without a bound
+ * a client sending random keys grew the cache by an entry per request, for ever.
+ */
+export const UNKNOWN_KEYS_REMEMBERED = 10_000
 
 export const KEY_EVENTS_CHANNEL = 'mesh:keys'
 
@@ -26,6 +33,8 @@ const invalidKey = (message: string) => new GatewayError({ status: 401, type: 'a
  */
 export class KeyAuthority {
   private readonly cache = new Map<string, Entry>()
+  /** Hashes the store did not know, with when it was asked (insertion order = oldest first). */
+  private readonly unknown = new Map<string, number>()
   private unsubscribe: (() => Promise<void>) | undefined
 
   constructor(
@@ -38,7 +47,10 @@ export class KeyAuthority {
   /** Listen for revocations and rotations from other instances. */
   async start(): Promise<void> {
     if (!this.counters?.subscribe) return
-    this.unsubscribe = await this.counters.subscribe(KEY_EVENTS_CHANNEL, (hash) => this.cache.delete(hash))
+    this.unsubscribe = await this.counters.subscribe(KEY_EVENTS_CHANNEL, (hash) => {
+      this.cache.delete(hash)
+      this.unknown.delete(hash)
+    })
   }
 
   async stop(): Promise<void> {
@@ -48,6 +60,7 @@ export class KeyAuthority {
   /** Tell every instance (this one included) to forget a key's cached record. */
   async changed(hash: string): Promise<void> {
     this.cache.delete(hash)
+    this.unknown.delete(hash)
     await this.counters?.publish?.(KEY_EVENTS_CHANNEL, hash)
   }
 
@@ -58,6 +71,17 @@ export class KeyAuthority {
     return { key, ...(project ? { project } : {}), ...(account ? { account } : {}) }
   }
 
+  /** Keys cached now: known (with their principal) and unknown (refused without a store lookup until `keyCacheTtl` passes). */
+  get cached(): { readonly known: number; readonly unknown: number } {
+    return { known: this.cache.size, unknown: this.unknown.size }
+  }
+
+  private rememberUnknown(hash: string, now: number): void {
+    this.unknown.delete(hash) // re-inserted last: the newest
+    if (this.unknown.size >= UNKNOWN_KEYS_REMEMBERED) this.unknown.delete(this.unknown.keys().next().value!)
+    this.unknown.set(hash, now)
+  }
+
   /** The principal of a presented key, or a 401 saying why not. Never echoes the key. */
   async authenticate(plaintext: string | undefined): Promise<Principal> {
     if (!plaintext) throw invalidKey('Missing API key: send `Authorization: Bearer <key>` (or `x-api-key`).')
@@ -65,11 +89,19 @@ export class KeyAuthority {
     const now = this.now()
     let entry = this.cache.get(hash)
     if (!entry || now - entry.fetchedAt >= this.ttlMs) {
-      entry = { principal: await this.load(hash), fetchedAt: now }
+      const askedAt = entry ? undefined : this.unknown.get(hash)
+      if (askedAt !== undefined && now - askedAt < this.ttlMs) throw invalidKey('Incorrect API key provided.')
+      const principal = await this.load(hash)
+      if (!principal) {
+        this.cache.delete(hash)
+        this.rememberUnknown(hash, now)
+        throw invalidKey('Incorrect API key provided.')
+      }
+      this.unknown.delete(hash)
+      entry = { principal, fetchedAt: now }
       this.cache.set(hash, entry)
     }
     const principal = entry.principal
-    if (!principal) throw invalidKey('Incorrect API key provided.')
     const { key } = principal
     if (key.revokedAt !== undefined && key.revokedAt <= now) throw invalidKey(`This API key (${key.prefix}…) has been revoked.`)
     if (key.expiresAt !== undefined && key.expiresAt <= now) throw invalidKey(`This API key (${key.prefix}…) expired at ${new Date(key.expiresAt).toISOString()}.`)
