@@ -11,7 +11,7 @@ const selections = input.selections ?? SELECTION_STRATEGIES ?? ['priority', 'wei
 const BODY = { model: 'bench', messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: 'Hello bench' }] }
 
 /** N deployments: up to 100 targets (one provider each) × enough keys per provider. */
-function configFor(deployments, selection) {
+function configFor(deployments, selection, maxRpm) {
   const targets = Math.min(deployments, 100)
   const keysPer = deployments / targets
   const providers = {}
@@ -20,7 +20,7 @@ function configFor(deployments, selection) {
   }
   return {
     providers,
-    models: { bench: { selection, targets: Object.keys(providers).map((provider, i) => ({ provider, model: 'gpt-4o-mini', ...(pricingAccepted && { pricing: { input: 0.1 + i / 1000, output: 0.4 } }) })) } },
+    models: { bench: { selection, targets: Object.keys(providers).map((provider, i) => ({ provider, model: 'gpt-4o-mini', ...(pricingAccepted && { pricing: { input: 0.1 + i / 1000, output: 0.4 } }), ...(maxRpm && { maxRpm }) })) } },
   }
 }
 
@@ -32,16 +32,16 @@ function planner(engine) {
   return () => engine.plan(['bench'])
 }
 
-function measure(engine) {
+function measure(engine, { warmup = 2000, batch = 200 } = {}) {
   const plan = planner(engine)
   // Warm up so the JIT has compiled the path we time.
-  for (let i = 0; i < 2000; i++) plan()
+  for (let i = 0; i < warmup; i++) plan()
   // Batches: mean time per call, robust to timer resolution.
   const batchMeans = []
   const singles = []
   const end = performance.now() + budgetMs
   while (performance.now() < end) {
-    const n = 200
+    const n = batch
     const t0 = process.hrtime.bigint()
     for (let i = 0; i < n; i++) plan()
     batchMeans.push(Number(process.hrtime.bigint() - t0) / n)
@@ -55,7 +55,7 @@ function measure(engine) {
   batchMeans.sort((a, b) => a - b)
   singles.sort((a, b) => a - b)
   const q = (arr, p) => arr[Math.min(arr.length - 1, Math.ceil(p * arr.length) - 1)]
-  return { meanUs: q(batchMeans, 0.5) / 1000, p99Us: q(singles, 0.99) / 1000, calls: batchMeans.length * 200 + singles.length }
+  return { meanUs: q(batchMeans, 0.5) / 1000, p99Us: q(singles, 0.99) / 1000, calls: batchMeans.length * batch + singles.length }
 }
 
 function compile(config) {
@@ -82,6 +82,23 @@ for (const size of sizes) {
     const planned = planner(engine)().length
     results.push({ deployments: size, selection, planned, ...measure(engine) })
   }
+}
+// A pool under load: rate-limit-headroom with `maxRpm` on every target and 1,500 requests started
+// on every deployment in the last minute (the strategy counts them per candidate). Sizes up to
+// 100: before 2026-12-02 one decision took ~6 ms at 100 deployments, so bigger pools would take
+// minutes to warm up on older builds.
+const LOADED_STARTS = 1500
+for (const size of input.loadedSizes ?? sizes.filter((s) => s <= 100).concat(sizes.some((s) => s > 100) ? [100] : [])) {
+  const config = configFor(size, 'rate-limit-headroom', 10_000)
+  const ir = compile(config)
+  const table = buildRoutingTable(ir)
+  const credentials = new Map(Object.entries(config.providers).map(([name, p]) => [name, p.keys]))
+  const engine = new MeshEngine(table, config.providers, credentials, {}, ir)
+  const now = Date.now()
+  for (const deployment of table.deployments.values()) {
+    for (let j = 0; j < LOADED_STARTS; j++) engine.states.begin(deployment.id, now - 59_000 + Math.floor((j * 58_000) / LOADED_STARTS))
+  }
+  results.push({ deployments: size, selection: `rate-limit-headroom, maxRpm, ${LOADED_STARTS.toLocaleString('en-US')} starts/min each`, planned: planner(engine)().length, ...measure(engine, { warmup: 200, batch: 20 }) })
 }
 console.log(JSON.stringify(results))
 process.exit(0)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Candidate, DeploymentState, ScoredCandidate } from '../src/index.js'
 import { prioritySelection, weightedSelection } from '../src/index.js'
-import { weightedShuffle } from '../src/routing/selection.js'
+import { rateLimitHeadroomSelection, startsInLastMinute, weightedShuffle } from '../src/routing/selection.js'
 import { cacheAffinitySelection } from '../src/routing/cache-affinity.js'
 import { orderByKey } from '../src/routing/order.js'
 import { nextQuotaWindow } from '../src/engine/rotation.js'
@@ -134,6 +134,64 @@ describe('selection strategies on the native sort give the same orders as before
     const ranked = weightedSelection.select(cs, { publicModel: 'm', now: 0, random: seeded(9) })
     expect(ranked.map((r) => r.why)).toEqual(ranked.map((r) => `weight ${r.candidate.weight.toFixed(3)}`))
     expect(prioritySelection.select(cs, { publicModel: 'm', now: 0, random: seeded(9) })[0]!.why).toMatch(/^priority \d+$/)
+  })
+})
+
+describe('rate-limit-headroom (headroom worked out once per candidate, starts counted by binary search)', () => {
+  /** The strategy as it was: headroom recomputed in every comparison, starts counted by a full scan. */
+  const referenceHeadroom = (c: Candidate, now: number) => {
+    let h = 1
+    const rl = c.state.rateLimit
+    if (rl?.limitRequests && rl.remainingRequests !== undefined && (rl.resetRequestsAt === undefined || rl.resetRequestsAt > now)) h = Math.min(h, rl.remainingRequests / rl.limitRequests)
+    if (c.maxRpm) {
+      let lastMinute = 0
+      for (const t of c.state.recentStarts) if (t > now - 60_000) lastMinute++
+      h = Math.min(h, Math.max(0, 1 - lastMinute / c.maxRpm))
+    }
+    return h
+  }
+  const referenceSelect = (cs: readonly Candidate[], now: number, threshold: number, minDeltaMs: number) => {
+    const tooSoon = (c: Candidate) => minDeltaMs > 0 && (c.state.recentStarts.at(-1) ?? -Infinity) > now - minDeltaMs
+    const rank = (c: Candidate) => (referenceHeadroom(c, now) <= 1 - threshold || tooSoon(c) ? 1 : 0)
+    return [...cs].sort((a, b) => rank(a) - rank(b) || a.priority - b.priority || referenceHeadroom(b, now) - referenceHeadroom(a, now)).map((c) => ({ id: c.deployment.id, score: referenceHeadroom(c, now) }))
+  }
+
+  it('counts the starts of the last minute like a full scan, boundaries included', () => {
+    const now = 1_000_000
+    const starts = [now - 120_000, now - 60_001, now - 60_000, now - 59_999, now - 1, now]
+    for (let k = 0; k <= starts.length; k++) {
+      const prefix = starts.slice(0, k)
+      expect(startsInLastMinute(prefix, now)).toBe(prefix.filter((t) => t > now - 60_000).length)
+    }
+  })
+
+  it('ranks and scores like before on random pools (limits from headers and maxRpm, minDelta)', () => {
+    const random = seeded(23)
+    const now = 5_000_000
+    for (let round = 0; round < 200; round++) {
+      const n = 1 + Math.floor(random() * 30)
+      const cs: Candidate[] = Array.from({ length: n }, (_, i) => {
+        const count = Math.floor(random() * 300)
+        const recentStarts = Array.from({ length: count }, () => now - Math.floor(random() * 120_000)).sort((a, b) => a - b)
+        const limited = random() < 0.5
+        return {
+          deployment: { id: `d${i}`, provider: 'p', model: 'm', keyIndex: i },
+          state: {
+            inFlight: 0,
+            recentStarts,
+            ...(limited ? { rateLimit: { limitRequests: 100, remainingRequests: Math.floor(random() * 100), resetRequestsAt: now + (random() < 0.8 ? 1_000 : -1_000) } } : {}),
+          } as unknown as DeploymentState,
+          priority: Math.floor(random() * 3),
+          weight: 1,
+          cacheGroup: 'g',
+          ...(random() < 0.7 ? { maxRpm: 50 + Math.floor(random() * 400) } : {}),
+        }
+      })
+      const threshold = random()
+      const minDeltaMs = random() < 0.5 ? 0 : Math.floor(random() * 2_000)
+      const got = rateLimitHeadroomSelection({ rateLimit: { threshold, minDeltaMs } }).select(cs, { publicModel: 'm', now, random })
+      expect(got.map((r) => ({ id: r.candidate.deployment.id, score: r.score }))).toEqual(referenceSelect(cs, now, threshold, minDeltaMs))
+    }
   })
 })
 

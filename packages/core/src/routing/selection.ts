@@ -136,6 +136,23 @@ export const costSelection: SelectionStrategy = {
   },
 }
 
+/**
+ * Requests started in the minute before `now`: `recentStarts` is in the order requests started,
+ * which is time order, so the window is a suffix found by binary search — O(log n) instead of a
+ * scan of up to 2,000 timestamps per candidate per request.
+ */
+export function startsInLastMinute(starts: readonly number[], now: number): number {
+  const from = now - 60_000
+  let lo = 0
+  let hi = starts.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (starts[mid]! > from) hi = mid
+    else lo = mid + 1
+  }
+  return starts.length - lo
+}
+
 /** Fraction of the request budget left, from upstream headers and `maxRpm`; 1 when unknown. */
 export function headroom(c: Candidate, now: number): number {
   let h = 1
@@ -143,17 +160,14 @@ export function headroom(c: Candidate, now: number): number {
   if (rl?.limitRequests && rl.remainingRequests !== undefined && (rl.resetRequestsAt === undefined || rl.resetRequestsAt > now)) {
     h = Math.min(h, rl.remainingRequests / rl.limitRequests)
   }
-  if (c.maxRpm) {
-    let lastMinute = 0
-    for (const t of c.state.recentStarts) if (t > now - 60_000) lastMinute++
-    h = Math.min(h, Math.max(0, 1 - lastMinute / c.maxRpm))
-  }
+  if (c.maxRpm) h = Math.min(h, Math.max(0, 1 - startsInLastMinute(c.state.recentStarts, now) / c.maxRpm))
   return h
 }
 
 /**
  * Keep the configured order while a deployment has headroom; one that used more than `threshold`
- * of its limit, or served less than `minDelta` ago, moves behind the others.
+ * of its limit, or served less than `minDelta` ago, moves behind the others. Each candidate's
+ * headroom is worked out once per request, not in every comparison of the sort.
  */
 export function rateLimitHeadroomSelection(pool: Pick<Pool, 'rateLimit'>): SelectionStrategy {
   return {
@@ -161,9 +175,16 @@ export function rateLimitHeadroomSelection(pool: Pick<Pool, 'rateLimit'>): Selec
     select(candidates, request) {
       const spare = 1 - pool.rateLimit.threshold
       const tooSoon = (c: Candidate) => pool.rateLimit.minDeltaMs > 0 && (c.state.recentStarts.at(-1) ?? -Infinity) > request.now - pool.rateLimit.minDeltaMs
-      const rank = (c: Candidate) => (headroom(c, request.now) <= spare || tooSoon(c) ? 1 : 0)
-      const list = [...candidates].sort((a, b) => rank(a) - rank(b) || a.priority - b.priority || headroom(b, request.now) - headroom(a, request.now))
-      return scored(list, (c) => headroom(c, request.now), (c) => `headroom ${(headroom(c, request.now) * 100).toFixed(0)}%${tooSoon(c) ? ', served within minDelta' : ''}`)
+      const n = candidates.length
+      const room = new Float64Array(n)
+      const behind = new Uint8Array(n)
+      for (let i = 0; i < n; i++) {
+        room[i] = headroom(candidates[i]!, request.now)
+        behind[i] = room[i]! <= spare || tooSoon(candidates[i]!) ? 1 : 0
+      }
+      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => behind[a]! - behind[b]! || candidates[a]!.priority - candidates[b]!.priority || room[b]! - room[a]!)
+      const why = (c: Candidate) => `headroom ${(headroom(c, request.now) * 100).toFixed(0)}%${tooSoon(c) ? ', served within minDelta' : ''}`
+      return order.map((i) => new RankedCandidate(candidates[i]!, room[i]!, why))
     },
   }
 }
