@@ -1,10 +1,7 @@
-// ModelMesh full: what a production gateway switches on — virtual-key auth with a per-key rate limit
-// (the bench creates the key through the admin API), usage events and the ledger on SQLite (the
-// embedded default store, synchronous=normal: a commit survives a crash of the gateway process; WAL
-// checkpoints run in a worker thread; `holds: 'process'`, as docs/stores.md recommends for one gateway
-// process per database file: reservation holds in memory, no commit of their own), prices → cost and credits
-// (sync settlement: a non-streamed answer is sent after its debit is stored), retries and timeouts.
-// The bench passes the fake's base URL in BENCH_UPSTREAM and a throw-away database in BENCH_DB.
+// ModelMesh full with async settlement: the same as mesh-full.config.ts (key auth, rate limit, usage
+// events and ledger on SQLite, prices) except that a non-streamed answer leaves before its debit is
+// stored (`billing.settlement: 'async'`). Not one of the bench's targets: a variant for
+// `ab.mjs --configs mesh-full.config.ts,mesh-fullasync.config.ts` — what sync settlement costs.
 import { defineConfig } from '@modelmesh/core'
 import { openai } from '@modelmesh/providers-openai'
 import { sqlite } from '@modelmesh/stores-sqlite'

@@ -48,6 +48,12 @@ class PlannedEntry implements PlanEntry {
   }
 }
 
+interface PoolPrice {
+  readonly price: Price | undefined
+  readonly score: number
+  readonly unpriced: boolean
+}
+
 interface PoolEntry {
   readonly member: PoolMember
   readonly providerId: string
@@ -130,15 +136,37 @@ export class Planner {
     let worstScore = -1
     for (const name of models) {
       const pool = this.table.pools.get(name) ?? this.discovered.get(name)
-      for (const m of pool?.members ?? []) {
-        const price = this.pricing(this.providers[m.deployment.provider]!, m.deployment.model, m.pricing)
-        if (!price) return undefined
-        const score = (price.input ?? 0) + (price.output ?? 0) + (price.perRequest ?? 0) * 1e6
-        if (score > worstScore) [worst, worstScore] = [price, score]
-      }
+      if (!pool) continue
+      const most = this.mostExpensive(pool)
+      if (most.unpriced) return undefined
+      if (most.score > worstScore) [worst, worstScore] = [most.price, most.score]
     }
     return worst
   }
+
+  /**
+   * A pool's most expensive price (the first of the highest score; `unpriced` when a member has
+   * none). Asked on every request (the reservation's estimate); prices do not change at run time,
+   * so each pool's is worked out once — a thousand catalogue look-ups per request before.
+   */
+  private mostExpensive(pool: Pool): PoolPrice {
+    let most = this.poolPrices.get(pool)
+    if (!most) {
+      most = { price: undefined, score: -1, unpriced: false }
+      for (const m of pool.members) {
+        const price = this.pricing(this.providers[m.deployment.provider]!, m.deployment.model, m.pricing)
+        if (!price) {
+          most = { price: undefined, score: -1, unpriced: true }
+          break
+        }
+        const score = (price.input ?? 0) + (price.output ?? 0) + (price.perRequest ?? 0) * 1e6
+        if (score > most.score) most = { price, score, unpriced: false }
+      }
+      this.poolPrices.set(pool, most)
+    }
+    return most
+  }
+  private readonly poolPrices = new WeakMap<Pool, PoolPrice>()
 
   private memberOf(id: string): PoolMember | undefined {
     if (!this.members) {
