@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Quick side-by-side of ModelMesh configs (or builds): each one started in turn against the same fake
-// upstream, measured interleaved round by round at a few closed-loop concurrencies.
+// upstream, measured interleaved round by round (in alternating order: lib/rounds.mjs) at a few
+// closed-loop concurrencies.
 // Reports req/s and the target's CPU µs per request (/proc/PID/stat) — the steady measure on 2 shared cores.
 //   node bench/ab.mjs [--configs mesh-minimal.config.ts,mesh-full.config.ts] [--roots /other/checkout,...]
 //                     [--connections 2,100] [--seconds 5] [--rounds 2] [--node-args '|--max-semi-space-size=64']
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util'
 import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 import { percentiles } from './lib/open-loop-stats.mjs'
+import { roundOrder } from './lib/rounds.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({
@@ -39,7 +41,7 @@ async function openLoop(targets) {
   const seconds = Number(values.seconds)
   const pooled = new Map(targets.map((t) => [t, { latency: [], cpuMs: 0, offered: 0 }]))
   for (let round = 0; round < Number(values.rounds); round++)
-    for (const t of targets) {
+    for (const t of roundOrder(targets, round)) {
       const acc = pooled.get(t)
       const cpuBefore = cpuMsOf(t.child.pid)
       const requestBody = t.model ? JSON.stringify(chatBody(t.model)) : body
@@ -85,7 +87,7 @@ try {
   const results = new Map()
   for (let round = 0; round < Number(values.rounds); round++)
     for (const connections of values.connections.split(',').map(Number))
-      for (const t of targets) {
+      for (const t of roundOrder(targets, round)) {
         const cpuBefore = cpuMsOf(t.child.pid)
         const r = await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool: 'wrk', url: t.url, connections, durationS: Number(values.seconds), body, headers: t.headers })
         const requests = r.rps * Number(values.seconds)

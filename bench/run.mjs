@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { chat, chatBody, cpuMsOf, freePort, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { renderMarkdown } from './lib/report.mjs'
+import { roundOrder } from './lib/rounds.mjs'
 import { mergeRounds } from './lib/open-loop-stats.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
 import { request } from 'undici'
@@ -52,8 +53,8 @@ const enabled = (name) => !only || only.has(name)
 
 // Durations: full ≈ 8–9 min on 2 cores; --quick ≈ 1 min (a smoke run: numbers are indicative only).
 const PLAN = quick
-  ? { tpWarmupS: 1, tpDurationS: 3, tpRounds: 1, latRate: 1000, latWarmupS: 1, latDurationS: 1.5, latRounds: 2, ttftRate: 50, ttftWarmupS: 0.5, ttftDurationS: 1.5, ttftRounds: 2, streams: 1000, streamClients: 2, streamChunkDelayMs: 300, streamReplyChars: 40, coldRuns: 1, routingBudgetMs: 300 }
-  : { tpWarmupS: 3, tpDurationS: 8, tpRounds: 2, latRate: 1000, latWarmupS: 2, latDurationS: 4, latRounds: 3, ttftRate: 100, ttftWarmupS: 2, ttftDurationS: 4, ttftRounds: 3, streams: 10_000, streamClients: 4, streamChunkDelayMs: 1000, streamReplyChars: 75, coldRuns: 5, routingBudgetMs: 700 }
+  ? { tpWarmupS: 1, tpDurationS: 3, tpRounds: 1, latRate: 1000, latWarmupS: 1, latDurationS: 1.5, latRounds: 2, ttftRate: 50, ttftWarmupS: 0.5, ttftDurationS: 1.5, ttftRounds: 2, streams: 1000, streamClients: 2, streamChunkDelayMs: 300, streamReplyChars: 40, coldRuns: 1, routingBudgetMs: 300, roundOrder: 'alternating' }
+  : { tpWarmupS: 3, tpDurationS: 8, tpRounds: 2, latRate: 1000, latWarmupS: 2, latDurationS: 4, latRounds: 3, ttftRate: 100, ttftWarmupS: 2, ttftDurationS: 4, ttftRounds: 3, streams: 10_000, streamClients: 4, streamChunkDelayMs: 1000, streamReplyChars: 75, coldRuns: 5, routingBudgetMs: 700, roundOrder: 'alternating' }
 
 function detectTool() {
   if (flags.tool) return flags.tool
@@ -174,7 +175,7 @@ async function throughput(targets, tool) {
     }
     const rounds = {}
     for (let round = 0; round < PLAN.tpRounds; round++) {
-      for (const t of targets) {
+      for (const t of roundOrder(targets, round)) {
         const r = await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool, url: t.url, connections, durationS: PLAN.tpDurationS, body: JSON.stringify(chatBody(t.model)), headers: t.headers })
         ;(rounds[t.id] ??= []).push(r)
         console.log(`  ${String(connections).padStart(4)} conns  ${t.id.padEnd(13)} ${Math.round(r.rps)} req/s  p99 ${r.latencyMs.p99.toFixed(1)} ms  non2xx ${r.non2xx} errors ${r.errors}`)
@@ -208,7 +209,8 @@ async function pinned(target, measure) {
 }
 
 /**
- * Open-loop rounds, interleaved: round 1 of every target, then round 2 of every target, … Each
+ * Open-loop rounds, interleaved: round 1 of every target, then round 2 of every target (in the
+ * reverse order: `roundOrder`), … Each
  * round warms up first (the whole warm-up before round 1, a second before the later ones), and the
  * percentiles are taken over the pooled samples of all rounds — so a VM hiccup lands in one round of
  * one target instead of deciding that target's p99 alone. Per-round p50/p99 are kept for the spread.
@@ -216,7 +218,7 @@ async function pinned(target, measure) {
 async function openLoopRounds(targets, { label, rate, durationS, warmupS, rounds, stream }) {
   const parts = Object.fromEntries(targets.map((t) => [t.id, { runs: [], cpuMs: 0, offered: 0, pid: (t.child ?? t.fakeChild)?.pid }]))
   for (let round = 0; round < rounds; round++) {
-    for (const t of targets) {
+    for (const t of roundOrder(targets, round)) {
       const part = parts[t.id]
       const warm = round === 0 ? warmupS : Math.min(1, warmupS)
       const cpuBefore = part.pid ? cpuMsOf(part.pid) : undefined

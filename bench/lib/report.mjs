@@ -97,9 +97,9 @@ function overhead(section, id, field) {
 }
 
 /** How an open-loop scenario was split (older runs: one round). */
-const roundsText = (rounds, durationS, warmupS) =>
+const roundsText = (rounds, durationS, warmupS, order) =>
   (rounds ?? 1) > 1
-    ? `${rounds} interleaved rounds of ${durationS} s per target (${warmupS} s of warm-up before the first, ${Math.min(1, warmupS)} s before the others), percentiles over all rounds' requests`
+    ? `${rounds} interleaved rounds of ${durationS} s per target${order === 'alternating' ? ' (targets in the reverse order every other round)' : ''} (${warmupS} s of warm-up before the first, ${Math.min(1, warmupS)} s before the others), percentiles over all rounds' requests`
     : `${durationS} s after a ${warmupS} s warm-up`
 
 /** Each round's p50 / p99 (older runs: –). */
@@ -162,7 +162,7 @@ export function renderMarkdown(report) {
 
   if (report.throughput) {
     const tp = report.throughput
-    out.push(`## Throughput (closed loop, ${report.loadTool}, ${report.plan.tpDurationS} s × ${report.plan.tpRounds} interleaved rounds after a ${report.plan.tpWarmupS} s warm-up, median)`)
+    out.push(`## Throughput (closed loop, ${report.loadTool}, ${report.plan.tpDurationS} s × ${report.plan.tpRounds} interleaved rounds${report.plan.roundOrder === 'alternating' && report.plan.tpRounds > 1 ? ' (targets in the reverse order every other round)' : ''} after a ${report.plan.tpWarmupS} s warm-up, median)`)
     out.push('')
     out.push('| target | req/s @100 conns | p50 / p99 ms @100 | req/s @1,000 conns | p50 / p99 ms @1,000 | non-2xx + errors |')
     out.push('| --- | ---: | ---: | ---: | ---: | ---: |')
@@ -184,7 +184,7 @@ export function renderMarkdown(report) {
 
   if (report.latency) {
     const lat = report.latency
-    out.push(`## Overhead latency (open loop at ${report.plan.latRate} req/s, ${roundsText(report.plan.latRounds, report.plan.latDurationS, report.plan.latWarmupS)}; overhead = target − direct, same percentile)`)
+    out.push(`## Overhead latency (open loop at ${report.plan.latRate} req/s, ${roundsText(report.plan.latRounds, report.plan.latDurationS, report.plan.latWarmupS, report.plan.roundOrder)}; overhead = target − direct, same percentile)`)
     if (report.pinned) out.push('', PINNED_NOTE)
     out.push('', pacingNote(report, lat))
     out.push('')
@@ -216,7 +216,7 @@ export function renderMarkdown(report) {
 
   if (report.ttft) {
     const tt = report.ttft
-    out.push(`## Streaming time to first token (open loop, ${report.plan.ttftRate} streams/s, ${roundsText(report.plan.ttftRounds, report.plan.ttftDurationS, report.plan.ttftWarmupS)}; first SSE event as seen by the client)`)
+    out.push(`## Streaming time to first token (open loop, ${report.plan.ttftRate} streams/s, ${roundsText(report.plan.ttftRounds, report.plan.ttftDurationS, report.plan.ttftWarmupS, report.plan.roundOrder)}; first SSE event as seen by the client)`)
     if (report.pinned) out.push('', PINNED_NOTE)
     out.push('', pacingNote(report, tt))
     out.push('')

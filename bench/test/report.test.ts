@@ -76,6 +76,11 @@ describe('bench verdicts on the issue-6 goals', () => {
     expect(renderMarkdown(report({ throughput: { 100: { direct: tp(10_000), 'mesh-full': tp(3_000) } } }))).toContain('– not measured')
     // One-round results of older runs (no `rounds`, no latRounds in the plan) still render.
     expect(renderMarkdown(report())).toContain('3 interleaved rounds of 4 s per target')
+    // Runs since 2026-12-02 alternate the targets' order round by round (bench/lib/rounds.mjs) and say so.
+    const alternating = renderMarkdown(report({ plan: { ...report().plan, roundOrder: 'alternating' } }))
+    expect(alternating).toContain('3 interleaved rounds of 4 s per target (targets in the reverse order every other round)')
+    expect(alternating).toContain('interleaved rounds (targets in the reverse order every other round) after a')
+    expect(renderMarkdown(report())).not.toContain('reverse order')
     const older = report({ plan: { ...report().plan, latRounds: undefined, ttftRounds: undefined, latDurationS: 10 } })
     expect(renderMarkdown(older)).toContain('10 s after a 2 s warm-up')
   })
