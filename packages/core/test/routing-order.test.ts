@@ -4,7 +4,7 @@ import { prioritySelection, weightedSelection } from '../src/index.js'
 import { rateLimitHeadroomSelection, startsInLastMinute, weightedShuffle } from '../src/routing/selection.js'
 import { cacheAffinitySelection } from '../src/routing/cache-affinity.js'
 import { orderByKey } from '../src/routing/order.js'
-import { nextQuotaWindow } from '../src/engine/rotation.js'
+import { maintenanceEnd, nextQuotaWindow } from '../src/engine/rotation.js'
 
 /** A seeded generator (Park–Miller), so every run draws the same numbers. */
 const seeded = (seed: number) => () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646
@@ -211,5 +211,27 @@ describe('nextQuotaWindow (remembers its last answer per window kind)', () => {
       [feb, 'monthly', Date.UTC(2030, 2, 1)],
     ]
     for (const [start, window, end] of asked) expect(nextQuotaWindow(start, window)).toBe(end)
+  })
+})
+
+describe('maintenanceEnd (kept until a window opens or closes)', () => {
+  it('answers like a fresh computation at every instant, across window edges, overlaps and clock jumps', () => {
+    const random = seeded(29)
+    const schedules = [
+      { cron: '0 3 * * *', durationMs: 30 * 60_000 },
+      { cron: '*/10 * * * *', durationMs: 25 * 60_000 }, // windows overlap
+      { cron: '*/5 * * * *', durationMs: 60_000 },
+      { cron: '0 0 1 * *', durationMs: 0 }, // empty windows: never inside
+    ]
+    for (const schedule of schedules) {
+      const kept = { ...schedule } // one object: its answers are kept between calls
+      let now = Date.UTC(2030, 0, 30, 2, 0)
+      for (let step = 0; step < 3_000; step++) {
+        const jump = random()
+        // Mostly small steps forward (often landing on an edge), sometimes back, sometimes a day on.
+        now += jump < 0.05 ? -Math.floor(random() * 3_600_000) : jump < 0.1 ? 86_400_000 : jump < 0.3 ? 60_000 - (now % 60_000) : Math.floor(random() * 120_000)
+        expect(maintenanceEnd(kept, now)).toBe(maintenanceEnd({ ...schedule }, now))
+      }
+    }
   })
 })
