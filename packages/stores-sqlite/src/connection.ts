@@ -38,6 +38,14 @@ export interface BatchOptions {
    * fails is undone by SQLite by itself, so the savepoint would only cost two statements.
    */
   readonly savepoint?: boolean
+  /**
+   * For `durability: 'none'` operations: whether the operation's reads must share one snapshot
+   * with the batch's hooks (default true: one deferred read transaction around them). A batch of
+   * operations that all say false runs without `BEGIN`/`COMMIT`: each statement reads in its own
+   * implicit transaction. Safe for the money cache: the hooks record `PRAGMA data_version` first,
+   * so anything read after it is at least as new, and a later change is seen at the next batch.
+   */
+  readonly snapshot?: boolean
 }
 
 /**
@@ -83,6 +91,8 @@ interface Queued {
   savepoint: boolean
   /** Writes no SQL (`durability: 'none'`). */
   inert: boolean
+  /** Its reads need one snapshot with the hooks' (`BatchOptions.snapshot`). */
+  snapshot: boolean
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
@@ -203,13 +213,15 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
    * A batch of operations that write no SQL: in order, without a write transaction. Their reads
    * (the hooks' `PRAGMA data_version`, an operation's `SELECT`) share one deferred read
    * transaction: in WAL mode every read outside a transaction takes and drops a read lock of its
-   * own (3–4 `fcntl` calls), so a process-local reserve paid for two.
+   * own (3–4 `fcntl` calls), so a process-local reserve paid for two. Unless every operation says
+   * it needs no snapshot (`snapshot: false`, a reserve under a fresh request id, whose only read
+   * with a warm cache is the hooks' PRAGMA): then no `BEGIN`/`COMMIT` at all.
    */
   const runInert = (batch: Queued[]) => {
     let read: typeof controls
     try {
       const handle = open()
-      if (!handle.inTransaction) {
+      if (!handle.inTransaction && batch.some((item) => item.snapshot)) {
         read = controlsFor(handle)
         read.statements.beginRead.run()
       }
@@ -306,14 +318,15 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   return {
     batched<T>(fn: () => T, batchOptions: BatchOptions = {}): Promise<T> {
       const inert = batchOptions.durability === 'none'
+      const snapshot = batchOptions.snapshot ?? true
       if (inert && !scheduled) {
         // Nothing queued before it: no batch to keep the order with, so no tick to wait for.
-        return new Promise<T>((resolve, reject) => runInert([{ fn, savepoint: false, inert, resolve: resolve as (value: unknown) => void, reject }]))
+        return new Promise<T>((resolve, reject) => runInert([{ fn, savepoint: false, inert, snapshot, resolve: resolve as (value: unknown) => void, reject }]))
       }
       return new Promise<T>((resolve, reject) => {
         // Under `synchronous: 'full'` holds (volatile or in memory) run in the batch before the debits.
         const queue = split && (inert || batchOptions.durability === 'volatile') ? queues.volatile : queues.durable
-        queue.push({ fn, savepoint: batchOptions.savepoint ?? true, inert, resolve: resolve as (value: unknown) => void, reject })
+        queue.push({ fn, savepoint: batchOptions.savepoint ?? true, inert, snapshot, resolve: resolve as (value: unknown) => void, reject })
         if (!scheduled) {
           scheduled = true
           setImmediate(flush)

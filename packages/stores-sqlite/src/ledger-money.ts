@@ -167,7 +167,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
             if (held.accountId !== accountId) throw otherAccount(requestId, held.accountId, accountId)
             return { ok: true, reservation: held, created: false } as const
           }
-          const settled = entryFor('usage', requestId)
+          const settled = input.fresh ? undefined : entryFor('usage', requestId)
           if (settled) return { ok: false, reason: 'already-settled', entry: settled } as const
           // Expired holds (this request's, and the account's) go; they no longer count anyway.
           if (held) cache.deleteHold(held)
@@ -192,7 +192,9 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
           cache.insertHold(reservation)
           return { ok: true, reservation, created: true } as const
         },
-        { durability: holdDurability, savepoint: false },
+        // A fresh request id needs no look-up of an earlier debit; with process-local holds the
+        // reserve then reads nothing that needs one snapshot (cold caches read in their own).
+        { durability: holdDurability, savepoint: false, snapshot: !input.fresh },
       )
     },
     async settle(accountId, requestId, actual, options = {}) {

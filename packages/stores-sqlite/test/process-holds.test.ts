@@ -95,6 +95,30 @@ describe("sqlite holds: 'process'", () => {
     await Promise.all([store.close(), peer.close()])
   })
 
+  it("a fresh request id (the gateway's own) reserves the same way without a snapshot, and still sees another process's writes", async () => {
+    const path = tempPath()
+    const store = sqlite({ path, holds: 'process' })
+    const peer = sqlite({ path, holds: 'process' })
+    await store.putAccount({ id: 'a', createdAt: 0 })
+    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    expect(await store.reserve('a', 'f1', 800, { keyId: 'k', fresh: true })).toMatchObject({ ok: true, created: true })
+    expect(await store.reserve('a', 'f2', 201, { keyId: 'k', fresh: true })).toMatchObject({ ok: false, reason: 'insufficient-credits', availableMicroUsd: 200 })
+    expect(await store.reserve('a', 'f2', 100, { keyId: 'k', fresh: true, caps: [{ scope: 'key', period: 'day', limitMicroUsd: 850 }] })).toMatchObject({ ok: false, reason: 'spend-cap', spentMicroUsd: 800 })
+    // Another process's grant (a new data_version) reaches the cache of a fresh reserve.
+    await peer.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 500 })
+    expect(await store.reserve('a', 'f2', 700, { keyId: 'k', fresh: true })).toMatchObject({ ok: true, created: true })
+    // The same id again (a bug in the caller): the hold is found, nothing is added.
+    expect(await store.reserve('a', 'f2', 700, { keyId: 'k', fresh: true })).toMatchObject({ ok: true, created: false })
+    // Without the hint the debit is looked up: a settled id is refused; with it, the store may skip the
+    // look-up, but the settlement's unique index still refuses a second debit.
+    expect((await store.settle('a', 'f1', 600)).created).toBe(true)
+    expect(await store.reserve('a', 'f1', 1)).toMatchObject({ ok: false, reason: 'already-settled' })
+    expect(await store.reserve('a', 'f1', 1, { fresh: true })).toMatchObject({ ok: true })
+    expect((await store.settle('a', 'f1', 600)).created).toBe(false)
+    expect((await store.entries('a')).filter((e) => e.kind === 'usage')).toHaveLength(1)
+    await Promise.all([store.close(), peer.close()])
+  })
+
   it('refuses an unknown holds mode', () => {
     expect(() => sqlite({ holds: 'nowhere' as 'process' })).toThrow(/holds must be 'shared' or 'process'/)
   })

@@ -190,6 +190,8 @@ export class Gate {
       ...(key.projectId ? { projectId: key.projectId } : {}),
       caps,
       now: input.now,
+      // The gateway's own request id, made for this request: nothing was settled under it.
+      fresh: !idempotencyKey,
     })
     if (!result.ok) {
       if (result.reason === 'already-settled') {

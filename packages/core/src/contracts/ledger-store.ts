@@ -135,6 +135,12 @@ export interface ReserveOptions {
   readonly ttlMs?: number
   /** The caller's clock, epoch milliseconds (default `Date.now()`). */
   readonly now?: number
+  /**
+   * The caller made this request id for this request, a moment ago (the gateway's own id, not an
+   * idempotency key): nothing can have been settled under it, so a store may skip its look-up of
+   * an earlier debit (`already-settled`). A hint only: a store that ignores it is as correct.
+   */
+  readonly fresh?: boolean
 }
 
 export type ReserveResult =

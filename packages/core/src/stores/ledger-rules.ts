@@ -148,6 +148,8 @@ export interface ReserveInput {
   readonly projectId?: string
   /** Each cap with the id of the scope it applies to. */
   readonly caps: readonly { readonly cap: SpendCap; readonly scopeId: string }[]
+  /** `ReserveOptions.fresh`: no debit can exist under this request id yet. */
+  readonly fresh?: true
 }
 
 /** Validates `reserve` arguments and resolves defaults and the scope id of each cap. */
@@ -168,7 +170,7 @@ export function reserveInput(store: string, accountId: string, requestId: string
     if (scopeId === undefined) throw invalid(store, `a ${cap.scope} cap needs options.${cap.scope === 'project' ? 'projectId' : 'keyId'} (or cap.scope must be account, project or key)`)
     return { cap, scopeId }
   })
-  return compact({ now, expiresAt: now + ttlMs, checkBalance: options.checkBalance ?? true, keyId: options.keyId, projectId: options.projectId, caps }) as ReserveInput
+  return compact({ now, expiresAt: now + ttlMs, checkBalance: options.checkBalance ?? true, keyId: options.keyId, projectId: options.projectId, caps, fresh: options.fresh === true || undefined }) as ReserveInput
 }
 
 /**
