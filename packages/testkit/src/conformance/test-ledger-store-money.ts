@@ -137,6 +137,20 @@ export const ledgerMoneyChecks: readonly LedgerStoreCheck[] = [
     },
   },
   {
+    name: "a reserve with the `fresh` hint (a request id made for this request) decides as without it",
+    async run({ store, unique }) {
+      const accountId = await newAccount(store, unique, 1_000)
+      const [a, b, keyId] = [unique('fresh-a'), unique('fresh-b'), unique('fresh-key')]
+      expect(await store.reserve(accountId, a, 600, { keyId, fresh: true })).toMatchObject({ ok: true, created: true, reservation: { requestId: a, amountMicroUsd: 600, keyId } })
+      expect(await store.reserve(accountId, b, 401, { fresh: true })).toEqual({ ok: false, reason: 'insufficient-credits', availableMicroUsd: 400 })
+      expect(await store.reserve(accountId, b, 100, { keyId, fresh: true, caps: [{ scope: 'key', period: 'day', limitMicroUsd: 650 }] })).toMatchObject({ ok: false, reason: 'spend-cap', spentMicroUsd: 600 })
+      expect(await store.reserve(accountId, a, 600, { keyId, fresh: true }), 'same request id again: nothing added').toMatchObject({ ok: true, created: false })
+      expect((await store.settle(accountId, a, 500)).created).toBe(true)
+      expect((await store.settle(accountId, a, 500)).created, 'one debit, whatever the hint').toBe(false)
+      expect(await store.balance(accountId)).toEqual({ balanceMicroUsd: 500, reservedMicroUsd: 0, availableMicroUsd: 500 })
+    },
+  },
+  {
     name: 'an expired reservation stops holding money; settling it later still bills',
     async run({ store, unique }) {
       const accountId = await newAccount(store, unique, 1_000)
