@@ -45,7 +45,7 @@ export const prioritySelection: SelectionStrategy = {
     let lowest = Infinity
     for (const c of candidates) if (c.priority < lowest) lowest = c.priority
     const byPriority = orderByKey(n, (i) => candidates[i]!.priority - lowest)
-    const keys = new Float64Array(n)
+    const keys: number[] = new Array<number>(n)
     for (let start = 0, rank = 0; start < n; rank++) {
       const priority = candidates[byPriority[start]!]!.priority
       let end = start + 1
@@ -176,11 +176,11 @@ export function rateLimitHeadroomSelection(pool: Pick<Pool, 'rateLimit'>): Selec
       const spare = 1 - pool.rateLimit.threshold
       const tooSoon = (c: Candidate) => pool.rateLimit.minDeltaMs > 0 && (c.state.recentStarts.at(-1) ?? -Infinity) > request.now - pool.rateLimit.minDeltaMs
       const n = candidates.length
-      const room = new Float64Array(n)
-      const behind = new Uint8Array(n)
+      const room: number[] = []
+      const behind: number[] = []
       for (let i = 0; i < n; i++) {
-        room[i] = headroom(candidates[i]!, request.now)
-        behind[i] = room[i]! <= spare || tooSoon(candidates[i]!) ? 1 : 0
+        room.push(headroom(candidates[i]!, request.now))
+        behind.push(room[i]! <= spare || tooSoon(candidates[i]!) ? 1 : 0)
       }
       const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => behind[a]! - behind[b]! || candidates[a]!.priority - candidates[b]!.priority || room[b]! - room[a]!)
       const why = (c: Candidate) => `headroom ${(headroom(c, request.now) * 100).toFixed(0)}%${tooSoon(c) ? ', served within minDelta' : ''}`
