@@ -136,7 +136,8 @@ export function postgresLedgerMoney(db: Connection): MoneyMethods {
           if (held.accountId !== accountId) throw otherAccount(requestId, held.accountId, accountId)
           return { ok: true, reservation: held, created: false } as const
         }
-        const settled = await entryFor(client, 'usage', requestId)
+        // A fresh request id (the gateway's own) cannot have been settled: one round trip fewer.
+        const settled = input.fresh ? undefined : await entryFor(client, 'usage', requestId)
         if (settled) return { ok: false, reason: 'already-settled', entry: settled } as const
         await client.query(`DELETE FROM ${holds} WHERE request_id = $1 OR (account_id = $2 AND expires_at <= $3)`, [requestId, accountId, input.now])
         const available = balance - (await heldIn(client, { kind: 'account', id: accountId }, input.now))
