@@ -21,4 +21,5 @@ export {
 } from './ledger-rules.js'
 export { memoryStateStore, checkLockTtl, checkStateName, checkStateValue } from './memory-state.js'
 export { memoryLedgerStore, inScope } from './memory-ledger.js'
+export { Holds, scopeKey } from './holds.js'
 export { memoryCounterStore, checkCounterArgs, checkStateTtl } from './memory-counters.js'

@@ -22,6 +22,7 @@ import {
   sameAccount,
   spendScopesOf,
 } from './ledger-rules.js'
+import { Holds, scopeKey } from './holds.js'
 import { StoreError } from './store-error.js'
 
 const STORE = 'memory ledger'
@@ -73,7 +74,7 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
   const keyIdByHash = new Map<string, string>()
   const entriesByAccount = new Map<string, LedgerEntry[]>()
   const entryByRequest = new Map<string, LedgerEntry>()
-  const holds = new Map<string, Reservation>()
+  const holds = new Holds()
   const spent = new Map<string, number>()
   // Usage events kept as JSON text with the fields `usage()` filters on: one string per event rather
   // than a frozen copy of its object graph (cheaper to store, nothing for the garbage collector to
@@ -87,14 +88,14 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
   }
   const requestKey = (kind: string, requestId: string) => `${kind}\n${requestId}`
   const spentKey = (scope: SpendScope, bucket: string) => `${scope.kind}:${scope.id}\n${bucket}`
-  const activeHolds = (now: number, scope: SpendScope) => {
-    let sum = 0
-    for (const hold of holds.values()) {
-      if (hold.expiresAt <= now) holds.delete(hold.requestId)
-      else if (inScope(hold, scope)) sum += hold.amountMicroUsd
-    }
-    return sum
+  /** Σ active holds of a scope: the index keeps each scope's total (it scanned every hold of every account). */
+  const activeHolds = (now: number, scope: SpendScope) => holds.heldIn(scopeKey(scope.kind, scope.id), now)
+  /** A hold leaves the store (settled, released, or expired and swept). */
+  const dropHold = (requestId: string) => {
+    const hold = holds.byRequest.get(requestId)
+    if (hold) holds.remove(hold)
   }
+
   const balanceOf = (accountId: string) => balances.get(accountId) ?? 0
 
   const putKeyRecord = (key: VirtualKeyRecord) => {
@@ -124,7 +125,7 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
     if (entry.requestId !== undefined) entryByRequest.set(requestKey(entry.kind, entry.requestId), stored)
     balances.set(entry.accountId, balanceOf(entry.accountId) + entry.amountMicroUsd)
     if (entry.kind === 'usage') {
-      if (entry.requestId !== undefined) holds.delete(entry.requestId)
+      if (entry.requestId !== undefined) dropHold(entry.requestId)
       const buckets = periodBuckets(entry.createdAt)
       for (const scope of spendScopesOf(entry)) {
         for (const bucket of [buckets.day, buckets.month, buckets.total]) {
@@ -209,13 +210,16 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
     async reserve(accountId, requestId, amount, options) {
       const input = reserveInput(STORE, accountId, requestId, amount, options)
       requireAccount(accountId)
-      const held = holds.get(requestId)
+      const held = holds.byRequest.get(requestId)
       if (held && held.expiresAt > input.now) {
         if (held.accountId !== accountId) throw new StoreError({ code: 'conflict', store: STORE, message: `request "${requestId}" holds a reservation on account "${held.accountId}", not "${accountId}"` })
         return { ok: true, reservation: held, created: false }
       }
       const settled = entryByRequest.get(requestKey('usage', requestId))
       if (settled) return { ok: false, reason: 'already-settled', entry: settled }
+      // Expired holds (this request's, and the account's) go; they no longer count anyway.
+      if (held) holds.remove(held)
+      for (const expired of holds.expiredIn(scopeKey('account', accountId), input.now)) holds.remove(expired)
       const available = balanceOf(accountId) - activeHolds(input.now, { kind: 'account', id: accountId })
       const spentPerCap = input.caps.map(({ cap, scopeId }) => {
         const scope = { kind: cap.scope, id: scopeId }
@@ -226,12 +230,12 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
       const reservation = frozen(
         compact({ requestId, accountId, amountMicroUsd: amount, keyId: input.keyId, projectId: input.projectId, createdAt: input.now, expiresAt: input.expiresAt }),
       ) as Reservation
-      holds.set(requestId, reservation)
+      holds.add(reservation)
       return { ok: true, reservation, created: true }
     },
     async settle(accountId, requestId, actual, options = {}) {
       checkSettleAmount(STORE, accountId, requestId, actual)
-      const hold = holds.get(requestId)
+      const hold = holds.byRequest.get(requestId)
       if (hold && hold.accountId !== accountId) throw new StoreError({ code: 'conflict', store: STORE, message: `request "${requestId}" holds a reservation on account "${hold.accountId}", not "${accountId}"` })
       const owner = hold ?? options
       return write(
@@ -239,14 +243,13 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
       )
     },
     async release(accountId, requestId) {
-      const hold = holds.get(requestId)
+      const hold = holds.byRequest.get(requestId)
       if (!hold || hold.accountId !== accountId) return false
-      holds.delete(requestId)
+      holds.remove(hold)
       return hold.expiresAt > Date.now()
     },
     async reservations(accountId, now = Date.now()) {
-      activeHolds(now, { kind: 'account', id: accountId })
-      return [...holds.values()].filter((h) => h.accountId === accountId && h.expiresAt > now)
+      return holds.activeIn(scopeKey('account', accountId), now)
     },
     async spend(scope, now = Date.now()) {
       const buckets = periodBuckets(now)
