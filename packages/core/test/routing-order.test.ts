@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Candidate, DeploymentState, ScoredCandidate } from '../src/index.js'
 import { prioritySelection, weightedSelection } from '../src/index.js'
-import { rateLimitHeadroomSelection, startsInLastMinute, weightedShuffle } from '../src/routing/selection.js'
+import { costSelection, leastBusySelection, leastLatencySelection, rateLimitHeadroomSelection, roundRobinSelection, startsInLastMinute, weightedShuffle } from '../src/routing/selection.js'
 import { cacheAffinitySelection } from '../src/routing/cache-affinity.js'
 import { orderByKey } from '../src/routing/order.js'
 import { maintenanceEnd, nextQuotaWindow } from '../src/engine/rotation.js'
@@ -134,6 +134,42 @@ describe('selection strategies on the native sort give the same orders as before
     const ranked = weightedSelection.select(cs, { publicModel: 'm', now: 0, random: seeded(9) })
     expect(ranked.map((r) => r.why)).toEqual(ranked.map((r) => `weight ${r.candidate.weight.toFixed(3)}`))
     expect(prioritySelection.select(cs, { publicModel: 'm', now: 0, random: seeded(9) })[0]!.why).toMatch(/^priority \d+$/)
+  })
+})
+
+describe('strategies sorted by a key (least-busy, cost, least-latency, round-robin) give the same orders as the comparator sort', () => {
+  const referenceSortBy = (cs: readonly Candidate[], key: (c: Candidate) => number) => [...cs].sort((a, b) => key(a) - key(b) || a.priority - b.priority)
+  const price = (c: Candidate) => (c.pricing ? (c.pricing.input ?? 0) + (c.pricing.output ?? 0) : Infinity)
+
+  it('on random pools with repeated keys, repeated priorities and unknown prices', () => {
+    const random = seeded(31)
+    for (let round = 0; round < 300; round++) {
+      const n = 1 + Math.floor(random() * (round % 10 === 0 ? 400 : 20))
+      const cs: Candidate[] = Array.from({ length: n }, (_, i) => ({
+        deployment: { id: `d${i}`, provider: 'p', model: 'm', keyIndex: i },
+        state: { inFlight: Math.floor(random() * 4), latencyEwmaMs: random() < 0.2 ? undefined : Math.floor(random() * 5) * 10 } as DeploymentState,
+        priority: Math.floor(random() * 3) - 1,
+        weight: 1,
+        cacheGroup: 'g',
+        ...(random() < 0.8 ? { pricing: { input: Math.floor(random() * 3), output: Math.floor(random() * 3) } } : {}),
+      }))
+      const request = { publicModel: 'm', now: 0, random: () => 0.5 }
+      expect(ids(leastBusySelection.select(cs, request))).toEqual(ids(referenceSortBy(cs, (c) => c.state.inFlight)))
+      expect(ids(costSelection.select(cs, request))).toEqual(ids(referenceSortBy(cs, price)))
+      expect(ids(roundRobinSelection().select(cs, request))).toEqual(ids(referenceSortBy(cs, () => 0)))
+      // least-latency: the sorted rest, with the better of two random picks moved to the front.
+      const latency = (c: Candidate) => c.state.latencyEwmaMs ?? 0
+      const rest = referenceSortBy(cs, latency)
+      if (n >= 2) {
+        const i = Math.floor(0.5 * n)
+        let j = Math.floor(0.5 * (n - 1))
+        if (j >= i) j++
+        const first = latency(cs[i]!) <= latency(cs[j]!) ? cs[i]! : cs[j]!
+        rest.splice(rest.indexOf(first), 1)
+        rest.unshift(first)
+      }
+      expect(ids(leastLatencySelection.select(cs, request))).toEqual(ids(rest))
+    }
   })
 })
 
