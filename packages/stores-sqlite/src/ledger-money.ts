@@ -6,6 +6,7 @@ import {
   reserveInput,
   reserveRefusal,
   sameAccount,
+  scopeKey,
   spendScopesOf,
   StoreError,
   type AppendResult,
@@ -15,7 +16,7 @@ import {
   type SpendScope,
 } from '@modelmesh/core'
 import type { Connection } from './connection.js'
-import { HOLD_COLUMNS, MoneyCache, scopeKey, toReservation, type HoldRow } from './money-cache.js'
+import { HOLD_COLUMNS, MoneyCache, toReservation, type HoldRow } from './money-cache.js'
 
 const STORE = 'sqlite ledger'
 

@@ -1,6 +1,4 @@
 import { compact, Holds, scopeKey, StoreError, type Reservation } from '@modelmesh/core'
-
-export { scopeKey }
 import type { Connection } from './connection.js'
 
 export interface HoldRow {

@@ -87,7 +87,7 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
     }
   }
   const requestKey = (kind: string, requestId: string) => `${kind}\n${requestId}`
-  const spentKey = (scope: SpendScope, bucket: string) => `${scope.kind}:${scope.id}\n${bucket}`
+  const spentKey = (scope: SpendScope, bucket: string) => `${scopeKey(scope.kind, scope.id)}\n${bucket}`
   /** Σ active holds of a scope: the index keeps each scope's total (it scanned every hold of every account). */
   const activeHolds = (now: number, scope: SpendScope) => holds.heldIn(scopeKey(scope.kind, scope.id), now)
   /** A hold leaves the store (settled, released, or expired and swept). */
