@@ -3,7 +3,7 @@
 // environment whatever else the machine does — unlike CPU time on this VM, which moves ±10 % from run
 // to run and hides single-digit changes. Compares builds (checkouts) and configs.
 //
-//   node bench/instructions.mjs [--roots /work/main,/work/base] [--configs mesh-minimal.config.ts,mesh-full.config.ts]
+//   node bench/instructions.mjs [--roots /work/main,/work/base] [--configs bare,mesh-minimal.config.ts,mesh-full.config.ts]
 //                               [--requests 200] [--warmup 20] [--node-args '--no-liftoff-only'] [--main-thread] [--by-object] [--keep]
 //
 // For each root × config, `mesh start` runs twice under callgrind (every thread counted: V8's
@@ -48,22 +48,30 @@ const WARMUP = Number(values.warmup)
 installCleanup()
 const work = mkdtempSync(join(tmpdir(), 'mesh-instructions-'))
 const body = JSON.stringify(chatBody())
+// The fake knows OpenAI's model names, not the gateway's public ones.
+const bareBody = JSON.stringify(chatBody('gpt-4o-mini'))
 
 /** Instructions of one `mesh start` under callgrind that serves `count` requests. */
 async function countRun(root, config, count, fakeOrigin, tag) {
   const port = await freePort()
   const out = join(work, `${tag}.callgrind`)
   const threads = values['main-thread'] ? ['--separate-threads=yes'] : []
-  const mesh = spawnChild(`mesh ${tag}`, 'valgrind', ['--tool=callgrind', '--smc-check=all', ...threads, `--callgrind-out-file=${out}`, process.execPath, ...values['node-args'].split(' ').filter(Boolean), join(root, 'packages/cli/dist/bin.js'), 'start', '--config', join(root, 'bench/targets', config), '--port', String(port)], {
+  // `bare` is the bare undici proxy (bench/targets/bare-proxy.mjs), the floor the gateway is held to.
+  const program = config === 'bare'
+    ? [join(root, 'bench/targets/bare-proxy.mjs'), String(port), fakeOrigin]
+    : [join(root, 'packages/cli/dist/bin.js'), 'start', '--config', join(root, 'bench/targets', config), '--port', String(port)]
+  const mesh = spawnChild(`mesh ${tag}`, 'valgrind', ['--tool=callgrind', '--smc-check=all', ...threads, `--callgrind-out-file=${out}`, process.execPath, ...values['node-args'].split(' ').filter(Boolean), ...program], {
     env: { BENCH_UPSTREAM: `${fakeOrigin}/v1`, BENCH_DB: join(work, `${tag}.db`) },
   })
   const origin = `http://127.0.0.1:${port}`
-  await waitForReady(origin, 600_000)
+  if (config === 'bare') await waitForLine(mesh, /ready \d+/, 600_000)
+  else await waitForReady(origin, 600_000)
   const headers = { 'content-type': 'application/json' }
+  if (config === 'bare') headers.authorization = 'Bearer x'
   if (config.includes('full')) headers.authorization = `Bearer ${await provision(httpAdmin(origin, request))}`
   const pool = new Pool(origin, { connections: 1 })
   for (let i = 0; i < count; i++) {
-    const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers, body })
+    const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers, body: config === 'bare' ? bareBody : body })
     const text = await response.body.text()
     if (response.statusCode !== 200) throw new Error(`${tag}: request ${i} answered ${response.statusCode}: ${text.slice(0, 200)}`)
   }
