@@ -35,6 +35,10 @@ interface EntryRow {
 }
 
 const ENTRY_COLUMNS = 'id, account_id, kind, amount, request_id, key_id, project_id, created_at, note'
+// Statement texts of the per-request path, built once: the connection's statement cache is a Map,
+// and a text built anew on every call is hashed anew on every look-up.
+const INSERT_ENTRY = `INSERT INTO mesh_entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const SELECT_ENTRY = `SELECT ${ENTRY_COLUMNS} FROM mesh_entries WHERE kind = ? AND request_id = ?`
 /** Column of `mesh_reservations` that holds each scope's id (fixed names, never user input). */
 const HOLD_SCOPE_COLUMN = { account: 'account_id', project: 'project_id', key: 'key_id' } as const
 
@@ -67,7 +71,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
   const holdDurability = processHolds ? 'none' : 'volatile'
   const accountBalance = (accountId: string) => (db.prepare('SELECT balance FROM mesh_accounts WHERE id = ?').get(accountId) as { balance: number } | undefined)?.balance
   const entryFor = (kind: string, requestId: string) => {
-    const row = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM mesh_entries WHERE kind = ? AND request_id = ?`).get(kind, requestId) as EntryRow | undefined
+    const row = db.prepare(SELECT_ENTRY).get(kind, requestId) as EntryRow | undefined
     return row && toEntry(row)
   }
   const heldIn = (scope: SpendScope, now: number) =>
@@ -102,7 +106,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     }
     cache.requireAccount(entry.accountId)
     try {
-      db.prepare(`INSERT INTO mesh_entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      db.prepare(INSERT_ENTRY).run(
         entry.id,
         entry.accountId,
         entry.kind,

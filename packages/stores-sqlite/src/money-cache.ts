@@ -55,6 +55,7 @@ export class MoneyCache {
   private dataVersion: number | undefined
   private readonly balances = new Map<string, number>()
   private readonly spent = new Map<string, number>()
+  private readonly spendKeys = new Map<string, Map<string, string>>()
   private holdTable: Holds | undefined
   private readonly balanceDelta = new Map<string, number>()
   private readonly spendDelta = new Map<string, number>()
@@ -94,6 +95,7 @@ export class MoneyCache {
     this.valid = false
     this.balances.clear()
     this.spent.clear()
+    this.spendKeys.clear()
     // Process-local holds are not a copy of the table: they are the only record there is.
     if (!this.processHolds) this.holdTable = undefined
     this.balanceDelta.clear()
@@ -148,9 +150,24 @@ export class MoneyCache {
     this.balanceDelta.set(accountId, (this.balanceDelta.get(accountId) ?? 0) + amount)
   }
 
+  /**
+   * `<scope key>\n<bucket>`, the same string for the same pair while the cache lives (see
+   * `scopeKey`: a string built anew is hashed again by every Map it is looked up in).
+   */
+  private spendKey(scope: string, bucket: string): string {
+    let ofScope = this.spendKeys.get(scope)
+    if (!ofScope) this.spendKeys.set(scope, (ofScope = new Map()))
+    let key = ofScope.get(bucket)
+    if (key === undefined) ofScope.set(bucket, (key = `${scope}\n${bucket}`))
+    return key
+  }
+
   /** Settled usage of a scope key in a bucket (with this batch's settlements). */
   spentIn(scope: string, bucket: string): number {
-    const key = `${scope}\n${bucket}`
+    return this.spentAt(this.spendKey(scope, bucket), scope, bucket)
+  }
+
+  private spentAt(key: string, scope: string, bucket: string): number {
     const cached = this.spent.get(key)
     if (cached !== undefined) return cached
     const row = this.db.prepare('SELECT amount FROM mesh_spend WHERE scope = ? AND bucket = ?').get(scope, bucket) as { amount: number } | undefined
@@ -160,9 +177,8 @@ export class MoneyCache {
   }
 
   addToSpend(scope: string, bucket: string, amount: number): void {
-    const current = this.spentIn(scope, bucket)
-    const key = `${scope}\n${bucket}`
-    this.spent.set(key, current + amount)
+    const key = this.spendKey(scope, bucket)
+    this.spent.set(key, this.spentAt(key, scope, bucket) + amount)
     this.spendDelta.set(key, (this.spendDelta.get(key) ?? 0) + amount)
   }
 

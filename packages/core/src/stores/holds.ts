@@ -1,7 +1,26 @@
 import type { Reservation } from '../contracts/ledger-store.js'
 
-/** `account:<id>`, `project:<id>`, `key:<id>`: the key of a spend scope (`mesh_spend` rows, `Holds`). */
-export const scopeKey = (kind: string, id: string) => `${kind}:${id}`
+/** Scope keys built so far, per kind and id (bounded: started over past {@link SCOPE_KEYS_LIMIT} ids). */
+const scopeKeys = new Map<string, Map<string, string>>()
+const SCOPE_KEYS_LIMIT = 10_000
+
+/**
+ * `account:<id>`, `project:<id>`, `key:<id>`: the key of a spend scope (`mesh_spend` rows, `Holds`).
+ * The same string for the same scope every time: a gateway asks for its callers' few scopes on
+ * every request, and a Map computes a string key's hash once per string object — a key built anew
+ * each time is flattened and hashed on every lookup (~30 such lookups per billed request).
+ */
+export function scopeKey(kind: string, id: string): string {
+  let ofKind = scopeKeys.get(kind)
+  if (!ofKind) scopeKeys.set(kind, (ofKind = new Map()))
+  let key = ofKind.get(id)
+  if (key === undefined) {
+    if (ofKind.size >= SCOPE_KEYS_LIMIT) ofKind.clear()
+    key = `${kind}:${id}`
+    ofKind.set(id, key)
+  }
+  return key
+}
 
 const scopeKeysOf = (hold: Reservation): string[] => {
   const keys = [scopeKey('account', hold.accountId)]
