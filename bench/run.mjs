@@ -2,7 +2,7 @@
 // `pnpm bench`: every scenario, every target side by side, one run. Writes bench/results/<date>.{md,json}
 // and bench/results/latest.md. Needs built packages (`pnpm build`); installs nothing itself.
 //
-//   node bench/run.mjs [--quick] [--tool wrk|autocannon] [--only throughput,latency,ttft,streams,routing,coldstart]
+//   node bench/run.mjs [--quick] [--tool wrk|autocannon] [--only throughput,latency,ttft,streams,routing,coldstart,instructions]
 //                      [--streams-config mesh-minimal.config.ts]   (config of the many-streams gateway; default full)
 //                      [--targets direct,bare,mesh-full]             (a subset of the targets)
 //                      [--compare /path/to/other/checkout]           (adds that build's minimal and full as
@@ -53,8 +53,8 @@ const enabled = (name) => !only || only.has(name)
 
 // Durations: full ≈ 8–9 min on 2 cores; --quick ≈ 1 min (a smoke run: numbers are indicative only).
 const PLAN = quick
-  ? { tpWarmupS: 1, tpDurationS: 3, tpRounds: 1, latRate: 1000, latWarmupS: 1, latDurationS: 1.5, latRounds: 2, ttftRate: 50, ttftWarmupS: 0.5, ttftDurationS: 1.5, ttftRounds: 2, streams: 1000, streamClients: 2, streamChunkDelayMs: 300, streamReplyChars: 40, coldRuns: 1, routingBudgetMs: 300, roundOrder: 'alternating' }
-  : { tpWarmupS: 3, tpDurationS: 4, tpRounds: 4, latRate: 1000, latWarmupS: 2, latDurationS: 4, latRounds: 3, ttftRate: 100, ttftWarmupS: 2, ttftDurationS: 4, ttftRounds: 3, streams: 10_000, streamClients: 4, streamChunkDelayMs: 1000, streamReplyChars: 75, coldRuns: 5, routingBudgetMs: 700, roundOrder: 'alternating' }
+  ? { tpWarmupS: 1, tpDurationS: 3, tpRounds: 1, latRate: 1000, latWarmupS: 1, latDurationS: 1.5, latRounds: 2, ttftRate: 50, ttftWarmupS: 0.5, ttftDurationS: 1.5, ttftRounds: 2, streams: 1000, streamClients: 2, streamChunkDelayMs: 300, streamReplyChars: 40, coldRuns: 1, routingBudgetMs: 300, instructionRequests: 200, roundOrder: 'alternating' }
+  : { tpWarmupS: 3, tpDurationS: 4, tpRounds: 4, latRate: 1000, latWarmupS: 2, latDurationS: 4, latRounds: 3, ttftRate: 100, ttftWarmupS: 2, ttftDurationS: 4, ttftRounds: 3, streams: 10_000, streamClients: 4, streamChunkDelayMs: 1000, streamReplyChars: 75, coldRuns: 5, routingBudgetMs: 700, instructionRequests: 1000, roundOrder: 'alternating' }
 
 function detectTool() {
   if (flags.tool) return flags.tool
@@ -333,6 +333,29 @@ async function coldStart(specs, fake) {
   return out
 }
 
+/**
+ * Work per lone request, counted by callgrind (instructions.mjs): the bare proxy, minimal and full,
+ * each serving requests one at a time. Instructions do not move with the VM's load, so this is the
+ * steady comparison of what each one costs; the timed scenarios say what this machine made of it.
+ */
+async function instructionCounts() {
+  if (spawnSync('valgrind', ['--version']).error) {
+    console.log('  skipped: valgrind is not installed (apt-get install -y valgrind)')
+    return { skipped: 'valgrind is not installed' }
+  }
+  const configs = ['bare', 'mesh-minimal.config.ts', 'mesh-full.config.ts']
+  const child = spawnChild('instructions', process.execPath, [join(BENCH, 'instructions.mjs'), '--configs', configs.join(','), '--main-thread', '--requests', String(PLAN.instructionRequests)])
+  let stdout = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk.toString()))
+  const { code, signal } = await child.exited
+  if (code !== 0) throw new Error(`instructions.mjs failed (${code ?? signal})\n${child.output}`)
+  const result = JSON.parse(stdout.trim().split('\n').pop())
+  const ids = { bare: 'bare', 'mesh-minimal.config.ts': 'mesh-minimal', 'mesh-full.config.ts': 'mesh-full' }
+  const perRequest = Object.fromEntries(result.rows.map((row) => [ids[row.config], row.perRequest]))
+  for (const [id, n] of Object.entries(perRequest)) console.log(`  ${id.padEnd(13)} ${n.toLocaleString('en-US')} instructions per request`)
+  return { requests: result.requests, warmup: result.warmup, perRequest }
+}
+
 const median = (sorted) => {
   const s = [...sorted].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
@@ -358,7 +381,7 @@ async function main() {
     loadTool: tool,
     pinned: flags.pin,
     pacing: flags.pacing,
-    notes: ['ModelMesh full = virtual-key auth + per-key rate limit, usage events and ledger on SQLite (synchronous=full), pricing/cost/credits with sync settlement, retries and timeouts (targets/mesh-full.config.ts).'],
+    notes: ['ModelMesh full = virtual-key auth + per-key rate limit, usage events and ledger on SQLite (synchronous=normal), pricing/cost/credits with sync settlement, retries and timeouts (targets/mesh-full.config.ts).'],
   }
   console.log(`ModelMesh bench (${quick ? 'quick' : 'full'}), load tool ${tool}, ${report.machine.cpus} CPUs, node ${process.version}`)
 
@@ -396,6 +419,10 @@ async function main() {
     report.coldStart = await coldStart(specs, fake)
   }
   await kill(fake.child)
+  if (enabled('instructions')) {
+    console.log(`instructions per lone request (callgrind, ${PLAN.instructionRequests} requests after 20):`)
+    report.instructions = await instructionCounts()
+  }
   if (enabled('streams')) {
     console.log(`${PLAN.streams} concurrent SSE streams in one ModelMesh process:`)
     report.streams = await manyStreams('mesh')

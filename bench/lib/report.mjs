@@ -247,6 +247,21 @@ export function renderMarkdown(report) {
     out.push('')
   }
 
+  if (report.instructions?.perRequest) {
+    const n = report.instructions.perRequest
+    out.push(`## Work per lone request (instructions on the event loop, callgrind: ${int(report.instructions.requests)} requests one at a time after ${report.instructions.warmup})`)
+    out.push('')
+    out.push('| target | instructions per request | / bare undici proxy |')
+    out.push('| --- | ---: | ---: |')
+    for (const id of ['bare', 'mesh-minimal', 'mesh-full']) if (n[id] !== undefined) out.push(`| ${labels[id] ?? id} | ${int(n[id])} | ${ratio(n[id], n.bare)} |`)
+    out.push('')
+    out.push("Counted, not timed: the same build and inputs give the same count (±1–2 % from JIT tiering) whatever else the VM is doing, so this is the steady measure of what each target's own code costs per request; the latency scenarios show what this machine's scheduling made of it. A lone request shares nothing: full's ledger commit is one transaction per request here.")
+    out.push('')
+  } else if (report.instructions?.skipped) {
+    out.push(`Instructions per request: not measured (${report.instructions.skipped}).`)
+    out.push('')
+  }
+
   if (report.routing) {
     out.push('## Routing decision time (the engine\'s per-request plan: full ordered failover list for one public model; in process, no HTTP)')
     out.push('')

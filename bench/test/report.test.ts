@@ -99,3 +99,16 @@ describe("ModelMesh's self-reported overhead next to the measured one", () => {
     expect(ownOverheadTable({ direct: section.direct, 'mesh-minimal': section['mesh-minimal'] }, labels, 'latencyMs', 'answer ready')).toEqual([])
   })
 })
+
+describe('instructions per lone request', () => {
+  it('renders each counted target with its ratio to the bare proxy, and says why when it was not counted', () => {
+    const counted = renderMarkdown(report({ instructions: { requests: 1000, warmup: 20, perRequest: { bare: 600_000, 'mesh-minimal': 630_000, 'mesh-full': 1_050_000 } } })) as string
+    expect(counted).toContain('## Work per lone request (instructions on the event loop, callgrind: 1,000 requests one at a time after 20)')
+    expect(counted).toContain('| bare | 600,000 | 1.00× |')
+    expect(counted).toContain('| mesh-minimal | 630,000 | 1.05× |')
+    expect(counted).toContain('| mesh-full | 1,050,000 | 1.75× |')
+    const skipped = renderMarkdown(report({ instructions: { skipped: 'valgrind is not installed' } })) as string
+    expect(skipped).toContain('Instructions per request: not measured (valgrind is not installed).')
+    expect(skipped).not.toContain('## Work per lone request')
+  })
+})
