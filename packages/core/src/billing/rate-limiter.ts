@@ -63,6 +63,17 @@ export class RateLimiter {
    * calls in the same order and share every decision (`logged`, `over`); a test compares them
    * step by step.
    */
+  /** Counter keys per virtual key, built once (bounded): a key built anew is hashed anew by the store's Maps. */
+  private readonly keyNames = new Map<string, { readonly rpmLog: string; readonly rpm: string; readonly tpm: string }>()
+  private names(keyId: string) {
+    let names = this.keyNames.get(keyId)
+    if (!names) {
+      if (this.keyNames.size >= 10_000) this.keyNames.clear()
+      this.keyNames.set(keyId, (names = { rpmLog: `rpm-log:${keyId}`, rpm: `rpm:${keyId}`, tpm: `tpm:${keyId}` }))
+    }
+    return names
+  }
+
   admit(keyId: string, keyPrefix: string, limits: Limits, estimatedTokens: number): LimitHeaders | Promise<LimitHeaders> {
     return this.counters.local ? this.admitNow(this.counters.local, keyId, keyPrefix, limits, estimatedTokens) : this.admitAsync(keyId, keyPrefix, limits, estimatedTokens)
   }
@@ -70,24 +81,25 @@ export class RateLimiter {
   private admitNow(local: LocalCounters, keyId: string, keyPrefix: string, limits: Limits, estimatedTokens: number): LimitHeaders {
     const now = this.now()
     const headers: Record<string, string> = {}
+    const names = this.names(keyId)
     let countedRpm = false
     if (limits.rpm !== undefined && local.hit) {
-      this.logged(local.hit(`rpm-log:${keyId}`, limits.rpm, MINUTE, now), limits.rpm, now, keyPrefix, headers)
+      this.logged(local.hit(names.rpmLog, limits.rpm, MINUTE, now), limits.rpm, now, keyPrefix, headers)
     } else if (limits.rpm !== undefined) {
-      const used = slidingWindowTotalNow(local, `rpm:${keyId}`, MINUTE, now)
+      const used = slidingWindowTotalNow(local, names.rpm, MINUTE, now)
       if (used + 1 > limits.rpm) throw this.refuse('requests', limits.rpm, used, now, keyPrefix)
-      local.increment(`rpm:${keyId}`, 1, MINUTE, now)
+      local.increment(names.rpm, 1, MINUTE, now)
       countedRpm = true
       this.headers('requests', limits.rpm, used + 1, now, headers)
     }
     if (limits.tpm !== undefined) {
-      const used = slidingWindowTotalNow(local, `tpm:${keyId}`, MINUTE, now)
+      const used = slidingWindowTotalNow(local, names.tpm, MINUTE, now)
       if (used + estimatedTokens > limits.tpm) {
         // A refused request is not counted: give back its RPM count.
-        if (countedRpm) local.increment(`rpm:${keyId}`, -1, MINUTE, now)
+        if (countedRpm) local.increment(names.rpm, -1, MINUTE, now)
         throw this.refuse('tokens', limits.tpm, used, now, keyPrefix)
       }
-      local.increment(`tpm:${keyId}`, estimatedTokens, MINUTE, now)
+      local.increment(names.tpm, estimatedTokens, MINUTE, now)
       this.headers('tokens', limits.tpm, used + estimatedTokens, now, headers)
     }
     return headers
@@ -96,24 +108,25 @@ export class RateLimiter {
   private async admitAsync(keyId: string, keyPrefix: string, limits: Limits, estimatedTokens: number): Promise<LimitHeaders> {
     const now = this.now()
     const headers: Record<string, string> = {}
+    const names = this.names(keyId)
     let countedRpm = false
     if (limits.rpm !== undefined && this.counters.hit) {
       // Exact sliding log where the store has one (memory, Redis).
-      this.logged(await this.counters.hit(`rpm-log:${keyId}`, limits.rpm, MINUTE, now), limits.rpm, now, keyPrefix, headers)
+      this.logged(await this.counters.hit(names.rpmLog, limits.rpm, MINUTE, now), limits.rpm, now, keyPrefix, headers)
     } else if (limits.rpm !== undefined) {
-      const used = await slidingWindowTotal(this.counters, `rpm:${keyId}`, MINUTE, now)
+      const used = await slidingWindowTotal(this.counters, names.rpm, MINUTE, now)
       if (used + 1 > limits.rpm) throw this.refuse('requests', limits.rpm, used, now, keyPrefix)
-      await this.counters.increment(`rpm:${keyId}`, 1, MINUTE, now)
+      await this.counters.increment(names.rpm, 1, MINUTE, now)
       countedRpm = true
       this.headers('requests', limits.rpm, used + 1, now, headers)
     }
     if (limits.tpm !== undefined) {
-      const used = await slidingWindowTotal(this.counters, `tpm:${keyId}`, MINUTE, now)
+      const used = await slidingWindowTotal(this.counters, names.tpm, MINUTE, now)
       if (used + estimatedTokens > limits.tpm) {
-        if (countedRpm) await this.counters.increment(`rpm:${keyId}`, -1, MINUTE, now)
+        if (countedRpm) await this.counters.increment(names.rpm, -1, MINUTE, now)
         throw this.refuse('tokens', limits.tpm, used, now, keyPrefix)
       }
-      await this.counters.increment(`tpm:${keyId}`, estimatedTokens, MINUTE, now)
+      await this.counters.increment(names.tpm, estimatedTokens, MINUTE, now)
       this.headers('tokens', limits.tpm, used + estimatedTokens, now, headers)
     }
     return headers
@@ -128,7 +141,7 @@ export class RateLimiter {
   /** Replace a TPM estimate by the real count once usage is known. */
   correctTokens(keyId: string, delta: number, at: number): void | Promise<unknown> {
     if (delta === 0) return
-    if (this.counters.local) this.counters.local.increment(`tpm:${keyId}`, Math.round(delta), MINUTE, at)
-    else return this.counters.increment(`tpm:${keyId}`, Math.round(delta), MINUTE, at)
+    if (this.counters.local) this.counters.local.increment(this.names(keyId).tpm, Math.round(delta), MINUTE, at)
+    else return this.counters.increment(this.names(keyId).tpm, Math.round(delta), MINUTE, at)
   }
 }

@@ -36,6 +36,7 @@ export function memoryCounterStore(): CounterStoreV1 {
   // Expired windows are dropped in a sweep every 1024 writes, so memory follows the live keys.
   const sweep = (now: number) => {
     if (++writes % 1024 !== 0) return
+    recentIds.clear()
     for (const [id, window] of windows) if (window.expiresAt <= now) windows.delete(id)
     for (const [id, state] of states) if (state.expiresAt <= now) states.delete(id)
     for (const [id, log] of logs) if ((log.at.at(-1) ?? 0) <= now - 3_600_000) logs.delete(id)
@@ -46,7 +47,24 @@ export function memoryCounterStore(): CounterStoreV1 {
     states.delete(key)
     return undefined
   }
-  const windowId = (key: string, windowMs: number, now: number) => `${windowMs}:${windowStart(now, windowMs)}:${key}`
+  /**
+   * Ids of the windows asked for lately, per key (a key's current and previous window, at most
+   * four): the same id string every time, so the Map below hashes it once (building
+   * `<windowMs>:<start>:<key>` anew turned a 13-digit start into text and hashed it on every call).
+   * Forgotten at every sweep.
+   */
+  const recentIds = new Map<string, Array<{ windowMs: number; start: number; id: string }>>()
+  const windowId = (key: string, windowMs: number, now: number) => {
+    const start = windowStart(now, windowMs)
+    let recent = recentIds.get(key)
+    if (recent) {
+      for (const r of recent) if (r.start === start && r.windowMs === windowMs) return r.id
+    } else recentIds.set(key, (recent = []))
+    const id = `${windowMs}:${start}:${key}`
+    if (recent.length === 4) recent.shift()
+    recent.push({ windowMs, start, id })
+    return id
+  }
 
   // The operations themselves are synchronous (`local`); the contract's promise methods wrap them.
   const local: Required<LocalCounters> = {

@@ -15,3 +15,19 @@ describe('memory ledger bounds', () => {
     expect((await ledger.usage({})).map((e) => e.requestId)).toEqual(['r5', 'r4', 'r3'])
   })
 })
+
+describe('memory counters: windows of one key', () => {
+  it('keeps each window size and each window of a key apart, however many are asked for in turn', () => {
+    const local = memoryCounterStore().local!
+    const t = 1_700_000_000_000 - (1_700_000_000_000 % 60_000)
+    // The same key in a 1 s and a 60 s window, then five successive 1 s windows (more than the ids
+    // remembered per key), then the first ones again.
+    expect(local.increment('k', 1, 60_000, t)).toBe(1)
+    for (let i = 0; i < 5; i++) expect(local.increment('k', 10 + i, 1_000, t + i * 1_000)).toBe(10 + i)
+    expect(local.increment('k', 1, 60_000, t + 4_000)).toBe(2)
+    for (let i = 0; i < 5; i++) expect(local.get('k', 1_000, t + i * 1_000 + 999)).toBe(10 + i)
+    expect(local.get('k', 60_000, t + 59_999)).toBe(2)
+    expect(local.get('k', 60_000, t + 60_000)).toBe(0)
+    expect(local.get('other', 1_000, t)).toBe(0)
+  })
+})
