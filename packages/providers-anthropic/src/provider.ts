@@ -55,7 +55,10 @@ export function anthropic(options: AnthropicProviderOptions = {}): ProviderV1 {
     if (!OPERATION.test(operation)) {
       throw new UpstreamError({ message: `Refusing to call operation ${JSON.stringify(operation)}: not a relative API path`, classification: { retryable: false, scope: 'request', reason: 'invalid_operation' } })
     }
-    const headers: Record<string, string> = { ...staticHeaders, accept: stream ? 'text/event-stream' : 'application/json', 'x-request-id': ctx.requestId }
+    // Object.assign, not a spread: on Node 20's V8 each property added to a spread copy is slow.
+    const headers: Record<string, string> = Object.assign({}, staticHeaders)
+    headers.accept = stream ? 'text/event-stream' : 'application/json'
+    headers['x-request-id'] = ctx.requestId
     if (body !== undefined) headers['content-type'] = 'application/json'
     if (ctx.apiKey) headers['x-api-key'] = ctx.apiKey
     return upstreamRequest({

@@ -56,7 +56,8 @@ export function createGenerateProvider(settings: GenerateProviderSettings): Prov
   const staticHeaders = Object.fromEntries(Object.entries(settings.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]))
 
   const send = async (method: 'GET' | 'POST', url: string, body: unknown, ctx: ProviderCallContext, stream: boolean): Promise<UpstreamResponse> => {
-    const headers: Record<string, string> = { ...staticHeaders, accept: stream ? 'text/event-stream' : 'application/json', 'x-request-id': ctx.requestId, ...(await settings.authHeaders(ctx)) }
+    // Object.assign, not a spread: on Node 20's V8 each property added to a spread copy is slow.
+    const headers: Record<string, string> = Object.assign({}, staticHeaders, { accept: stream ? 'text/event-stream' : 'application/json', 'x-request-id': ctx.requestId }, await settings.authHeaders(ctx))
     if (body !== undefined) headers['content-type'] = 'application/json'
     return upstreamRequest({
       url,

@@ -64,7 +64,10 @@ export function createOpenAICompatibleProvider(settings: OpenAICompatibleSetting
   }
 
   const headersFor = (ctx: ProviderCallContext, accept: string, hasBody: boolean): Record<string, string> => {
-    const headers: Record<string, string> = { ...staticHeaders, accept, 'x-request-id': ctx.requestId }
+    // Object.assign, not a spread: on Node 20's V8 each property added to a spread copy is slow.
+    const headers: Record<string, string> = Object.assign({}, staticHeaders)
+    headers.accept = accept
+    headers['x-request-id'] = ctx.requestId
     if (hasBody) headers['content-type'] = 'application/json'
     if (ctx.apiKey) {
       if (settings.auth === 'api-key') headers['api-key'] = ctx.apiKey

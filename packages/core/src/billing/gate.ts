@@ -242,7 +242,7 @@ export class Gate {
         if (key.projectId) event.projectId = key.projectId
       }
       Object.assign(event, input.event)
-      if (overheadMs !== undefined) event.timings = { ...input.event.timings, overheadMs }
+      if (overheadMs !== undefined) event.timings = Object.assign({}, input.event.timings, { overheadMs })
       event.usage = input.usage ?? {}
       if (cost) event.cost = { upstreamMicroUsd: upstream, marginMicroUsd: billed - upstream, billedMicroUsd: billed, pricingVersion: cost.pricingVersion, missingPrice: cost.missingPrice }
       event.status = input.status

@@ -74,7 +74,8 @@ export class MeshEngine {
       this.rotation.recordUsage(this.states.get(entry.deployment.id), entry.pool, usage, cost, this.clock.now())
       this.planner.observeAffinity(entry, usage?.cachedInputTokens, usage?.inputTokens)
     })
-    return { ...outcome.result.value, deployment: outcome.result.deployment, attempts: outcome.attempts, upstreamMs: outcome.upstreamMs }
+    // Object.assign rather than a leading spread, which makes every following property slow on Node 20.
+    return Object.assign({}, outcome.result.value, { deployment: outcome.result.deployment, attempts: outcome.attempts, upstreamMs: outcome.upstreamMs })
   }
 
   /** The ordered candidates for a request body, with scores and exclusions; changes nothing. */
