@@ -4,7 +4,7 @@
 // to run and hides single-digit changes. Compares builds (checkouts) and configs.
 //
 //   node bench/instructions.mjs [--roots /work/main,/work/base] [--configs bare,mesh-minimal.config.ts,mesh-full.config.ts]
-//                               [--requests 200] [--warmup 20] [--node-args '--no-liftoff-only'] [--main-thread] [--by-object] [--keep]
+//                               [--requests 200] [--warmup 6000] [--node-args '--no-liftoff-only'] [--main-thread] [--by-object] [--keep]
 //
 // For each root × config, `mesh start` runs twice under callgrind (every thread counted: V8's
 // compiler and GC threads, SQLite's checkpoint worker): once serving `warmup` requests, once
@@ -13,6 +13,11 @@
 // sent one at a time (a lone request: no batching of the ledger's commits). A config named *full*
 // gets an account, credits and a key through the admin API first. Needs valgrind (Debian package)
 // and ~1–1.5 min per run on this VM. Counts include JIT tiering, so repeat runs differ by ~1–2 %.
+// The default warm-up is 6,000 requests: lone requests tier up slowly, and after 1,200 of them the
+// request parser, the validators, `writeReply`, undici's socket reader and Node's `parserOnIncoming`
+// were still Sparkplug (baseline) code, optimised by 6,200 (`--perf-basic-prof` map). With a warm-up
+// of 20 (the default until 2026-12-02 03:30) the counts weigh that baseline code: bare / minimal /
+// full 849 k / 882 k / 1,391 k per request at 1,000 requests, against 412 k / 360 k / 553 k after 6,000.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -29,7 +34,7 @@ const { values } = parseArgs({
     roots: { type: 'string', default: join(BENCH, '..') },
     configs: { type: 'string', default: 'mesh-minimal.config.ts' },
     requests: { type: 'string', default: '200' },
-    warmup: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '6000' },
     // Node/V8 flags for the gateway process, separated by spaces (e.g. '--no-liftoff-only').
     'node-args': { type: 'string', default: '' },
     // Count the main thread only (the event loop), leaving out V8's compiler/GC threads and SQLite's
