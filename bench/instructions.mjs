@@ -4,15 +4,18 @@
 // to run and hides single-digit changes. Compares builds (checkouts) and configs.
 //
 //   node bench/instructions.mjs [--roots /work/main,/work/base] [--configs bare,mesh-minimal.config.ts,mesh-full.config.ts]
-//                               [--requests 200] [--warmup 6000] [--node-args '--no-liftoff-only'] [--main-thread] [--by-object] [--keep]
+//                               [--requests 2000] [--warmup 6000] [--node-args '--no-liftoff-only'] [--main-thread] [--by-object] [--keep]
 //
-// For each root × config, `mesh start` runs twice under callgrind (every thread counted: V8's
-// compiler and GC threads, SQLite's checkpoint worker): once serving `warmup` requests, once
-// `warmup + requests`. The difference, divided by `requests`, is the work of one request after the
-// warm-up — start-up, the config load and the first requests' compilation cancel out. Requests are
-// sent one at a time (a lone request: no batching of the ledger's commits). A config named *full*
-// gets an account, credits and a key through the admin API first. Needs valgrind (Debian package)
-// and ~1–1.5 min per run on this VM. Counts include JIT tiering, so repeat runs differ by ~1–2 %.
+// For each root × config, the target runs once under callgrind (every thread counted — V8's
+// compiler and GC threads, SQLite's checkpoint worker — or the main thread alone): it serves
+// `warmup` requests, callgrind's counters are zeroed (`callgrind_control -z`), it serves `requests`
+// more and the counters are dumped (`-d`): the dump is the measured requests' work and nothing else.
+// (Until 2026-12-02 03:45 two processes were run, one serving `warmup` and one `warmup + requests`,
+// and their totals subtracted: with a long warm-up the two processes' GC and compilation differed by
+// more than the requests cost — minimal came out at −52 k per request once.) Requests are sent one
+// at a time (a lone request: no batching of the ledger's commits). A config named *full* gets an
+// account, credits and a key through the admin API first. Needs valgrind (Debian package); ~1.5 min
+// per target with the defaults on this VM. Counts include JIT tiering and GC, so repeat runs differ.
 // The default warm-up is 6,000 requests: lone requests tier up slowly, and after 1,200 of them the
 // request parser, the validators, `writeReply`, undici's socket reader and Node's `parserOnIncoming`
 // were still Sparkplug (baseline) code, optimised by 6,200 (`--perf-basic-prof` map). With a warm-up
@@ -33,7 +36,7 @@ const { values } = parseArgs({
   options: {
     roots: { type: 'string', default: join(BENCH, '..') },
     configs: { type: 'string', default: 'mesh-minimal.config.ts' },
-    requests: { type: 'string', default: '200' },
+    requests: { type: 'string', default: '2000' },
     warmup: { type: 'string', default: '6000' },
     // Node/V8 flags for the gateway process, separated by spaces (e.g. '--no-liftoff-only').
     'node-args': { type: 'string', default: '' },
@@ -56,8 +59,18 @@ const body = JSON.stringify(chatBody())
 // The fake knows OpenAI's model names, not the gateway's public ones.
 const bareBody = JSON.stringify(chatBody('gpt-4o-mini'))
 
-/** Instructions of one `mesh start` under callgrind that serves `count` requests. */
-async function countRun(root, config, count, fakeOrigin, tag) {
+/** `callgrind_control <command> <pid>`: zero or dump the counters of a running callgrind. */
+function control(command, pid) {
+  const done = spawnSync('callgrind_control', [command, String(pid)], { encoding: 'utf8', timeout: 120_000 })
+  if (done.status !== 0 || !/OK/.test(done.stdout)) throw new Error(`callgrind_control ${command} ${pid} failed: ${done.stdout}${done.stderr}`)
+}
+
+/**
+ * One target under callgrind: start it, serve `warmup` requests, zero the counters, serve `count`
+ * requests, dump. The dump holds exactly the measured requests' instructions (start-up and warm-up
+ * are not in it), so nothing depends on two processes doing the same thing.
+ */
+async function countRun(root, config, warmup, count, fakeOrigin, tag) {
   const port = await freePort()
   const out = join(work, `${tag}.callgrind`)
   const threads = values['main-thread'] ? ['--separate-threads=yes'] : []
@@ -75,16 +88,23 @@ async function countRun(root, config, count, fakeOrigin, tag) {
   if (config === 'bare') headers.authorization = 'Bearer x'
   if (config.includes('full')) headers.authorization = `Bearer ${await provision(httpAdmin(origin, request))}`
   const pool = new Pool(origin, { connections: 1 })
-  for (let i = 0; i < count; i++) {
-    const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers, body: config === 'bare' ? bareBody : body })
-    const text = await response.body.text()
-    if (response.statusCode !== 200) throw new Error(`${tag}: request ${i} answered ${response.statusCode}: ${text.slice(0, 200)}`)
+  const serve = async (n) => {
+    for (let i = 0; i < n; i++) {
+      const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers, body: config === 'bare' ? bareBody : body })
+      const text = await response.body.text()
+      if (response.statusCode !== 200) throw new Error(`${tag}: request ${i} answered ${response.statusCode}: ${text.slice(0, 200)}`)
+    }
   }
+  await serve(warmup)
+  control('-z', mesh.pid)
+  await serve(count)
+  control('-d', mesh.pid)
   await pool.close()
-  // SIGINT: the CLI closes the server and exits, and callgrind writes its counts.
+  // SIGINT: the CLI closes the server and exits (the exit's own dump is not used).
   mesh.kill('SIGINT')
   await mesh.exited
-  const file = values['main-thread'] ? `${out}-01` : out
+  // The dump's files: `<out>.1` (all threads together) or `<out>.1-<thread>` (thread 01 = the main thread).
+  const file = values['main-thread'] ? `${out}.1-01` : `${out}.1`
   const summary = /^summary: (\d+)/m.exec(readFileSync(file, 'utf8'))
   if (!summary) throw new Error(`${tag}: no callgrind summary\n${mesh.output}`)
   return { total: Number(summary[1]), objects: values['by-object'] ? objectTotals(file) : undefined }
@@ -112,18 +132,11 @@ try {
   for (const config of values.configs.split(',')) {
     for (const [i, root] of roots.entries()) {
       const tag = `${config.replace('.config.ts', '')}@${i}`
-      const short = await countRun(root, config, WARMUP, fakeOrigin, `${tag}-short`)
-      const long = await countRun(root, config, WARMUP + REQUESTS, fakeOrigin, `${tag}-long`)
-      const row = { config, root, startAndWarmup: short.total, perRequest: Math.round((long.total - short.total) / REQUESTS) }
-      if (short.objects) {
-        row.perRequestByObject = Object.fromEntries(
-          Object.keys(long.objects)
-            .map((k) => [k, Math.round(((long.objects[k] ?? 0) - (short.objects[k] ?? 0)) / REQUESTS)])
-            .sort((a, b) => b[1] - a[1]),
-        )
-      }
+      const run = await countRun(root, config, WARMUP, REQUESTS, fakeOrigin, tag)
+      const row = { config, root, perRequest: Math.round(run.total / REQUESTS) }
+      if (run.objects) row.perRequestByObject = Object.fromEntries(Object.entries(run.objects).map(([k, v]) => [k, Math.round(v / REQUESTS)]).sort((a, b) => b[1] - a[1]))
       rows.push(row)
-      console.log(`${tag.padEnd(24)} ${root}: start + ${WARMUP} requests ${(short.total / 1e9).toFixed(3)} G instructions; per request ${row.perRequest.toLocaleString('en-US')}`)
+      console.log(`${tag.padEnd(24)} ${root}: ${REQUESTS} requests after ${WARMUP}: per request ${row.perRequest.toLocaleString('en-US')}`)
       for (const [k, v] of Object.entries(row.perRequestByObject ?? {}).slice(0, 8)) console.log(`${''.padEnd(26)}${v.toLocaleString('en-US').padStart(12)}  ${k}`)
     }
   }
