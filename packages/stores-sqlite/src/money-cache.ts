@@ -1,4 +1,4 @@
-import { compact, Holds, scopeKey, StoreError, type Reservation } from '@modelmesh/core'
+import { Holds, scopeKey, StoreError, type Reservation } from '@modelmesh/core'
 import type { Connection } from './connection.js'
 
 export interface HoldRow {
@@ -13,18 +13,15 @@ export interface HoldRow {
 
 export const HOLD_COLUMNS = 'request_id, account_id, amount, key_id, project_id, created_at, expires_at'
 
-export const toReservation = (row: HoldRow): Reservation =>
-  Object.freeze(
-    compact({
-      requestId: row.request_id,
-      accountId: row.account_id,
-      amountMicroUsd: row.amount,
-      keyId: row.key_id,
-      projectId: row.project_id,
-      createdAt: row.created_at,
-      expiresAt: row.expires_at,
-    }) as Reservation,
-  )
+/** A hold as the contract gives it: null columns left out (as `compact` would), frozen. Once per billed request. */
+export const toReservation = (row: HoldRow): Reservation => {
+  const hold: Record<string, unknown> = { requestId: row.request_id, accountId: row.account_id, amountMicroUsd: row.amount }
+  if (row.key_id != null) hold.keyId = row.key_id
+  if (row.project_id != null) hold.projectId = row.project_id
+  hold.createdAt = row.created_at
+  hold.expiresAt = row.expires_at
+  return Object.freeze(hold) as unknown as Reservation
+}
 
 /** Rows per multi-row spend upsert (its statements are cached: one per row count up to this). */
 const SPEND_ROWS_PER_STATEMENT = 32
