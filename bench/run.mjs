@@ -51,7 +51,8 @@ if (!['clock', 'tick'].includes(flags.pacing)) throw new Error(`--pacing must be
 const only = flags.only ? new Set(flags.only.split(',')) : undefined
 const enabled = (name) => !only || only.has(name)
 
-// Durations: full ≈ 8–9 min on 2 cores; --quick ≈ 1 min (a smoke run: numbers are indicative only).
+// Durations: full ≈ 17 min on 2 cores (6 of them the instructions scenario under valgrind); --quick a few
+// minutes (a smoke run: numbers are indicative only).
 const PLAN = quick
   ? { tpWarmupS: 1, tpDurationS: 3, tpRounds: 1, latRate: 1000, latWarmupS: 1, latDurationS: 1.5, latRounds: 2, ttftRate: 50, ttftWarmupS: 0.5, ttftDurationS: 1.5, ttftRounds: 2, streams: 1000, streamClients: 2, streamChunkDelayMs: 300, streamReplyChars: 40, coldRuns: 1, routingBudgetMs: 300, instructionWarmup: 1000, instructionRequests: 200, roundOrder: 'alternating' }
   : { tpWarmupS: 3, tpDurationS: 4, tpRounds: 4, latRate: 1000, latWarmupS: 2, latDurationS: 4, latRounds: 3, ttftRate: 100, ttftWarmupS: 2, ttftDurationS: 4, ttftRounds: 3, streams: 10_000, streamClients: 4, streamChunkDelayMs: 1000, streamReplyChars: 75, coldRuns: 5, routingBudgetMs: 700, instructionWarmup: 6000, instructionRequests: 2000, roundOrder: 'alternating' }
