@@ -2,6 +2,7 @@ import {
   bucketOf,
   checkSettleAmount,
   compact,
+  newReservation,
   newLedgerEntry,
   periodBuckets,
   reserveInput,
@@ -41,15 +42,16 @@ const toEntry = (row: Row): LedgerEntry =>
   }) as LedgerEntry
 
 const toReservation = (row: Row): Reservation =>
-  compact({
-    requestId: row.request_id,
-    accountId: row.account_id,
+  newReservation({
+    // Text columns (mesh_reservations), read as strings or null.
+    requestId: row.request_id as string,
+    accountId: row.account_id as string,
     amountMicroUsd: int(row.amount),
-    keyId: row.key_id,
-    projectId: row.project_id,
+    keyId: row.key_id as string | null,
+    projectId: row.project_id as string | null,
     createdAt: int(row.created_at),
     expiresAt: int(row.expires_at),
-  }) as Reservation
+  })
 
 /**
  * Every money operation is one transaction that first locks the account's row

@@ -2,6 +2,7 @@ import {
   checkSettleAmount,
   compact,
   newLedgerEntry,
+  newReservation,
   periodBuckets,
   reserveInput,
   reserveRefusal,
@@ -185,15 +186,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
           })
           const refusal = reserveRefusal(amount, input, available, spentPerCap)
           if (refusal) return refusal
-          const reservation = toReservation({
-            request_id: requestId,
-            account_id: accountId,
-            amount,
-            key_id: input.keyId ?? null,
-            project_id: input.projectId ?? null,
-            created_at: input.now,
-            expires_at: input.expiresAt,
-          } satisfies HoldRow)
+          const reservation = newReservation({ requestId, accountId, amountMicroUsd: amount, keyId: input.keyId, projectId: input.projectId, createdAt: input.now, expiresAt: input.expiresAt })
           cache.insertHold(reservation)
           return { ok: true, reservation, created: true } as const
         },

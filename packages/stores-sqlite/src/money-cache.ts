@@ -1,4 +1,4 @@
-import { Holds, scopeKey, StoreError, type Reservation } from '@modelmesh/core'
+import { Holds, JoinedKeys, newReservation, StoreError, type Reservation } from '@modelmesh/core'
 import type { Connection } from './connection.js'
 
 export interface HoldRow {
@@ -13,15 +13,8 @@ export interface HoldRow {
 
 export const HOLD_COLUMNS = 'request_id, account_id, amount, key_id, project_id, created_at, expires_at'
 
-/** A hold as the contract gives it: null columns left out (as `compact` would), frozen. Once per billed request. */
-export const toReservation = (row: HoldRow): Reservation => {
-  const hold: Record<string, unknown> = { requestId: row.request_id, accountId: row.account_id, amountMicroUsd: row.amount }
-  if (row.key_id != null) hold.keyId = row.key_id
-  if (row.project_id != null) hold.projectId = row.project_id
-  hold.createdAt = row.created_at
-  hold.expiresAt = row.expires_at
-  return Object.freeze(hold) as unknown as Reservation
-}
+export const toReservation = (row: HoldRow): Reservation =>
+  newReservation({ requestId: row.request_id, accountId: row.account_id, amountMicroUsd: row.amount, keyId: row.key_id, projectId: row.project_id, createdAt: row.created_at, expiresAt: row.expires_at })
 
 /** Rows per multi-row spend upsert (its statements are cached: one per row count up to this). */
 const SPEND_ROWS_PER_STATEMENT = 32
@@ -52,7 +45,8 @@ export class MoneyCache {
   private dataVersion: number | undefined
   private readonly balances = new Map<string, number>()
   private readonly spent = new Map<string, number>()
-  private readonly spendKeys = new Map<string, Map<string, string>>()
+  /** `<scope key>\n<bucket>`, one string per pair (`JoinedKeys`). */
+  private readonly spendKeys = new JoinedKeys('\n', CACHE_LIMIT)
   private holdTable: Holds | undefined
   private readonly balanceDelta = new Map<string, number>()
   private readonly spendDelta = new Map<string, number>()
@@ -147,21 +141,9 @@ export class MoneyCache {
     this.balanceDelta.set(accountId, (this.balanceDelta.get(accountId) ?? 0) + amount)
   }
 
-  /**
-   * `<scope key>\n<bucket>`, the same string for the same pair while the cache lives (see
-   * `scopeKey`: a string built anew is hashed again by every Map it is looked up in).
-   */
-  private spendKey(scope: string, bucket: string): string {
-    let ofScope = this.spendKeys.get(scope)
-    if (!ofScope) this.spendKeys.set(scope, (ofScope = new Map()))
-    let key = ofScope.get(bucket)
-    if (key === undefined) ofScope.set(bucket, (key = `${scope}\n${bucket}`))
-    return key
-  }
-
   /** Settled usage of a scope key in a bucket (with this batch's settlements). */
   spentIn(scope: string, bucket: string): number {
-    return this.spentAt(this.spendKey(scope, bucket), scope, bucket)
+    return this.spentAt(this.spendKeys.get(scope, bucket), scope, bucket)
   }
 
   private spentAt(key: string, scope: string, bucket: string): number {
@@ -174,7 +156,7 @@ export class MoneyCache {
   }
 
   addToSpend(scope: string, bucket: string, amount: number): void {
-    const key = this.spendKey(scope, bucket)
+    const key = this.spendKeys.get(scope, bucket)
     this.spent.set(key, this.spentAt(key, scope, bucket) + amount)
     this.spendDelta.set(key, (this.spendDelta.get(key) ?? 0) + amount)
   }

@@ -14,6 +14,16 @@ const holdRows = (path: string) => {
   }
 }
 
+/** Two process-local-holds stores on one file (as two processes), account `a` granted 1,000 µUSD. */
+async function storeAndPeer() {
+  const path = tempPath()
+  const store = sqlite({ path, holds: 'process' })
+  const peer = sqlite({ path, holds: 'process' })
+  await store.putAccount({ id: 'a', createdAt: 0 })
+  await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+  return { store, peer }
+}
+
 describe("sqlite holds: 'process'", () => {
   it('keeps holds in memory: nothing is written for them and no write lock is needed to reserve or release', async () => {
     const path = tempPath()
@@ -76,11 +86,7 @@ describe("sqlite holds: 'process'", () => {
   })
 
   it("sees another process's grants and debits (its holds stay its own); a request it settled is not billed twice", async () => {
-    const path = tempPath()
-    const store = sqlite({ path, holds: 'process' })
-    const peer = sqlite({ path, holds: 'process' })
-    await store.putAccount({ id: 'a', createdAt: 0 })
-    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    const { store, peer } = await storeAndPeer()
     expect(await store.reserve('a', 'r1', 800, { keyId: 'k' })).toMatchObject({ ok: true })
     expect(await store.reserve('a', 'r2', 201)).toMatchObject({ ok: false, availableMicroUsd: 200 })
     await peer.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 500 })
@@ -96,11 +102,7 @@ describe("sqlite holds: 'process'", () => {
   })
 
   it("a fresh request id (the gateway's own) reserves the same way without a snapshot, and still sees another process's writes", async () => {
-    const path = tempPath()
-    const store = sqlite({ path, holds: 'process' })
-    const peer = sqlite({ path, holds: 'process' })
-    await store.putAccount({ id: 'a', createdAt: 0 })
-    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    const { store, peer } = await storeAndPeer()
     expect(await store.reserve('a', 'f1', 800, { keyId: 'k', fresh: true })).toMatchObject({ ok: true, created: true })
     expect(await store.reserve('a', 'f2', 201, { keyId: 'k', fresh: true })).toMatchObject({ ok: false, reason: 'insufficient-credits', availableMicroUsd: 200 })
     expect(await store.reserve('a', 'f2', 100, { keyId: 'k', fresh: true, caps: [{ scope: 'key', period: 'day', limitMicroUsd: 850 }] })).toMatchObject({ ok: false, reason: 'spend-cap', spentMicroUsd: 800 })

@@ -57,12 +57,6 @@ export class RateLimiter {
     })
   }
 
-  /**
-   * Count one request (and its estimated tokens) or throw a 429 with `Retry-After`; synchronous
-   * (headers, or a throw) with an in-process store. The two variants below make the same store
-   * calls in the same order and share every decision (`logged`, `over`); a test compares them
-   * step by step.
-   */
   /** Counter keys per virtual key, built once (bounded): a key built anew is hashed anew by the store's Maps. */
   private readonly keyNames = new Map<string, { readonly rpmLog: string; readonly rpm: string; readonly tpm: string }>()
   private names(keyId: string) {
@@ -74,6 +68,12 @@ export class RateLimiter {
     return names
   }
 
+  /**
+   * Count one request (and its estimated tokens) or throw a 429 with `Retry-After`; synchronous
+   * (headers, or a throw) with an in-process store. The two variants below make the same store
+   * calls in the same order and share every decision (`logged`, `over`); a test compares them
+   * step by step.
+   */
   admit(keyId: string, keyPrefix: string, limits: Limits, estimatedTokens: number): LimitHeaders | Promise<LimitHeaders> {
     return this.counters.local ? this.admitNow(this.counters.local, keyId, keyPrefix, limits, estimatedTokens) : this.admitAsync(keyId, keyPrefix, limits, estimatedTokens)
   }

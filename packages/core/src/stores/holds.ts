@@ -1,26 +1,47 @@
 import type { Reservation } from '../contracts/ledger-store.js'
 
-/** Scope keys built so far, per kind and id (bounded: started over past {@link SCOPE_KEYS_LIMIT} ids). */
-const scopeKeys = new Map<string, Map<string, string>>()
-const SCOPE_KEYS_LIMIT = 10_000
-
 /**
- * `account:<id>`, `project:<id>`, `key:<id>`: the key of a spend scope (`mesh_spend` rows, `Holds`).
- * The same string for the same scope every time: a gateway asks for its callers' few scopes on
- * every request, and a Map computes a string key's hash once per string object — a key built anew
- * each time is flattened and hashed on every lookup (~30 such lookups per billed request).
+ * `<first><separator><second>` strings, the same string object for the same pair every time (at
+ * most `limit` pairs remembered; past it they are forgotten and built again). A Map computes a
+ * string key's hash once per string object: a key built anew on every lookup is flattened and
+ * hashed every time (~30 such lookups per billed request before 2026-12-02). For the composite keys
+ * of the stores' hot paths: scope keys, spend keys.
  */
-export function scopeKey(kind: string, id: string): string {
-  let ofKind = scopeKeys.get(kind)
-  if (!ofKind) scopeKeys.set(kind, (ofKind = new Map()))
-  let key = ofKind.get(id)
-  if (key === undefined) {
-    if (ofKind.size >= SCOPE_KEYS_LIMIT) ofKind.clear()
-    key = `${kind}:${id}`
-    ofKind.set(id, key)
+export class JoinedKeys {
+  private readonly byFirst = new Map<string, Map<string, string>>()
+  private size = 0
+
+  constructor(
+    private readonly separator: string,
+    private readonly limit = 10_000,
+  ) {}
+
+  get(first: string, second: string): string {
+    let ofFirst = this.byFirst.get(first)
+    if (!ofFirst) this.byFirst.set(first, (ofFirst = new Map()))
+    let key = ofFirst.get(second)
+    if (key === undefined) {
+      if (this.size >= this.limit) {
+        this.clear()
+        this.byFirst.set(first, (ofFirst = new Map()))
+      }
+      key = `${first}${this.separator}${second}`
+      ofFirst.set(second, key)
+      this.size++
+    }
+    return key
   }
-  return key
+
+  clear(): void {
+    this.byFirst.clear()
+    this.size = 0
+  }
 }
+
+const scopeKeys = new JoinedKeys(':')
+
+/** `account:<id>`, `project:<id>`, `key:<id>`: the key of a spend scope (`mesh_spend` rows, `Holds`); the same string for the same scope. */
+export const scopeKey = (kind: string, id: string): string => scopeKeys.get(kind, id)
 
 const scopeKeysOf = (hold: Reservation): string[] => {
   const keys = [scopeKey('account', hold.accountId)]

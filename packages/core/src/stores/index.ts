@@ -11,6 +11,7 @@ export {
   checkSettleAmount,
   compact,
   newLedgerEntry,
+  newReservation,
   periodBuckets,
   reserveInput,
   reserveRefusal,
@@ -21,5 +22,5 @@ export {
 } from './ledger-rules.js'
 export { memoryStateStore, checkLockTtl, checkStateName, checkStateValue } from './memory-state.js'
 export { memoryLedgerStore, inScope } from './memory-ledger.js'
-export { Holds, scopeKey } from './holds.js'
+export { Holds, JoinedKeys, scopeKey } from './holds.js'
 export { memoryCounterStore, checkCounterArgs, checkStateTtl } from './memory-counters.js'

@@ -3,6 +3,7 @@ import type {
   LedgerEntry,
   LedgerEntryInput,
   ProjectRecord,
+  Reservation,
   ReserveOptions,
   ReserveResult,
   SpendCap,
@@ -112,6 +113,28 @@ export function newLedgerEntry(store: string, input: LedgerEntryInput, now = Dat
   entry.createdAt = input.createdAt ?? now
   if (input.note != null) entry.note = input.note
   return entry as unknown as LedgerEntry
+}
+
+/**
+ * A reservation as the contract gives it, from a store's fields: null and absent `keyId` /
+ * `projectId` left out, frozen. Field by field rather than through `compact` (one per billed
+ * request; `compact`'s keyed loop over its many callers' shapes is megamorphic).
+ */
+export function newReservation(fields: {
+  requestId: string
+  accountId: string
+  amountMicroUsd: number
+  keyId?: string | null | undefined
+  projectId?: string | null | undefined
+  createdAt: number
+  expiresAt: number
+}): Reservation {
+  const hold: { -readonly [K in keyof Reservation]?: Reservation[K] } = { requestId: fields.requestId, accountId: fields.accountId, amountMicroUsd: fields.amountMicroUsd }
+  if (fields.keyId != null) hold.keyId = fields.keyId
+  if (fields.projectId != null) hold.projectId = fields.projectId
+  hold.createdAt = fields.createdAt
+  hold.expiresAt = fields.expiresAt
+  return Object.freeze(hold) as Reservation
 }
 
 /** The scopes an entry or a reservation counts towards: always its account, then its project and key. */

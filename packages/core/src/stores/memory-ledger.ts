@@ -3,7 +3,6 @@ import type {
   LedgerEntry,
   LedgerStoreV1,
   ProjectRecord,
-  Reservation,
   SpendScope,
   VirtualKeyRecord,
 } from '../contracts/ledger-store.js'
@@ -16,13 +15,14 @@ import {
   checkSettleAmount,
   compact,
   newLedgerEntry,
+  newReservation,
   periodBuckets,
   reserveInput,
   reserveRefusal,
   sameAccount,
   spendScopesOf,
 } from './ledger-rules.js'
-import { Holds, scopeKey } from './holds.js'
+import { Holds, JoinedKeys, scopeKey } from './holds.js'
 import { StoreError } from './store-error.js'
 
 const STORE = 'memory ledger'
@@ -87,7 +87,8 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
     }
   }
   const requestKey = (kind: string, requestId: string) => `${kind}\n${requestId}`
-  const spentKey = (scope: SpendScope, bucket: string) => `${scopeKey(scope.kind, scope.id)}\n${bucket}`
+  const spendKeys = new JoinedKeys('\n')
+  const spentKey = (scope: SpendScope, bucket: string) => spendKeys.get(scopeKey(scope.kind, scope.id), bucket)
   /** Σ active holds of a scope: the index keeps each scope's total (it scanned every hold of every account). */
   const activeHolds = (now: number, scope: SpendScope) => holds.heldIn(scopeKey(scope.kind, scope.id), now)
   /** A hold leaves the store (settled, released, or expired and swept). */
@@ -227,9 +228,7 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
       })
       const refusal = reserveRefusal(amount, input, available, spentPerCap)
       if (refusal) return refusal
-      const reservation = frozen(
-        compact({ requestId, accountId, amountMicroUsd: amount, keyId: input.keyId, projectId: input.projectId, createdAt: input.now, expiresAt: input.expiresAt }),
-      ) as Reservation
+      const reservation = newReservation({ requestId, accountId, amountMicroUsd: amount, keyId: input.keyId, projectId: input.projectId, createdAt: input.now, expiresAt: input.expiresAt })
       holds.add(reservation)
       return { ok: true, reservation, created: true }
     },
