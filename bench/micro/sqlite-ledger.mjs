@@ -25,6 +25,8 @@ const { values: args } = parseArgs({
     synchronous: { type: 'string' },
     // Where reservation holds live: \`shared\` (the store's default, in the file) or \`process\` (in memory).
     holds: { type: 'string', default: 'shared' },
+    // With \`--holds process\`: the debit journal (\`on\`, the store's default there) or \`off\`.
+    'debit-journal': { type: 'string', default: 'on' },
     // Experiments: drop these indexes (comma-separated names) before the run, to see what each costs.
     'drop-index': { type: 'string', default: '' },
     // Request ids: \`ordered\` (time-ordered, as the gateway's req_ ids since 2026-12-01), \`random\`
@@ -41,7 +43,7 @@ const CONCURRENCY = Number(args.concurrency)
 const WARMUP = Number(args.warmup)
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-ledger-bench-'))
-const store = sqlite({ path: join(dir, 'mesh.db'), holds: args.holds, ...(args.synchronous ? { synchronous: args.synchronous } : {}) })
+const store = sqlite({ path: join(dir, 'mesh.db'), holds: args.holds, debitJournal: args['debit-journal'] !== 'off', ...(args.synchronous ? { synchronous: args.synchronous } : {}) })
 // \`state\` is a tiny write that opens the file and applies the schema; indexes are dropped after it.
 await store.save('bench:open', '1')
 for (const index of args['drop-index'].split(',').filter(Boolean)) {

@@ -3,7 +3,9 @@
 // embedded default store, synchronous=normal: a commit survives a crash of the gateway process; WAL
 // checkpoints run in a worker thread; `holds: 'process'`, as docs/stores.md recommends for one gateway
 // process per database file: reservation holds in memory, no commit of their own), prices → cost and credits
-// (sync settlement: a non-streamed answer is sent after its debit is stored), retries and timeouts.
+// (sync settlement: a non-streamed answer is sent after its debit is stored — for a lone request,
+// in the store's debit journal, committed to the ledger tables right after: docs/stores.md), retries
+// and timeouts.
 // The bench passes the fake's base URL in BENCH_UPSTREAM and a throw-away database in BENCH_DB.
 import { defineConfig } from '@modelmesh/core'
 import { openai } from '@modelmesh/providers-openai'

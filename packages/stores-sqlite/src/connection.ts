@@ -82,6 +82,8 @@ export interface Connection {
   snapshot<T>(fn: () => T): T
   /** The background checkpointer, when one runs (for tests and diagnostics). */
   readonly checkpointer: Checkpointer | undefined
+  /** A batch is queued: an operation asked now joins its commit. */
+  readonly busy: boolean
   /** Closes the handle, then waits for the checkpoint worker to stop. */
   close(): Promise<void>
 }
@@ -353,6 +355,9 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     },
     get checkpointer() {
       return checkpointer
+    },
+    get busy() {
+      return scheduled
     },
     async close() {
       closed = true

@@ -17,11 +17,15 @@ import {
   type SpendScope,
 } from '@modelmesh/core'
 import type { Connection } from './connection.js'
+import { DebitJournal } from './debit-journal.js'
 import { HOLD_COLUMNS, MoneyCache, toReservation, type HoldRow } from './money-cache.js'
 
 const STORE = 'sqlite ledger'
 
-type MoneyMethods = Pick<LedgerStoreV1, 'balance' | 'append' | 'entries' | 'reserve' | 'settle' | 'release' | 'reservations' | 'spend'>
+type MoneyMethods = Pick<LedgerStoreV1, 'balance' | 'append' | 'entries' | 'reserve' | 'settle' | 'release' | 'reservations' | 'spend'> & {
+  /** Waits until every journaled settlement is committed to the tables, then closes the journal. */
+  closeJournal(): Promise<void>
+}
 
 interface EntryRow {
   id: string
@@ -63,7 +67,11 @@ const toEntry = (row: EntryRow): LedgerEntry =>
  */
 export type HoldsMode = 'shared' | 'process'
 
-export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared'): MoneyMethods {
+/**
+ * @param journalPath the database file whose debit journal to keep (see DebitJournal): with
+ *   process-local holds, a lone settlement is acknowledged once journaled, before its commit.
+ */
+export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared', journalPath?: string): MoneyMethods {
   // Reads and writes of the group-commit batches go through the cache (see MoneyCache); reads
   // outside a batch (balance, spend, reservations) read the tables, which every commit leaves
   // complete (process-local holds: the cache's, which are the only copy).
@@ -83,6 +91,52 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     (db.prepare('SELECT amount FROM mesh_spend WHERE scope = ? AND bucket = ?').get(scopeKey(scope.kind, scope.id), bucket) as { amount: number } | undefined)?.amount ?? 0
   const otherAccount = (requestId: string, held: string, asked: string) =>
     new StoreError({ code: 'conflict', store: STORE, message: `request "${requestId}" holds a reservation on account "${held}", not "${asked}"` })
+
+  // The debit journal (process-local holds only: one gateway process per file). `journaling`:
+  // request ids whose settlement is journaled and not yet committed; `unapplied`: journaled
+  // entries (this process's and replayed ones) not yet committed; `applying`: the commit of the
+  // last of them, which reads outside a batch wait for (read-your-writes in this process).
+  const journal = journalPath && processHolds ? new DebitJournal(journalPath) : undefined
+  const journaling = new Set<string>()
+  let unapplied = 0
+  let applying: Promise<unknown> = Promise.resolve()
+  let recovered = !journal
+  /**
+   * Writes a journaled entry to the tables in the next batch (retried every second while that
+   * fails; it stays in the journal meanwhile); resolves once it is committed.
+   */
+  const apply = (entry: LedgerEntry, hold: Reservation | undefined): Promise<void> => {
+    unapplied++
+    const attempt = (holdNow: Reservation | undefined): Promise<void> =>
+      db
+        .batched(
+          () => {
+            // The hold may have gone meanwhile (expired and swept by a reserve): then look first.
+            const current = holdNow && cache.holds.byRequest.get(holdNow.requestId) === holdNow ? holdNow : undefined
+            write(entry, current)
+          },
+          { savepoint: false },
+        )
+        .catch(() => new Promise((retry) => setTimeout(retry, 1_000).unref()).then(() => attempt(undefined)))
+    const committed = attempt(hold).then(() => {
+      unapplied--
+    })
+    applying = committed
+    return committed
+  }
+  /** Once per process, before the first money operation: replays what earlier processes journaled. */
+  const recover = () => {
+    if (recovered) return
+    recovered = true
+    const { entries, discard } = DebitJournal.recover(journalPath!)
+    if (entries.length === 0) return discard()
+    void Promise.all(entries.map((entry) => apply(entry, undefined))).then(discard)
+  }
+  /** Reads outside a batch see this process's journaled settlements. */
+  const settledReads = async () => {
+    recover()
+    if (unapplied > 0) await applying
+  }
 
   /**
    * Writes one entry, its balance change and (for usage) its spend, inside a batch. `hold` is the
@@ -142,6 +196,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
 
   return {
     async balance(accountId, now = Date.now()) {
+      await settledReads()
       return db.snapshot(() => {
         const balanceMicroUsd = accountBalance(accountId) ?? 0
         const reservedMicroUsd = heldIn({ kind: 'account', id: accountId }, now)
@@ -149,15 +204,18 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       })
     },
     async append(input) {
+      recover()
       const entry = newLedgerEntry(STORE, input)
       return db.batched(() => write(entry), { savepoint: false })
     },
     async entries(accountId) {
+      await settledReads()
       return (db.prepare(`SELECT ${ENTRY_COLUMNS} FROM mesh_entries WHERE account_id = ? ORDER BY seq`).all(accountId) as EntryRow[]).map(toEntry)
     },
 
     async reserve(accountId, requestId, amount, options) {
       const input = reserveInput(STORE, accountId, requestId, amount, options)
+      recover()
       // The batch's BEGIN IMMEDIATE takes the database's write lock before the first read, so the
       // balance, holds and spend read here cannot change before the hold is inserted, in this
       // process or another; requests of one batch run one after another in it.
@@ -197,6 +255,23 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     },
     async settle(accountId, requestId, actual, options = {}) {
       checkSettleAmount(STORE, accountId, requestId, actual)
+      recover()
+      // A lone settlement of a hold this process took: journaled (one write) and acknowledged,
+      // committed in the next batch — the commit leaves the response path. Under load the batch
+      // is already scheduled and shares its commit anyway: no journal then.
+      const hold = journal && !db.busy ? cache.holds.byRequest.get(requestId) : undefined
+      // The look-up keeps `created` exact when another process settled the request already (or
+      // a caller reserved a settled id again): a read, not a commit.
+      if (hold && hold.accountId === accountId && !journaling.has(requestId) && !entryFor('usage', requestId)) {
+        const entry = newLedgerEntry(STORE, { accountId, kind: 'usage', amountMicroUsd: -actual, requestId, keyId: hold.keyId, projectId: hold.projectId, note: options.note, createdAt: options.now })
+        journal!.append(entry)
+        journaling.add(requestId)
+        void apply(entry, hold).then(() => {
+          journaling.delete(requestId)
+          journal!.applied()
+        })
+        return { entry, created: true }
+      }
       return db.batched(
         () => {
           const hold = cache.holds.byRequest.get(requestId)
@@ -218,6 +293,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       )
     },
     async release(accountId, requestId) {
+      recover()
       return db.batched(
         () => {
           const hold = cache.holds.byRequest.get(requestId)
@@ -229,11 +305,13 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       )
     },
     async reservations(accountId, now = Date.now()) {
+      await settledReads()
       if (processHolds) return cache.holds.activeIn(scopeKey('account', accountId), now)
       const rows = db.prepare(`SELECT ${HOLD_COLUMNS} FROM mesh_reservations WHERE account_id = ? AND expires_at > ? ORDER BY created_at, request_id`).all(accountId, now) as HoldRow[]
       return rows.map(toReservation)
     },
     async spend(scope, now = Date.now()) {
+      await settledReads()
       const buckets = periodBuckets(now)
       return db.snapshot(() => ({
         dayMicroUsd: spentIn(scope, buckets.day),
@@ -241,6 +319,12 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
         totalMicroUsd: spentIn(scope, buckets.total),
         reservedMicroUsd: heldIn(scope, now),
       }))
+    },
+    async closeJournal() {
+      // A commit that keeps failing is not waited for long: its entries stay in the journal, for
+      // the next process to replay.
+      if (unapplied > 0) await Promise.race([applying, new Promise((resolve) => setTimeout(resolve, 5_000).unref())])
+      journal?.close()
     },
   }
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { copyFileSync, existsSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { StoreError } from '@modelmesh/core'
@@ -14,14 +14,14 @@ const CORE_SOURCE = join(here, '../../core/src/stores/index.ts')
 const tempDir = tempFiles('mesh-sqlite-').dir
 
 /** Runs the writer in a child Node process; with `killAfter`, SIGKILLs it after that many acknowledgements. */
-function runWriter(args: string[], options: { cwd?: string; killAfter?: number }): Promise<{ acked: string[]; signal: NodeJS.Signals | null; stderr: string }> {
+function runWriter(args: string[], options: { cwd?: string; killAfter?: number; env?: Record<string, string> }): Promise<{ acked: string[]; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     // jiti runs the TypeScript sources directly.
     const register = pathToFileURL(join(here, '../node_modules/jiti/lib/jiti-register.mjs')).href
     const child = spawn(process.execPath, ['--import', register, join(here, 'support/ledger-writer.ts'), ...args], {
       cwd: options.cwd ?? join(here, '..'),
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, JITI_ALIAS: JSON.stringify({ '@modelmesh/core': CORE_SOURCE }), JITI_FS_CACHE: 'false' },
+      env: { ...process.env, JITI_ALIAS: JSON.stringify({ '@modelmesh/core': CORE_SOURCE }), JITI_FS_CACHE: 'false', ...options.env },
     })
     const acked: string[] = []
     let buffered = ''
@@ -64,6 +64,53 @@ describe('sqlite durability', () => {
     expect(usage).toHaveLength(total)
     expect((await reopened.balance('acct-durable')).balanceMicroUsd).toBe(1_000_000_000 - 60 * usage.length)
     await reopened.close()
+  }, 60_000)
+
+  it("holds: 'process' (debit journal on): kill -9 loses no acknowledged entry and bills none twice", async () => {
+    const path = join(tempDir(), 'mesh.db')
+    const first = await runWriter([path], { killAfter: 300, env: { MESH_HOLDS: 'process' } })
+    expect(first.signal, first.stderr).toBe('SIGKILL')
+    const store = sqlite({ path, holds: 'process' })
+    const usage = (await store.entries('acct-durable')).filter((e) => e.kind === 'usage')
+    const settled = new Set(usage.map((e) => e.requestId))
+    expect(first.acked.filter((id) => !settled.has(id)), 'acknowledged settlements missing after kill -9').toEqual([])
+    expect(settled.size).toBe(usage.length)
+    expect((await store.balance('acct-durable')).balanceMicroUsd).toBe(1_000_000_000 - 60 * usage.length)
+    await store.close()
+  }, 60_000)
+
+  it('a settlement acknowledged from the debit journal and killed before its commit is stored by the next process, once', async () => {
+    const dir = tempDir()
+    const path = join(dir, 'mesh.db')
+    const journals = () => readdirSync(dir).filter((name) => name.includes('-debits-'))
+    const run = await runWriter([path], { env: { MESH_HOLDS: 'process', MESH_DIE_AFTER_ACK: '5' } })
+    expect(run.signal, run.stderr).toBe('SIGKILL')
+    expect(run.acked).toEqual(['req-0', 'req-1', 'req-2', 'req-3', 'req-4'])
+    // The kill landed in the tick of the last acknowledgement: its debit is only in the journal.
+    const raw = new Database(path, { readonly: true })
+    const stored = raw.prepare("SELECT request_id FROM mesh_entries WHERE kind = 'usage' ORDER BY seq").pluck().all()
+    raw.close()
+    expect(stored).toEqual(['req-0', 'req-1', 'req-2', 'req-3'])
+    expect(journals()).toHaveLength(1)
+    const [journal] = journals()
+    const kept = join(tempDir(), 'journal-copy')
+    copyFileSync(join(dir, journal!), kept)
+
+    const next = sqlite({ path, holds: 'process' })
+    const usage = (await next.entries('acct-durable')).filter((e) => e.kind === 'usage')
+    expect(usage.map((e) => e.requestId)).toEqual(['req-0', 'req-1', 'req-2', 'req-3', 'req-4'])
+    expect((await next.balance('acct-durable')).balanceMicroUsd).toBe(1_000_000_000 - 5 * 60)
+    // Its writer is dead and its entries are stored: the journal is gone.
+    expect(journals()).toEqual([])
+    await next.close()
+
+    // The same journal found again (say a copy restored from a backup): nothing is billed twice.
+    copyFileSync(kept, join(dir, journal!))
+    const again = sqlite({ path, holds: 'process' })
+    expect((await again.entries('acct-durable')).filter((e) => e.kind === 'usage')).toHaveLength(5)
+    expect((await again.balance('acct-durable')).balanceMicroUsd).toBe(1_000_000_000 - 5 * 60)
+    expect(journals()).toEqual([])
+    await again.close()
   }, 60_000)
 
   it('opens .mesh/mesh.db under the working directory by default, in WAL mode', async () => {

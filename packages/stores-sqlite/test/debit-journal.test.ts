@@ -1,0 +1,148 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import Database from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { DebitJournal } from '../src/debit-journal.js'
+import { sqlite } from '../src/index.js'
+import { tempFiles } from './support/temp-files.js'
+
+const tempPath = tempFiles('mesh-sqlite-journal-').dbPath
+const journalsOf = (path: string) => readdirSync(dirname(path)).filter((name) => name.startsWith('mesh.db-debits-'))
+const journalLines = (path: string) =>
+  journalsOf(path).flatMap((name) =>
+    readFileSync(join(dirname(path), name), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { requestId: string }),
+  )
+const storedUsage = (path: string) => {
+  const raw = new Database(path, { readonly: true })
+  try {
+    return raw.prepare("SELECT request_id FROM mesh_entries WHERE kind = 'usage' ORDER BY seq").pluck().all()
+  } finally {
+    raw.close()
+  }
+}
+
+async function journaledStore() {
+  const path = tempPath()
+  const store = sqlite({ path, holds: 'process' })
+  await store.putAccount({ id: 'a', createdAt: 0 })
+  await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+  return { path, store }
+}
+
+describe('sqlite debit journal (holds: process)', () => {
+  it('acknowledges a lone settlement once journaled; its commit follows, and this store reads it at once', async () => {
+    const { path, store } = await journaledStore()
+    await store.reserve('a', 'r1', 300, { keyId: 'k', fresh: true })
+    const settled = await store.settle('a', 'r1', 250)
+    expect(settled).toMatchObject({ created: true, entry: { kind: 'usage', amountMicroUsd: -250, requestId: 'r1', keyId: 'k' } })
+    // Acknowledged before the commit: the debit is in the journal, not yet in the table.
+    expect(journalLines(path).map((e) => e.requestId)).toEqual(['r1'])
+    expect(storedUsage(path)).toEqual([])
+    // Reads of the store wait for it.
+    expect(await store.balance('a')).toEqual({ balanceMicroUsd: 750, reservedMicroUsd: 0, availableMicroUsd: 750 })
+    expect(await store.spend({ kind: 'key', id: 'k' })).toMatchObject({ dayMicroUsd: 250, reservedMicroUsd: 0 })
+    expect(storedUsage(path)).toEqual(['r1'])
+    // Settling again finds the debit: nothing new.
+    expect((await store.settle('a', 'r1', 250)).created).toBe(false)
+    await store.close()
+    // Everything in it was committed: the journal is removed on close.
+    expect(journalsOf(path)).toEqual([])
+  })
+
+  it('journals only when no batch is waiting: settlements of one tick share a commit instead', async () => {
+    const { path, store } = await journaledStore()
+    await store.reserve('a', 'r1', 100)
+    await store.reserve('a', 'r2', 100)
+    const both = Promise.all([store.settle('a', 'r1', 50), store.settle('a', 'r2', 60)])
+    expect(journalLines(path).map((e) => e.requestId)).toEqual(['r1'])
+    expect((await both).map((r) => r.created)).toEqual([true, true])
+    expect(await store.balance('a')).toMatchObject({ balanceMicroUsd: 890, reservedMicroUsd: 0 })
+    await store.close()
+  })
+
+  it('keeps the created flag exact: a request another process settled is not journaled again', async () => {
+    const { path, store } = await journaledStore()
+    const peer = sqlite({ path, holds: 'process', debitJournal: false })
+    await store.reserve('a', 'r1', 100)
+    expect((await peer.settle('a', 'r1', 70)).created).toBe(true)
+    expect((await store.settle('a', 'r1', 70)).created).toBe(false)
+    expect(journalLines(path)).toEqual([])
+    expect(await store.balance('a')).toMatchObject({ balanceMicroUsd: 930, reservedMicroUsd: 0 })
+    await Promise.all([store.close(), peer.close()])
+  })
+
+  it('a commit that fails is retried: the acknowledged debit is stored once the database takes writes again', async () => {
+    const { path, store } = await journaledStore()
+    await store.reserve('a', 'r1', 100, { keyId: 'k' })
+    const raw = new Database(path)
+    raw.exec("CREATE TRIGGER fail_spend BEFORE INSERT ON mesh_spend BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
+    expect((await store.settle('a', 'r1', 80)).created).toBe(true)
+    const reading = store.balance('a')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(storedUsage(path)).toEqual([])
+    raw.exec('DROP TRIGGER fail_spend')
+    raw.close()
+    // The retry (a second after the failure) commits it; the read waited for it.
+    expect(await reading).toEqual({ balanceMicroUsd: 920, reservedMicroUsd: 0, availableMicroUsd: 920 })
+    expect(storedUsage(path)).toEqual(['r1'])
+    await store.close()
+    expect(journalsOf(path)).toEqual([])
+  })
+
+  it('is off with holds shared, synchronous full, :memory: or debitJournal: false', async () => {
+    for (const options of [{}, { holds: 'process' as const, synchronous: 'full' as const }, { holds: 'process' as const, debitJournal: false }]) {
+      const path = tempPath()
+      const store = sqlite({ path, ...options })
+      await store.putAccount({ id: 'a', createdAt: 0 })
+      await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+      await store.reserve('a', 'r1', 100)
+      await store.settle('a', 'r1', 50)
+      expect(journalsOf(path), JSON.stringify(options)).toEqual([])
+      expect(storedUsage(path), JSON.stringify(options)).toEqual(['r1'])
+      await store.close()
+    }
+    const memory = sqlite({ path: ':memory:', holds: 'process' })
+    await memory.putAccount({ id: 'a', createdAt: 0 })
+    await memory.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    await memory.reserve('a', 'r1', 100)
+    expect((await memory.settle('a', 'r1', 50)).created).toBe(true)
+    expect((await memory.balance('a')).balanceMicroUsd).toBe(950)
+    await memory.close()
+  })
+})
+
+describe('DebitJournal', () => {
+  const entry = (requestId: string) => ({ id: `e-${requestId}`, accountId: 'a', kind: 'usage' as const, amountMicroUsd: -5, requestId, createdAt: 1 })
+
+  it('empties its file once it is large and everything in it is committed, and removes it on close', () => {
+    const path = tempPath()
+    const journal = new DebitJournal(path, 300)
+    for (let i = 0; i < 4; i++) journal.append(entry(`r${i}`))
+    const full = journal.sizeOnDisk()
+    expect(full).toBeGreaterThan(300)
+    for (let i = 0; i < 3; i++) journal.applied()
+    expect(journal.sizeOnDisk()).toBe(full) // one still pending
+    journal.applied()
+    expect(journal.sizeOnDisk()).toBe(0)
+    journal.append(entry('r4'))
+    expect(journal.hasPending).toBe(true)
+    journal.close()
+    expect(journalsOf(path)).toHaveLength(1) // r4 was never committed: kept for the next process
+  })
+
+  it("recovers every journal's whole lines, skips a torn last line, and removes only those whose writer is gone", () => {
+    const path = tempPath()
+    const dead = `${path}-debits-999999999-aaaa.jsonl`
+    const live = `${path}-debits-${process.ppid}-bbbb.jsonl`
+    writeFileSync(dead, `${JSON.stringify(entry('r1'))}\n${JSON.stringify(entry('r2'))}\n{"id":"e-r3","accou`)
+    writeFileSync(live, `${JSON.stringify(entry('r9'))}\n`)
+    const { entries, discard } = DebitJournal.recover(path)
+    expect(entries.map((e) => e.requestId).sort()).toEqual(['r1', 'r2', 'r9'])
+    discard()
+    expect(existsSync(dead)).toBe(false)
+    expect(existsSync(live)).toBe(true)
+  })
+})
