@@ -46,6 +46,11 @@ export interface BatchOptions {
    * so anything read after it is at least as new, and a later change is seen at the next batch.
    */
   readonly snapshot?: boolean
+  /**
+   * Work nothing waits for on a response path (usage records): queued, it does not make the
+   * connection `busy`, so a lone settlement is still journaled rather than made to wait for it.
+   */
+  readonly background?: boolean
 }
 
 /**
@@ -82,7 +87,10 @@ export interface Connection {
   snapshot<T>(fn: () => T): T
   /** The background checkpointer, when one runs (for tests and diagnostics). */
   readonly checkpointer: Checkpointer | undefined
-  /** A batch is queued: an operation asked now joins its commit. */
+  /**
+   * A batch with foreground work (not `background`) is queued and will run in the next tick: an
+   * operation asked now joins its commit. False while the batch waits for the checkpoint worker.
+   */
   readonly busy: boolean
   /** Closes the handle, then waits for the checkpoint worker to stop. */
   close(): Promise<void>
@@ -169,6 +177,10 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   const split = options.synchronous === 'full'
   const queues: Record<'durable' | 'volatile', Queued[]> = { durable: [], volatile: [] }
   let scheduled = false
+  /** Operations queued for the next batch that are not `background`. */
+  let foreground = 0
+  /** The next batch waits for the checkpoint worker to give the write lock back. */
+  let deferred = false
   let synchronous = options.synchronous.toUpperCase()
   const setSynchronous = (handle: Database.Database, level: string) => {
     if (synchronous !== level) handle.pragma(`synchronous = ${level}`)
@@ -179,10 +191,13 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     // the event loop rather than in SQLite's busy handler on it.
     const gate = checkpointer
     if (gate && !gate.enterBatch()) {
+      deferred = true
       setTimeout(flush, 1)
       return
     }
+    deferred = false
     scheduled = false
+    foreground = 0
     try {
       // Volatile work first, so a hold taken in this tick is visible to the settles after it.
       for (const kind of ['volatile', 'durable'] as const) {
@@ -321,14 +336,16 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     batched<T>(fn: () => T, batchOptions: BatchOptions = {}): Promise<T> {
       const inert = batchOptions.durability === 'none'
       const snapshot = batchOptions.snapshot ?? true
-      if (inert && !scheduled) {
-        // Nothing queued before it: no batch to keep the order with, so no tick to wait for.
+      if (inert && foreground === 0) {
+        // Nothing queued before it but background work (usage records, which no money operation
+        // reads): no order to keep, so no tick to wait for.
         return new Promise<T>((resolve, reject) => runInert([{ fn, savepoint: false, inert, snapshot, resolve: resolve as (value: unknown) => void, reject }]))
       }
       return new Promise<T>((resolve, reject) => {
         // Under `synchronous: 'full'` holds (volatile or in memory) run in the batch before the debits.
         const queue = split && (inert || batchOptions.durability === 'volatile') ? queues.volatile : queues.durable
         queue.push({ fn, savepoint: batchOptions.savepoint ?? true, inert, snapshot, resolve: resolve as (value: unknown) => void, reject })
+        if (!batchOptions.background) foreground++
         if (!scheduled) {
           scheduled = true
           setImmediate(flush)
@@ -357,7 +374,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       return checkpointer
     },
     get busy() {
-      return scheduled
+      return foreground > 0 && !deferred
     },
     async close() {
       closed = true

@@ -122,7 +122,8 @@ export function sqliteLedgerRecords(db: Connection): RecordMethods {
           for (const row of rows) written += insert.run(...row).changes
           return written
         },
-        { savepoint: rows.length > 1 },
+        // A lone settlement asked meanwhile is journaled, not made to wait for these rows.
+        { savepoint: rows.length > 1, background: true },
       )
     },
     async usage(query) {

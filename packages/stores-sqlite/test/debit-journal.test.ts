@@ -63,6 +63,23 @@ describe('sqlite debit journal (holds: process)', () => {
     await store.close()
   })
 
+  it('usage records waiting for their batch hold back neither a lone settlement (journaled) nor a reserve', async () => {
+    const { path, store } = await journaledStore()
+    await store.reserve('a', 'r1', 100)
+    const event = { specificationVersion: 'mesh.usage.v1', requestId: 'u1', timings: { startedAt: 1 } } as unknown as Parameters<typeof store.recordUsage>[0][number]
+    const order: string[] = []
+    const recording = store.recordUsage([event]).then(() => order.push('usage'))
+    const reserving = store.reserve('a', 'r2', 100, { fresh: true }).then(() => order.push('reserve'))
+    const settling = store.settle('a', 'r1', 40).then(() => order.push('settle'))
+    expect(journalLines(path).map((e) => e.requestId)).toEqual(['r1'])
+    await Promise.all([recording, settling, reserving])
+    // Both answered before the usage batch ran.
+    expect(order.slice(0, 2).sort()).toEqual(['reserve', 'settle'])
+    expect(order[2]).toBe('usage')
+    expect(await store.balance('a')).toMatchObject({ balanceMicroUsd: 960, reservedMicroUsd: 100 })
+    await store.close()
+  })
+
   it('keeps the created flag exact: a request another process settled is not journaled again', async () => {
     const { path, store } = await journaledStore()
     const peer = sqlite({ path, holds: 'process', debitJournal: false })
