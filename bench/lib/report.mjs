@@ -255,7 +255,7 @@ export function renderMarkdown(report) {
     out.push('| --- | ---: | ---: |')
     for (const id of ['bare', 'mesh-minimal', 'mesh-full']) if (n[id] !== undefined) out.push(`| ${labels[id] ?? id} | ${int(n[id])} | ${ratio(n[id], n.bare)} |`)
     out.push('')
-    out.push("Counted, not timed: the same build and inputs give the same count (±1–2 % from JIT tiering) whatever else the VM is doing, so this is the steady measure of what each target's own code costs per request; the latency scenarios show what this machine's scheduling made of it. A lone request shares nothing: full's ledger commit is one transaction per request here.")
+    out.push("Counted, not timed: the same build and inputs give the same count (±1–2 % from JIT tiering) whatever else the VM is doing, so this is the steady measure of what each target's own code costs per request; the latency scenarios show what this machine's scheduling made of it. A lone request shares nothing: full's ledger commit is one transaction per request here (after the answer has left: the debit is journaled first, docs/stores.md).")
     out.push('')
   } else if (report.instructions?.skipped) {
     out.push(`Instructions per request: not measured (${report.instructions.skipped}).`)

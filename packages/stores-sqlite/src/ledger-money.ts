@@ -101,13 +101,22 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
   let unapplied = 0
   let applying: Promise<unknown> = Promise.resolve()
   let recovered = !journal
+  /** Journal problems are reported once per process and kind (a broken disk would repeat them per request). */
+  const warned = new Set<string>()
+  const warnOnce = (kind: string, message: string) => {
+    if (warned.has(kind)) return
+    warned.add(kind)
+    process.emitWarning(message, { code: 'MESH_DEBIT_JOURNAL' })
+  }
   /**
-   * Writes a journaled entry to the tables in the next batch (retried every second while that
-   * fails; it stays in the journal meanwhile); resolves once it is committed.
+   * Writes a journaled entry to the tables in the next batch; resolves true once it is committed.
+   * A commit that fails is tried twice more, a second apart; then a warning is emitted and the
+   * promise resolves false: the entry stays in the journal (not emptied, not removed), and the
+   * next process that opens the file stores it. Reads stop waiting for it then.
    */
-  const apply = (entry: LedgerEntry, hold: Reservation | undefined): Promise<void> => {
+  const apply = (entry: LedgerEntry, hold: Reservation | undefined): Promise<boolean> => {
     unapplied++
-    const attempt = (holdNow: Reservation | undefined): Promise<void> =>
+    const attempt = (holdNow: Reservation | undefined, left: number): Promise<boolean> =>
       db
         .batched(
           () => {
@@ -117,9 +126,17 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
           },
           { savepoint: false },
         )
-        .catch(() => new Promise((retry) => setTimeout(retry, 1_000).unref()).then(() => attempt(undefined)))
-    const committed = attempt(hold).then(() => {
+        .then(
+          () => true,
+          (error: unknown) => {
+            if (left > 0) return new Promise((retry) => setTimeout(retry, 1_000).unref()).then(() => attempt(undefined, left - 1))
+            warnOnce('store', `the debit of request ${entry.requestId} (account ${entry.accountId}) is in the debit journal but could not be stored: ${(error as Error)?.message}; the next process to open the database stores it (further such failures are not reported)`)
+            return false
+          },
+        )
+    const committed = attempt(hold, 2).then((stored) => {
       unapplied--
+      return stored
     })
     applying = committed
     return committed
@@ -129,8 +146,20 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     if (recovered) return
     recovered = true
     const { entries, discard } = DebitJournal.recover(journalPath!)
-    if (entries.length === 0) return discard()
-    void Promise.all(entries.map((entry) => apply(entry, undefined))).then(discard)
+    const valid: LedgerEntry[] = []
+    for (const entry of entries) {
+      try {
+        // Checked as any new entry is (a line that parses but is not one is skipped).
+        if (entry?.kind === 'usage') valid.push(newLedgerEntry(STORE, entry))
+      } catch {
+        // not an entry
+      }
+    }
+    if (valid.length === 0) return discard()
+    void Promise.all(valid.map((entry) => apply(entry, undefined))).then((stored) => {
+      // A journal is removed only once everything in it is stored.
+      if (stored.every(Boolean)) discard()
+    })
   }
   /** Reads outside a batch see this process's journaled settlements. */
   const settledReads = async () => {
@@ -264,13 +293,22 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       // a caller reserved a settled id again): a read, not a commit.
       if (hold && hold.accountId === accountId && !journaling.has(requestId) && !entryFor('usage', requestId)) {
         const entry = newLedgerEntry(STORE, { accountId, kind: 'usage', amountMicroUsd: -actual, requestId, keyId: hold.keyId, projectId: hold.projectId, note: options.note, createdAt: options.now })
-        journal!.append(entry)
-        journaling.add(requestId)
-        void apply(entry, hold).then(() => {
-          journaling.delete(requestId)
-          journal!.applied()
-        })
-        return { entry, created: true }
+        let journaled = false
+        try {
+          journal!.append(entry)
+          journaled = true
+        } catch (error) {
+          // No journal (disk full, permissions): the settlement waits for its commit, as without one.
+          warnOnce('append', `the debit journal cannot be written (${(error as Error)?.message}); settlements wait for their commit instead (further such failures are not reported)`)
+        }
+        if (journaled) {
+          journaling.add(requestId)
+          void apply(entry, hold).then((stored) => {
+            journaling.delete(requestId)
+            if (stored) journal!.applied()
+          })
+          return { entry, created: true }
+        }
       }
       return db.batched(
         () => {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
@@ -107,6 +107,61 @@ describe('sqlite debit journal (holds: process)', () => {
     expect(storedUsage(path)).toEqual(['r1'])
     await store.close()
     expect(journalsOf(path)).toEqual([])
+  })
+
+  it('gives up on a commit that keeps failing after three tries: warns, stops holding reads back, and leaves the debit to the next process', async () => {
+    const { path, store } = await journaledStore()
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      await store.reserve('a', 'r1', 100)
+      const raw = new Database(path)
+      raw.exec("CREATE TRIGGER fail_spend BEFORE INSERT ON mesh_spend BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
+      expect((await store.settle('a', 'r1', 80)).created).toBe(true)
+      // Reads wait for the tries (two retries a second apart), then go on without the debit.
+      expect((await store.balance('a')).balanceMicroUsd).toBe(1_000)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings.map((w) => (w as Error & { code?: string }).code)).toContain('MESH_DEBIT_JOURNAL')
+      expect(warnings.find((w) => w.message.includes('r1'))?.message).toMatch(/disk trouble/)
+      raw.exec('DROP TRIGGER fail_spend')
+      raw.close()
+      await store.close()
+      // Kept, with the debit in it, for the next process.
+      expect(journalLines(path).map((e) => e.requestId)).toEqual(['r1'])
+      const next = sqlite({ path, holds: 'process' })
+      expect((await next.balance('a')).balanceMicroUsd).toBe(920)
+      expect(journalsOf(path)).toEqual([])
+      await next.close()
+    } finally {
+      process.off('warning', onWarning)
+    }
+  }, 10_000)
+
+  it('settles through the commit when the journal cannot be written', async () => {
+    const { path, store } = await journaledStore()
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    const dir = dirname(path)
+    try {
+      await store.reserve('a', 'r1', 100)
+      // The database's files stay open; the journal, created at the first journaled settlement, cannot be.
+      renameSync(dir, `${dir}-moved`)
+      try {
+        expect((await store.settle('a', 'r1', 30)).created).toBe(true)
+        // Stored before the settlement resolved: it waited for its commit.
+        expect(storedUsage(join(`${dir}-moved`, 'mesh.db'))).toEqual(['r1'])
+      } finally {
+        renameSync(`${dir}-moved`, dir)
+      }
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings.some((w) => /debit journal cannot be written/.test(w.message))).toBe(true)
+      expect(await store.balance('a')).toMatchObject({ balanceMicroUsd: 970, reservedMicroUsd: 0 })
+      await store.close()
+    } finally {
+      process.off('warning', onWarning)
+    }
   })
 
   it('is off with holds shared, synchronous full, :memory: or debitJournal: false', async () => {
