@@ -68,10 +68,12 @@ const toEntry = (row: EntryRow): LedgerEntry =>
 export type HoldsMode = 'shared' | 'process'
 
 /**
- * @param journalPath the database file whose debit journal to keep (see DebitJournal): with
- *   process-local holds, a lone settlement is acknowledged once journaled, before its commit.
+ * @param journals the database file (absolute path) whose debit journals to replay before the
+ *   first money operation (any mode: a file last used with the journal may be opened without it),
+ *   and whether to keep one (see DebitJournal: with process-local holds, a lone settlement is then
+ *   acknowledged once journaled, before its commit).
  */
-export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared', journalPath?: string): MoneyMethods {
+export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared', journals?: { readonly path: string; readonly keep: boolean }): MoneyMethods {
   // Reads and writes of the group-commit batches go through the cache (see MoneyCache); reads
   // outside a batch (balance, spend, reservations) read the tables, which every commit leaves
   // complete (process-local holds: the cache's, which are the only copy).
@@ -96,11 +98,11 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
   // request ids whose settlement is journaled and not yet committed; `unapplied`: journaled
   // entries (this process's and replayed ones) not yet committed; `applying`: the commit of the
   // last of them, which reads outside a batch wait for (read-your-writes in this process).
-  const journal = journalPath && processHolds ? new DebitJournal(journalPath) : undefined
+  const journal = journals?.keep && processHolds ? new DebitJournal(journals.path) : undefined
   const journaling = new Set<string>()
   let unapplied = 0
   let applying: Promise<unknown> = Promise.resolve()
-  let recovered = !journal
+  let recovered = !journals
   /** Journal problems are reported once per process and kind (a broken disk would repeat them per request). */
   const warned = new Set<string>()
   const warnOnce = (kind: string, message: string) => {
@@ -145,7 +147,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
   const recover = () => {
     if (recovered) return
     recovered = true
-    const { entries, discard } = DebitJournal.recover(journalPath!)
+    const { entries, discard } = DebitJournal.recover(journals!.path)
     const valid: LedgerEntry[] = []
     for (const entry of entries) {
       try {

@@ -48,6 +48,7 @@ export interface SqliteStoreOptions {
    * that died are replayed (an entry already stored is skipped) and removed. Reads of this store
    * (`balance`, `entries`, `spend`, `reservations`) wait for journaled settlements to be
    * committed; another process sees them after that commit, a fraction of a millisecond later.
+   * Whatever this option, a store that opens the file replays the journals a dead process left.
    */
   debitJournal?: boolean
 }
@@ -73,12 +74,13 @@ export function sqlite(options: SqliteStoreOptions = {}): SqliteStore {
   }
   const path = options.path ?? '.mesh/mesh.db'
   const synchronous = options.synchronous ?? 'normal'
-  const journal = (options.debitJournal ?? true) && options.holds === 'process' && synchronous === 'normal' && path !== ':memory:'
+  const keepJournal = (options.debitJournal ?? true) && options.holds === 'process' && synchronous === 'normal'
   const connection = openConnection(
     { path, synchronous, busyTimeoutMs: options.busyTimeoutMs ?? 5_000 },
     'sqlite store',
   )
-  const money = sqliteLedgerMoney(connection, options.holds ?? 'shared', journal ? resolve(path) : undefined)
+  // Journals left by an earlier process are replayed whatever this store's own settings.
+  const money = sqliteLedgerMoney(connection, options.holds ?? 'shared', path === ':memory:' ? undefined : { path: resolve(path), keep: keepJournal })
   const { closeJournal, ...moneyMethods } = money
   return {
     specificationVersion: 'mesh.store.v1',

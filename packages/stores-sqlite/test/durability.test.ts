@@ -96,7 +96,8 @@ describe('sqlite durability', () => {
     const kept = join(tempDir(), 'journal-copy')
     copyFileSync(join(dir, journal!), kept)
 
-    const next = sqlite({ path, holds: 'process' })
+    // Opened without process-local holds (so without a journal of its own): it replays the journal all the same.
+    const next = sqlite({ path })
     const usage = (await next.entries('acct-durable')).filter((e) => e.kind === 'usage')
     expect(usage.map((e) => e.requestId)).toEqual(['req-0', 'req-1', 'req-2', 'req-3', 'req-4'])
     expect((await next.balance('acct-durable')).balanceMicroUsd).toBe(1_000_000_000 - 5 * 60)

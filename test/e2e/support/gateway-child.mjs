@@ -8,7 +8,8 @@ const env = process.env
 const stores = {}
 if (env.MESH_SQLITE_PATH) {
   const { sqlite } = await import('@modelmesh/stores-sqlite')
-  const db = sqlite({ path: env.MESH_SQLITE_PATH })
+  // MESH_SQLITE_HOLDS=process: holds in memory, and so the debit journal.
+  const db = sqlite({ path: env.MESH_SQLITE_PATH, holds: env.MESH_SQLITE_HOLDS === 'process' ? 'process' : 'shared' })
   stores.state = db
   stores.ledger = db
 }
