@@ -16,6 +16,9 @@ import type { LedgerEntry } from '@modelmesh/core'
  * bills nothing twice. A journal is removed once its writer is gone and its entries are stored;
  * the live writer empties its own once everything in it is committed.
  */
+/** Journal files this process writes (another store on the same file in this process must not remove them). */
+const ownFiles = new Set<string>()
+
 export class DebitJournal {
   private fd: number | undefined
   private bytes = 0
@@ -29,6 +32,7 @@ export class DebitJournal {
     private readonly truncateAtBytes = 1024 * 1024,
   ) {
     this.path = `${databasePath}-debits-${process.pid}-${randomBytes(4).toString('hex')}.jsonl`
+    ownFiles.add(this.path)
   }
 
   /** Appends one entry; when this returns, the entry survives a crash of the process. */
@@ -58,12 +62,13 @@ export class DebitJournal {
     closeSync(this.fd)
     this.fd = undefined
     if (empty) unlinkSync(this.path)
+    ownFiles.delete(this.path)
   }
 
   /**
-   * The entries of every journal of this database left by other processes (and earlier ones of
-   * this process's pid: ours is not created yet when this runs), and a function that removes
-   * those whose writer is gone — to call once the entries are committed.
+   * The entries of every journal of this database, and a function that removes those whose writer
+   * is gone — to call once the entries are committed. A file named with this process's pid that
+   * this process did not create is an earlier process's (a restarted container's pid 1, say).
    */
   static recover(databasePath: string): { entries: LedgerEntry[]; discard: () => void } {
     const dir = dirname(databasePath)
@@ -95,7 +100,7 @@ export class DebitJournal {
         }
       }
       const pid = Number(name.slice(prefix.length).split('-')[0])
-      if (!writerAlive(pid)) finished.push(file)
+      if (!ownFiles.has(file) && !writerAlive(pid)) finished.push(file)
     }
     return {
       entries,
@@ -117,7 +122,7 @@ export class DebitJournal {
   }
 }
 
-/** Whether the process that wrote a journal still runs (this process's own pid: an earlier process's file, since ours is created later). */
+/** Whether the process that wrote a journal still runs (this process's own pid: an earlier process's file; ours are in `ownFiles`). */
 function writerAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false
   try {

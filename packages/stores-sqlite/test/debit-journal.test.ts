@@ -217,4 +217,20 @@ describe('DebitJournal', () => {
     expect(existsSync(dead)).toBe(false)
     expect(existsSync(live)).toBe(true)
   })
+
+  it("never removes a journal this process is writing (another store on the same file), but does an earlier process's of the same pid", () => {
+    const path = tempPath()
+    const ours = new DebitJournal(path)
+    ours.append(entry('r1'))
+    const earlier = `${path}-debits-${process.pid}-cccc.jsonl`
+    writeFileSync(earlier, `${JSON.stringify(entry('r0'))}\n`)
+    const { entries, discard } = DebitJournal.recover(path)
+    expect(entries.map((e) => e.requestId).sort()).toEqual(['r0', 'r1'])
+    discard()
+    expect(existsSync(earlier)).toBe(false)
+    expect(journalsOf(path)).toHaveLength(1)
+    ours.applied()
+    ours.close()
+    expect(journalsOf(path)).toEqual([])
+  })
 })
