@@ -14,6 +14,7 @@ import {
   type LedgerEntry,
   type LedgerStoreV1,
   type Reservation,
+  type SettleOptions,
   type SpendScope,
 } from '@modelmesh/core'
 import type { Connection } from './connection.js'
@@ -163,11 +164,33 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       if (stored.every(Boolean)) discard()
     })
   }
+  /**
+   * Appends a settlement's entry to this process's journal and queues its commit; false when the
+   * journal cannot be written (disk full, permissions): the caller then waits for the commit.
+   */
+  const journaled = (entry: LedgerEntry, hold: Reservation): boolean => {
+    try {
+      journal!.append(entry)
+    } catch (error) {
+      warnOnce('append', `the debit journal cannot be written (${(error as Error)?.message}); settlements wait for their commit instead (further such failures are not reported)`)
+      return false
+    }
+    journaling.add(entry.requestId!)
+    void apply(entry, hold).then((stored) => {
+      journaling.delete(entry.requestId!)
+      if (stored) journal!.applied()
+    })
+    return true
+  }
   /** Reads outside a batch see this process's journaled settlements. */
   const settledReads = async () => {
     recover()
     if (unapplied > 0) await applying
   }
+
+  /** The usage entry of a settlement; key and project from the request's hold, or from the settle's options. */
+  const usageEntry = (accountId: string, requestId: string, actual: number, owner: { keyId?: string; projectId?: string }, options: SettleOptions) =>
+    newLedgerEntry(STORE, { accountId, kind: 'usage', amountMicroUsd: -actual, requestId, keyId: owner.keyId, projectId: owner.projectId, note: options.note, createdAt: options.now })
 
   /**
    * Writes one entry, its balance change and (for usage) its spend, inside a batch. `hold` is the
@@ -294,40 +317,14 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       // The look-up keeps `created` exact when another process settled the request already (or
       // a caller reserved a settled id again): a read, not a commit.
       if (hold && hold.accountId === accountId && !journaling.has(requestId) && !entryFor('usage', requestId)) {
-        const entry = newLedgerEntry(STORE, { accountId, kind: 'usage', amountMicroUsd: -actual, requestId, keyId: hold.keyId, projectId: hold.projectId, note: options.note, createdAt: options.now })
-        let journaled = false
-        try {
-          journal!.append(entry)
-          journaled = true
-        } catch (error) {
-          // No journal (disk full, permissions): the settlement waits for its commit, as without one.
-          warnOnce('append', `the debit journal cannot be written (${(error as Error)?.message}); settlements wait for their commit instead (further such failures are not reported)`)
-        }
-        if (journaled) {
-          journaling.add(requestId)
-          void apply(entry, hold).then((stored) => {
-            journaling.delete(requestId)
-            if (stored) journal!.applied()
-          })
-          return { entry, created: true }
-        }
+        const entry = usageEntry(accountId, requestId, actual, hold, options)
+        if (journaled(entry, hold)) return { entry, created: true }
       }
       return db.batched(
         () => {
           const hold = cache.holds.byRequest.get(requestId)
           if (hold && hold.accountId !== accountId) throw otherAccount(requestId, hold.accountId, accountId)
-          const owner = hold ?? options
-          const entry = newLedgerEntry(STORE, {
-            accountId,
-            kind: 'usage',
-            amountMicroUsd: -actual,
-            requestId,
-            keyId: owner.keyId,
-            projectId: owner.projectId,
-            note: options.note,
-            createdAt: options.now,
-          })
-          return write(entry, hold)
+          return write(usageEntry(accountId, requestId, actual, hold ?? options, options), hold)
         },
         { savepoint: false },
       )

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { DebitJournal } from '../src/debit-journal.js'
 import { sqlite } from '../src/index.js'
+import { storedUsage, withAccountA } from './support/ledger-files.js'
 import { tempFiles } from './support/temp-files.js'
 
 const tempPath = tempFiles('mesh-sqlite-journal-').dbPath
@@ -15,21 +16,9 @@ const journalLines = (path: string) =>
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { requestId: string }),
   )
-const storedUsage = (path: string) => {
-  const raw = new Database(path, { readonly: true })
-  try {
-    return raw.prepare("SELECT request_id FROM mesh_entries WHERE kind = 'usage' ORDER BY seq").pluck().all()
-  } finally {
-    raw.close()
-  }
-}
-
 async function journaledStore() {
   const path = tempPath()
-  const store = sqlite({ path, holds: 'process' })
-  await store.putAccount({ id: 'a', createdAt: 0 })
-  await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
-  return { path, store }
+  return { path, store: await withAccountA(sqlite({ path, holds: 'process' })) }
 }
 
 describe('sqlite debit journal (holds: process)', () => {
@@ -167,18 +156,14 @@ describe('sqlite debit journal (holds: process)', () => {
   it('is off with holds shared, synchronous full, :memory: or debitJournal: false', async () => {
     for (const options of [{}, { holds: 'process' as const, synchronous: 'full' as const }, { holds: 'process' as const, debitJournal: false }]) {
       const path = tempPath()
-      const store = sqlite({ path, ...options })
-      await store.putAccount({ id: 'a', createdAt: 0 })
-      await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+      const store = await withAccountA(sqlite({ path, ...options }))
       await store.reserve('a', 'r1', 100)
       await store.settle('a', 'r1', 50)
       expect(journalsOf(path), JSON.stringify(options)).toEqual([])
       expect(storedUsage(path), JSON.stringify(options)).toEqual(['r1'])
       await store.close()
     }
-    const memory = sqlite({ path: ':memory:', holds: 'process' })
-    await memory.putAccount({ id: 'a', createdAt: 0 })
-    await memory.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    const memory = await withAccountA(sqlite({ path: ':memory:', holds: 'process' }))
     await memory.reserve('a', 'r1', 100)
     expect((await memory.settle('a', 'r1', 50)).created).toBe(true)
     expect((await memory.balance('a')).balanceMicroUsd).toBe(950)

@@ -6,6 +6,7 @@ import { StoreError } from '@modelmesh/core'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { SCHEMA_VERSION, sqlite } from '../src/index.js'
+import { storedUsage } from './support/ledger-files.js'
 import { tempFiles } from './support/temp-files.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -87,10 +88,7 @@ describe('sqlite durability', () => {
     expect(run.signal, run.stderr).toBe('SIGKILL')
     expect(run.acked).toEqual(['req-0', 'req-1', 'req-2', 'req-3', 'req-4'])
     // The kill landed in the tick of the last acknowledgement: its debit is only in the journal.
-    const raw = new Database(path, { readonly: true })
-    const stored = raw.prepare("SELECT request_id FROM mesh_entries WHERE kind = 'usage' ORDER BY seq").pluck().all()
-    raw.close()
-    expect(stored).toEqual(['req-0', 'req-1', 'req-2', 'req-3'])
+    expect(storedUsage(path)).toEqual(['req-0', 'req-1', 'req-2', 'req-3'])
     expect(journals()).toHaveLength(1)
     const [journal] = journals()
     const kept = join(tempDir(), 'journal-copy')

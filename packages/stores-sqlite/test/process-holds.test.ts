@@ -1,35 +1,24 @@
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { sqlite } from '../src/index.js'
+import { readColumn, withAccountA } from './support/ledger-files.js'
 import { tempFiles } from './support/temp-files.js'
 
 const tempPath = tempFiles('mesh-sqlite-holds-').dbPath
 
-const holdRows = (path: string) => {
-  const raw = new Database(path, { readonly: true })
-  try {
-    return raw.prepare('SELECT request_id FROM mesh_reservations').pluck().all()
-  } finally {
-    raw.close()
-  }
-}
+const holdRows = (path: string) => readColumn(path, 'SELECT request_id FROM mesh_reservations')
 
 /** Two process-local-holds stores on one file (as two processes), account `a` granted 1,000 µUSD. */
 async function storeAndPeer() {
   const path = tempPath()
-  const store = sqlite({ path, holds: 'process' })
-  const peer = sqlite({ path, holds: 'process' })
-  await store.putAccount({ id: 'a', createdAt: 0 })
-  await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
-  return { store, peer }
+  const store = await withAccountA(sqlite({ path, holds: 'process' }))
+  return { store, peer: sqlite({ path, holds: 'process' }) }
 }
 
 describe("sqlite holds: 'process'", () => {
   it('keeps holds in memory: nothing is written for them and no write lock is needed to reserve or release', async () => {
     const path = tempPath()
-    const store = sqlite({ path, holds: 'process' })
-    await store.putAccount({ id: 'a', createdAt: 0 })
-    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    const store = await withAccountA(sqlite({ path, holds: 'process' }))
     // Another connection holds the write lock for the whole check.
     const blocker = new Database(path)
     blocker.prepare('BEGIN IMMEDIATE').run()
@@ -56,9 +45,7 @@ describe("sqlite holds: 'process'", () => {
   it("a batch that rolls back puts its holds back as they were (the settle's dropped hold, the reserve's new one)", async () => {
     const path = tempPath()
     // Without the debit journal the settle waits for its commit, and fails with it (debit-journal.test.ts: with it).
-    const store = sqlite({ path, holds: 'process', debitJournal: false })
-    await store.putAccount({ id: 'a', createdAt: 0 })
-    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    const store = await withAccountA(sqlite({ path, holds: 'process', debitJournal: false }))
     await store.reserve('a', 'warm', 100, { keyId: 'k' })
     // The settle's spend write-back (just before COMMIT) fails: the whole batch rolls back.
     const raw = new Database(path)
@@ -76,9 +63,7 @@ describe("sqlite holds: 'process'", () => {
   })
 
   it('keeps the order of a tick: a reserve asked after a settle of the same request finds it settled', async () => {
-    const store = sqlite({ path: tempPath(), holds: 'process' })
-    await store.putAccount({ id: 'a', createdAt: 0 })
-    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    const store = await withAccountA(sqlite({ path: tempPath(), holds: 'process' }))
     await store.reserve('a', 'x', 100)
     const [settled, again] = await Promise.all([store.settle('a', 'x', 40), store.reserve('a', 'x', 100)])
     expect(settled.created).toBe(true)
