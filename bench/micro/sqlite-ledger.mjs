@@ -5,7 +5,8 @@
 // temporary database file, removed at the end.
 //
 //   node bench/micro/sqlite-ledger.mjs [--requests 20000] [--concurrency 100] [--warmup 2000]
-//                                      [--synchronous full|normal] [--store path/to/dist/index.js] [--json]
+//                                      [--synchronous full|normal] [--holds shared|process] [--debit-journal on|off]
+//                                      [--commit-delay ms] [--usage-batch n] [--store path/to/dist/index.js] [--json]
 //
 // Reports requests/s, CPU µs per request (process.cpuUsage: user + system, all threads of the
 // process), settle latency p50/p99 (call → promise resolved) and the longest event-loop stall.
@@ -27,6 +28,11 @@ const { values: args } = parseArgs({
     holds: { type: 'string', default: 'shared' },
     // With \`--holds process\`: the debit journal (\`on\`, the store's default there) or \`off\`.
     'debit-journal': { type: 'string', default: 'on' },
+    // \`sqlite({ commitDelayMs })\`: how long background work (journaled debits, usage rows) may wait for company (the store's default when not given).
+    'commit-delay': { type: 'string' },
+    // 0: every request awaits its own recordUsage([event]); N: events are recorded N at a time and
+    // not awaited, as the gateway's usage writer does (billing.usageBatchSize, default 25).
+    'usage-batch': { type: 'string', default: '0' },
     // Experiments: drop these indexes (comma-separated names) before the run, to see what each costs.
     'drop-index': { type: 'string', default: '' },
     // Request ids: \`ordered\` (time-ordered, as the gateway's req_ ids since 2026-12-01), \`random\`
@@ -43,7 +49,7 @@ const CONCURRENCY = Number(args.concurrency)
 const WARMUP = Number(args.warmup)
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-ledger-bench-'))
-const store = sqlite({ path: join(dir, 'mesh.db'), holds: args.holds, debitJournal: args['debit-journal'] !== 'off', ...(args.synchronous ? { synchronous: args.synchronous } : {}) })
+const store = sqlite({ path: join(dir, 'mesh.db'), holds: args.holds, debitJournal: args['debit-journal'] !== 'off', ...(args['commit-delay'] !== undefined ? { commitDelayMs: Number(args['commit-delay']) } : {}), ...(args.synchronous ? { synchronous: args.synchronous } : {}) })
 // \`state\` is a tiny write that opens the file and applies the schema; indexes are dropped after it.
 await store.save('bench:open', '1')
 for (const index of args['drop-index'].split(',').filter(Boolean)) {
@@ -96,7 +102,8 @@ let refused = 0
 async function oneRequest() {
   const requestId = nextRequestId()
   const now = Date.now()
-  const held = await store.reserve(accountId, requestId, 2_000, { keyId, caps, now })
+  // `fresh`: the gateway's own request ids (no Idempotency-Key) are new, as here.
+  const held = await store.reserve(accountId, requestId, 2_000, { keyId, caps, now, fresh: true })
   if (!held.ok) {
     refused++
     return
@@ -104,8 +111,13 @@ async function oneRequest() {
   const t0 = process.hrtime.bigint()
   await store.settle(accountId, requestId, 7, { keyId })
   settleTimes.push(Number(process.hrtime.bigint() - t0) / 1e3)
-  await store.recordUsage([usageEvent(requestId, now)])
+  if (USAGE_BATCH === 0) return store.recordUsage([usageEvent(requestId, now)])
+  usageEvents.push(usageEvent(requestId, now))
+  if (usageEvents.length >= USAGE_BATCH) recording.push(store.recordUsage(usageEvents.splice(0)))
 }
+const USAGE_BATCH = Number(args['usage-batch'])
+const usageEvents = []
+const recording = []
 
 /** `total` requests, `concurrency` in flight at a time (closed loop). */
 async function run(total) {
@@ -117,6 +129,8 @@ async function run(total) {
     }
   }
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, total) }, worker))
+  if (usageEvents.length) recording.push(store.recordUsage(usageEvents.splice(0)))
+  await Promise.all(recording.splice(0))
 }
 
 await run(WARMUP)

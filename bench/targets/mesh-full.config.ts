@@ -11,7 +11,11 @@ import { defineConfig } from '@modelmesh/core'
 import { openai } from '@modelmesh/providers-openai'
 import { sqlite } from '@modelmesh/stores-sqlite'
 
-const store = sqlite({ path: process.env.BENCH_DB ?? '.mesh/bench.db', holds: 'process' })
+// BENCH_COMMIT_DELAY_MS: the store's commitDelayMs (default 10 ms), for instructions.mjs — under
+// callgrind requests are ~50× slower, so as many share one commit as at 1,000 req/s only with a
+// delay ~50× longer (bench/README).
+const commitDelayMs = process.env.BENCH_COMMIT_DELAY_MS ? Number(process.env.BENCH_COMMIT_DELAY_MS) : undefined
+const store = sqlite({ path: process.env.BENCH_DB ?? '.mesh/bench.db', holds: 'process', commitDelayMs })
 
 export default defineConfig({
   server: { host: '127.0.0.1', port: Number(process.env.MESH_PORT ?? 4000) },

@@ -17,6 +17,12 @@ export interface ConnectionOptions {
    * starts, SQLite's own automatic checkpoint (at 1,000 pages, ~4 MiB) stays on as the backstop.
    */
   readonly checkpointStartBytes?: number
+  /**
+   * How long a batch of `background` work only (journaled debits, usage records: nothing waits
+   * for their commit) may wait for more work to share its commit; default 0 (the next tick). Any
+   * other operation asked meanwhile runs the batch in the next tick, background work included.
+   */
+  readonly commitDelayMs?: number
 }
 
 const DEFAULT_CHECKPOINT_START_BYTES = 1024 * 1024
@@ -47,8 +53,9 @@ export interface BatchOptions {
    */
   readonly snapshot?: boolean
   /**
-   * Work nothing waits for on a response path (usage records): queued, it does not make the
-   * connection `busy`, so a lone settlement is still journaled rather than made to wait for it.
+   * Work nothing waits for on a response path (usage records, journaled debits): queued, it does
+   * not make the connection `busy`, so a lone settlement is still journaled rather than made to
+   * wait for it; a batch of it alone may wait `commitDelayMs` for more work to share its commit.
    */
   readonly background?: boolean
 }
@@ -92,7 +99,9 @@ export interface Connection {
    * operation asked now joins its commit. False while the batch waits for the checkpoint worker.
    */
   readonly busy: boolean
-  /** Closes the handle, then waits for the checkpoint worker to stop. */
+  /** Runs a batch that waits out `commitDelayMs` in the next tick instead (a read wants its writes). */
+  hurry(): void
+  /** Commits what is queued, then closes the handle and waits for the checkpoint worker to stop. */
   close(): Promise<void>
 }
 
@@ -177,6 +186,9 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   const split = options.synchronous === 'full'
   const queues: Record<'durable' | 'volatile', Queued[]> = { durable: [], volatile: [] }
   let scheduled = false
+  /** The pending batch waits out `commitDelayMs` (only background work is queued). */
+  let delayed: ReturnType<typeof setTimeout> | undefined
+  const commitDelayMs = options.commitDelayMs ?? 0
   /** Operations queued for the next batch that are not `background`. */
   let foreground = 0
   /** The next batch waits for the checkpoint worker to give the write lock back. */
@@ -198,6 +210,10 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     deferred = false
     scheduled = false
     foreground = 0
+    if (delayed) {
+      clearTimeout(delayed)
+      delayed = undefined
+    }
     try {
       // Volatile work first, so a hold taken in this tick is visible to the settles after it.
       for (const kind of ['volatile', 'durable'] as const) {
@@ -332,6 +348,14 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     })
   }
 
+  /** The delayed batch runs in the next tick instead. */
+  const hurry = () => {
+    if (!delayed) return
+    clearTimeout(delayed)
+    delayed = undefined
+    setImmediate(flush)
+  }
+
   return {
     batched<T>(fn: () => T, batchOptions: BatchOptions = {}): Promise<T> {
       const inert = batchOptions.durability === 'none'
@@ -345,13 +369,21 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
         // Under `synchronous: 'full'` holds (volatile or in memory) run in the batch before the debits.
         const queue = split && (inert || batchOptions.durability === 'volatile') ? queues.volatile : queues.durable
         queue.push({ fn, savepoint: batchOptions.savepoint ?? true, inert, snapshot, resolve: resolve as (value: unknown) => void, reject })
+        if (batchOptions.background && commitDelayMs > 0) {
+          if (!scheduled) {
+            scheduled = true
+            delayed = setTimeout(flush, commitDelayMs)
+          }
+          return
+        }
         if (!batchOptions.background) foreground++
         if (!scheduled) {
           scheduled = true
           setImmediate(flush)
-        }
+        } else if (!batchOptions.background) hurry()
       })
     },
+    hurry,
     setBatchHooks(next) {
       hooks = next
     },
@@ -377,6 +409,8 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       return foreground > 0 && !deferred
     },
     async close() {
+      // Queued work (usage records, journaled debits waiting out the commit delay) is committed first.
+      if (scheduled && !deferred) flush()
       closed = true
       walPath = undefined
       statements.clear()

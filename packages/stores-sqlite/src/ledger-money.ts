@@ -100,8 +100,14 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
   // entries (this process's and replayed ones) not yet committed; `applying`: the commit of the
   // last of them, which reads outside a batch wait for (read-your-writes in this process).
   const journal = journals?.keep && processHolds ? new DebitJournal(journals.path) : undefined
-  const journaling = new Set<string>()
+  /** This process's journaled settlements not yet committed, by request id; their hold is gone and the cache counts them (`MoneyCache.journaled`). */
+  const journaling = new Map<string, LedgerEntry>()
   let unapplied = 0
+  /** A settlement was journaled in this turn of the event loop (reset in its check phase). */
+  let journaledThisTick = false
+  const endOfTick = () => {
+    journaledThisTick = false
+  }
   let applying: Promise<unknown> = Promise.resolve()
   let recovered = !journals
   /** Journal problems are reported once per process and kind (a broken disk would repeat them per request). */
@@ -111,33 +117,47 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     warned.add(kind)
     process.emitWarning(message, { code: 'MESH_DEBIT_JOURNAL' })
   }
+  /** A journaled settlement's change to its balance and spend rows, for the cache. */
+  const overlay = (sign: 1 | -1, entry: LedgerEntry) => {
+    const buckets = periodBuckets(entry.createdAt)
+    const spend: Array<readonly [string, string]> = []
+    for (const scope of spendScopesOf(entry)) {
+      const key = scopeKey(scope.kind, scope.id)
+      spend.push([key, buckets.day], [key, buckets.month], [key, buckets.total])
+    }
+    cache.journaled(sign, entry.accountId, entry.amountMicroUsd, spend, -entry.amountMicroUsd)
+  }
   /**
-   * Writes a journaled entry to the tables in the next batch; resolves true once it is committed.
+   * Writes a journaled entry to the tables in a batch (background work: it may wait
+   * `commitDelayMs` for company); resolves true once it is committed. `own`: this process
+   * journaled it (its hold is gone and the cache counts it until this batch writes it); otherwise
+   * an entry replayed from an earlier process's journal, which may be stored already.
    * A commit that fails is tried twice more, a second apart; then a warning is emitted and the
    * promise resolves false: the entry stays in the journal (not emptied, not removed), and the
    * next process that opens the file stores it. Reads stop waiting for it then.
    */
-  const apply = (entry: LedgerEntry, hold: Reservation | undefined): Promise<boolean> => {
+  const apply = (entry: LedgerEntry, own: boolean): Promise<boolean> => {
     unapplied++
-    const attempt = (holdNow: Reservation | undefined, left: number): Promise<boolean> =>
+    const attempt = (left: number): Promise<boolean> =>
       db
         .batched(
           () => {
-            // The hold may have gone meanwhile (expired and swept by a reserve): then look first.
-            const current = holdNow && cache.holds.byRequest.get(holdNow.requestId) === holdNow ? holdNow : undefined
-            write(entry, current)
+            if (!own) return write(entry)
+            write(entry, undefined, true)
+            overlay(-1, entry)
           },
-          { savepoint: false },
+          // Nothing waits for this commit (the journal holds the entry): it may wait for company.
+          { savepoint: false, background: true },
         )
         .then(
           () => true,
           (error: unknown) => {
-            if (left > 0) return new Promise((retry) => setTimeout(retry, 1_000).unref()).then(() => attempt(undefined, left - 1))
+            if (left > 0) return new Promise((retry) => setTimeout(retry, 1_000).unref()).then(() => attempt(left - 1))
             warnOnce('store', `the debit of request ${entry.requestId} (account ${entry.accountId}) is in the debit journal but could not be stored: ${(error as Error)?.message}; the next process to open the database stores it (further such failures are not reported)`)
             return false
           },
         )
-    const committed = attempt(hold, 2).then((stored) => {
+    const committed = attempt(2).then((stored) => {
       unapplied--
       return stored
     })
@@ -159,7 +179,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       }
     }
     if (valid.length === 0) return discard()
-    void Promise.all(valid.map((entry) => apply(entry, undefined))).then((stored) => {
+    void Promise.all(valid.map((entry) => apply(entry, false))).then((stored) => {
       // A journal is removed only once everything in it is stored.
       if (stored.every(Boolean)) discard()
     })
@@ -175,8 +195,17 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       warnOnce('append', `the debit journal cannot be written (${(error as Error)?.message}); settlements wait for their commit instead (further such failures are not reported)`)
       return false
     }
-    journaling.add(entry.requestId!)
-    void apply(entry, hold).then((stored) => {
+    // A second settlement in the same turn of the event loop is load, not a lone request: it joins
+    // the next batch (which commits this one too) instead of being journaled.
+    if (!journaledThisTick) {
+      journaledThisTick = true
+      setImmediate(endOfTick)
+    }
+    // From now on the request is settled for this process: its hold goes, the cache counts its debit.
+    journaling.set(entry.requestId!, entry)
+    cache.holds.remove(hold)
+    overlay(1, entry)
+    void apply(entry, true).then((stored) => {
       journaling.delete(entry.requestId!)
       if (stored) journal!.applied()
     })
@@ -185,7 +214,10 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
   /** Reads outside a batch see this process's journaled settlements. */
   const settledReads = async () => {
     recover()
-    if (unapplied > 0) await applying
+    if (unapplied > 0) {
+      db.hurry()
+      await applying
+    }
   }
 
   /** The usage entry of a settlement; key and project from the request's hold, or from the settle's options. */
@@ -199,6 +231,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
    * request), so then there is no entry to look for first — with process-local holds another
    * process may have settled the request without seeing the hold: the INSERT's unique index tells.
    * The INSERT is the operation's only SQL write, and comes before any change to the cache.
+   * `journaled`: this process's journaled settlement (looked up when journaled; its hold went then).
    */
   const existingResult = (entry: LedgerEntry, hold: Reservation | undefined): AppendResult | undefined => {
     const existing = entryFor(entry.kind, entry.requestId!)
@@ -207,8 +240,8 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     if (hold) cache.deleteHold(hold)
     return { entry: settled, created: false }
   }
-  const write = (entry: LedgerEntry, hold?: Reservation): AppendResult => {
-    const settlingHold = hold !== undefined && entry.kind === 'usage'
+  const write = (entry: LedgerEntry, hold?: Reservation, journaled = false): AppendResult => {
+    const settlingHold = (hold !== undefined || journaled) && entry.kind === 'usage'
     if (entry.requestId !== undefined && !settlingHold) {
       const existing = existingResult(entry, hold)
       if (existing) return existing
@@ -235,7 +268,8 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     }
     cache.addToBalance(entry.accountId, entry.amountMicroUsd)
     if (entry.kind === 'usage') {
-      const held = hold ?? (entry.requestId !== undefined ? cache.holds.byRequest.get(entry.requestId) : undefined)
+      // (A journaled settlement's hold went when it was journaled; a hold of its id now is a new one.)
+      const held = journaled ? undefined : (hold ?? (entry.requestId !== undefined ? cache.holds.byRequest.get(entry.requestId) : undefined))
       if (held) cache.deleteHold(held)
       const buckets = periodBuckets(entry.createdAt)
       for (const scope of spendScopesOf(entry)) {
@@ -285,7 +319,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
             if (held.accountId !== accountId) throw otherAccount(requestId, held.accountId, accountId)
             return { ok: true, reservation: held, created: false } as const
           }
-          const settled = input.fresh ? undefined : entryFor('usage', requestId)
+          const settled = input.fresh ? undefined : (journaling.get(requestId) ?? entryFor('usage', requestId))
           if (settled) return { ok: false, reason: 'already-settled', entry: settled } as const
           // Expired holds (this request's, and the account's) go; they no longer count anyway.
           if (held) cache.deleteHold(held)
@@ -313,7 +347,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       // A lone settlement of a hold this process took: journaled (one write) and acknowledged,
       // committed in the next batch — the commit leaves the response path. Under load the batch
       // is already scheduled and shares its commit anyway: no journal then.
-      const hold = journal && !db.busy ? cache.holds.byRequest.get(requestId) : undefined
+      const hold = journal && !db.busy && !journaledThisTick ? cache.holds.byRequest.get(requestId) : undefined
       // The look-up keeps `created` exact when another process settled the request already (or
       // a caller reserved a settled id again): a read, not a commit.
       if (hold && hold.accountId === accountId && !journaling.has(requestId) && !entryFor('usage', requestId)) {
@@ -360,6 +394,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     async closeJournal() {
       // A commit that keeps failing is not waited for long: its entries stay in the journal, for
       // the next process to replay.
+      db.hurry()
       if (unapplied > 0) await Promise.race([applying, new Promise((resolve) => setTimeout(resolve, 5_000).unref())])
       journal?.close()
     },

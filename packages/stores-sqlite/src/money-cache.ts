@@ -40,8 +40,8 @@ const CACHE_LIMIT = 50_000
  */
 export class MoneyCache {
   private valid = false
-  /** Changes to process-local holds made in the running batch, undone if it rolls back. */
-  private holdUndo: Array<() => void> = []
+  /** In-memory changes made in the running batch outside the maps below (process-local holds, the journaled overlay), undone if it rolls back. */
+  private undo: Array<() => void> = []
   private dataVersion: number | undefined
   private readonly balances = new Map<string, number>()
   private readonly spent = new Map<string, number>()
@@ -51,6 +51,14 @@ export class MoneyCache {
   private readonly balanceDelta = new Map<string, number>()
   private readonly spendDelta = new Map<string, number>()
   private readonly holdDeletes = new Set<string>()
+  /**
+   * Settlements acknowledged from the debit journal and not yet written to the tables: their
+   * change to balances and spend rows, which every read of the cache adds (in or out of a batch),
+   * so an operation asked before their commit sees them as settled. Not part of the cache proper:
+   * kept when it is dropped, and moved into it by the batch that writes each settlement.
+   */
+  private readonly journaledBalance = new Map<string, number>()
+  private readonly journaledSpend = new Map<string, number>()
 
   /**
    * @param processHolds holds live in this process's memory only (`sqlite({ holds: 'process' })`):
@@ -65,11 +73,11 @@ export class MoneyCache {
       begin: () => this.begin(),
       beforeCommit: () => this.writeBack(),
       committed: () => {
-        this.holdUndo = []
+        this.undo = []
       },
       aborted: () => {
-        for (const undo of this.holdUndo.reverse()) undo()
-        this.holdUndo = []
+        for (const undo of this.undo.reverse()) undo()
+        this.undo = []
         this.forget()
       },
     })
@@ -127,12 +135,13 @@ export class MoneyCache {
 
   /** The balance (with this batch's changes); `not-found` when the account does not exist. */
   requireAccount(accountId: string): number {
+    const journaled = this.journaledBalance.size === 0 ? 0 : (this.journaledBalance.get(accountId) ?? 0)
     const cached = this.balances.get(accountId)
-    if (cached !== undefined) return cached
+    if (cached !== undefined) return cached + journaled
     const row = this.db.prepare('SELECT balance FROM mesh_accounts WHERE id = ?').get(accountId) as { balance: number } | undefined
     if (!row) throw new StoreError({ code: 'not-found', store: this.store, message: `account "${accountId}" does not exist; create it with putAccount() first` })
     this.balances.set(accountId, row.balance)
-    return row.balance
+    return row.balance + journaled
   }
 
   /** Call after `requireAccount(accountId)` in the same operation. */
@@ -143,7 +152,9 @@ export class MoneyCache {
 
   /** Settled usage of a scope key in a bucket (with this batch's settlements). */
   spentIn(scope: string, bucket: string): number {
-    return this.spentAt(this.spendKeys.get(scope, bucket), scope, bucket)
+    const key = this.spendKeys.get(scope, bucket)
+    const journaled = this.journaledSpend.size === 0 ? 0 : (this.journaledSpend.get(key) ?? 0)
+    return this.spentAt(key, scope, bucket) + journaled
   }
 
   private spentAt(key: string, scope: string, bucket: string): number {
@@ -161,6 +172,17 @@ export class MoneyCache {
     this.spendDelta.set(key, (this.spendDelta.get(key) ?? 0) + amount)
   }
 
+  /**
+   * Adds (`sign` 1: journaled, not yet written) or takes back (`sign` -1: written by the running
+   * batch, whose rollback puts it back) a journaled settlement's change to a balance and its
+   * spend rows (`spend`: scope key, bucket; `amount` to add to each).
+   */
+  journaled(sign: 1 | -1, accountId: string, balanceChange: number, spend: ReadonlyArray<readonly [string, string]>, amount: number): void {
+    shift(this.journaledBalance, accountId, sign * balanceChange)
+    for (const [scope, bucket] of spend) shift(this.journaledSpend, this.spendKeys.get(scope, bucket), sign * amount)
+    if (sign === -1) this.undo.push(() => this.journaled(1, accountId, balanceChange, spend, amount))
+  }
+
   /** The reservation table, read once while the cache stays valid (process-local holds: memory only). */
   get holds(): Holds {
     if (!this.holdTable) {
@@ -175,7 +197,7 @@ export class MoneyCache {
   insertHold(hold: Reservation): void {
     if (this.processHolds) {
       this.holds.add(hold)
-      this.holdUndo.push(() => this.holds.remove(hold))
+      this.undo.push(() => this.holds.remove(hold))
       return
     }
     this.db
@@ -188,7 +210,14 @@ export class MoneyCache {
   /** Drops a hold now in memory, and from the table when the batch commits. */
   deleteHold(hold: Reservation): void {
     this.holds.remove(hold)
-    if (this.processHolds) this.holdUndo.push(() => this.holds.add(hold))
+    if (this.processHolds) this.undo.push(() => this.holds.add(hold))
     else this.holdDeletes.add(hold.requestId)
   }
+}
+
+/** Adds to a map's number, dropping the key when it comes back to zero. */
+function shift(map: Map<string, number>, key: string, by: number): void {
+  const next = (map.get(key) ?? 0) + by
+  if (next === 0) map.delete(key)
+  else map.set(key, next)
 }

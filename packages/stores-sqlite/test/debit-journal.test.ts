@@ -52,6 +52,53 @@ describe('sqlite debit journal (holds: process)', () => {
     await store.close()
   })
 
+  it('lone settlements of separate turns of the event loop are all journaled and share one commit after commitDelayMs', async () => {
+    const path = tempPath()
+    const store = await withAccountA(sqlite({ path, holds: 'process', commitDelayMs: 200 }))
+    const tick = () => new Promise((resolve) => setImmediate(resolve))
+    for (const id of ['r1', 'r2', 'r3']) {
+      await store.reserve('a', id, 100, { keyId: 'k', fresh: true })
+      expect((await store.settle('a', id, 40)).created).toBe(true)
+      await tick()
+    }
+    expect(journalLines(path).map((e) => e.requestId)).toEqual(['r1', 'r2', 'r3'])
+    // Not committed yet (the batch waits for company)...
+    expect(storedUsage(path)).toEqual([])
+    // ...yet this process sees them settled: the holds are gone, balance and spend count the debits.
+    expect(await store.reserve('a', 'r4', 881, { fresh: true })).toMatchObject({ ok: false, reason: 'insufficient-credits', availableMicroUsd: 880 })
+    expect(await store.reserve('a', 'r4', 100, { fresh: true, caps: [{ scope: 'key', period: 'day', limitMicroUsd: 200 }], keyId: 'k' })).toMatchObject({ ok: false, reason: 'spend-cap', spentMicroUsd: 120 })
+    expect(await store.reserve('a', 'r2', 1)).toMatchObject({ ok: false, reason: 'already-settled', entry: { requestId: 'r2', amountMicroUsd: -40 } })
+    expect((await store.settle('a', 'r2', 40)).created).toBe(false)
+    expect(storedUsage(path)).toEqual(['r1', 'r2', 'r3'])
+    expect(await store.balance('a')).toEqual({ balanceMicroUsd: 880, reservedMicroUsd: 0, availableMicroUsd: 880 })
+    await store.close()
+  })
+
+  it('commits journaled settlements after commitDelayMs without any other operation, and on close', async () => {
+    const path = tempPath()
+    const store = await withAccountA(sqlite({ path, holds: 'process', commitDelayMs: 50 }))
+    await store.reserve('a', 'r1', 100, { fresh: true })
+    await store.settle('a', 'r1', 40)
+    expect(storedUsage(path)).toEqual([])
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(storedUsage(path)).toEqual(['r1'])
+    await new Promise((resolve) => setImmediate(resolve))
+    await store.reserve('a', 'r2', 100, { fresh: true })
+    await store.settle('a', 'r2', 40)
+    const event = { specificationVersion: 'mesh.usage.v1', requestId: 'u1', timings: { startedAt: 1 } } as unknown as Parameters<typeof store.recordUsage>[0][number]
+    const recorded = store.recordUsage([event])
+    await store.close()
+    expect(await recorded).toBe(1)
+    expect(storedUsage(path)).toEqual(['r1', 'r2'])
+    expect(journalsOf(path)).toEqual([])
+  })
+
+  it('refuses a commitDelayMs that is not 0 to 1000 milliseconds', () => {
+    for (const commitDelayMs of [-1, 1001, Number.NaN, '5' as unknown as number]) {
+      expect(() => sqlite({ commitDelayMs })).toThrow(/commitDelayMs.*0 to 1000/)
+    }
+  })
+
   it('usage records waiting for their batch hold back neither a lone settlement (journaled) nor a reserve', async () => {
     const { path, store } = await journaledStore()
     await store.reserve('a', 'r1', 100)
