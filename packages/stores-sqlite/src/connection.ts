@@ -18,14 +18,16 @@ export interface ConnectionOptions {
    */
   readonly checkpointStartBytes?: number
   /**
-   * How long a batch of `background` work only (journaled debits, usage records: nothing waits
-   * for their commit) may wait for more work to share its commit; default 0 (the next tick). Any
-   * other operation asked meanwhile runs the batch in the next tick, background work included.
+   * How long a batch of `delay` work only (journaled debits: nothing waits for their commit) may
+   * wait for more of it to share its commit; default 0 (the next tick). Any other operation asked
+   * meanwhile, or the MAX_DELAYED_OPERATIONS-th delayed one, runs the batch in the next tick.
    */
   readonly commitDelayMs?: number
 }
 
 const DEFAULT_CHECKPOINT_START_BYTES = 1024 * 1024
+/** A delayed batch runs in the next tick once it holds this many operations (bounds how long it holds the event loop). */
+const MAX_DELAYED_OPERATIONS = 64
 /** Group-commit batches between two looks at the WAL's size while the worker is not running yet. */
 const BATCHES_PER_WAL_CHECK = 16
 
@@ -55,9 +57,15 @@ export interface BatchOptions {
   /**
    * Work nothing waits for on a response path (usage records, journaled debits): queued, it does
    * not make the connection `busy`, so a lone settlement is still journaled rather than made to
-   * wait for it; a batch of it alone may wait `commitDelayMs` for more work to share its commit.
+   * wait for it.
    */
   readonly background?: boolean
+  /**
+   * Background work whose commit nobody waits for at all (a debit already in the debit journal):
+   * a batch of it alone may wait `commitDelayMs` for more such work to share its commit. (Usage
+   * records are not delayed: their writer waits for each batch before sending the next.)
+   */
+  readonly delay?: boolean
 }
 
 /**
@@ -186,8 +194,9 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   const split = options.synchronous === 'full'
   const queues: Record<'durable' | 'volatile', Queued[]> = { durable: [], volatile: [] }
   let scheduled = false
-  /** The pending batch waits out `commitDelayMs` (only background work is queued). */
+  /** The pending batch waits out `commitDelayMs` (only `delay` work is queued). */
   let delayed: ReturnType<typeof setTimeout> | undefined
+  let delayedOperations = 0
   const commitDelayMs = options.commitDelayMs ?? 0
   /** Operations queued for the next batch that are not `background`. */
   let foreground = 0
@@ -210,6 +219,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     deferred = false
     scheduled = false
     foreground = 0
+    delayedOperations = 0
     if (delayed) {
       clearTimeout(delayed)
       delayed = undefined
@@ -362,25 +372,22 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       const snapshot = batchOptions.snapshot ?? true
       if (inert && foreground === 0) {
         // Nothing queued before it but background work (usage records, which no money operation
-        // reads): no order to keep, so no tick to wait for.
+        // reads; journaled debits, which the money cache counts already): no order to keep, so no
+        // tick to wait for.
         return new Promise<T>((resolve, reject) => runInert([{ fn, savepoint: false, inert, snapshot, resolve: resolve as (value: unknown) => void, reject }]))
       }
       return new Promise<T>((resolve, reject) => {
         // Under `synchronous: 'full'` holds (volatile or in memory) run in the batch before the debits.
         const queue = split && (inert || batchOptions.durability === 'volatile') ? queues.volatile : queues.durable
         queue.push({ fn, savepoint: batchOptions.savepoint ?? true, inert, snapshot, resolve: resolve as (value: unknown) => void, reject })
-        if (batchOptions.background && commitDelayMs > 0) {
-          if (!scheduled) {
-            scheduled = true
-            delayed = setTimeout(flush, commitDelayMs)
-          }
-          return
-        }
+        const delay = batchOptions.delay === true && batchOptions.background === true && commitDelayMs > 0
         if (!batchOptions.background) foreground++
+        if (delay) delayedOperations++
         if (!scheduled) {
           scheduled = true
-          setImmediate(flush)
-        } else if (!batchOptions.background) hurry()
+          if (delay) delayed = setTimeout(flush, commitDelayMs)
+          else setImmediate(flush)
+        } else if (!delay || delayedOperations >= MAX_DELAYED_OPERATIONS) hurry()
       })
     },
     hurry,

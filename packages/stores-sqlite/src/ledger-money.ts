@@ -147,7 +147,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
             overlay(-1, entry)
           },
           // Nothing waits for this commit (the journal holds the entry): it may wait for company.
-          { savepoint: false, background: true },
+          { savepoint: false, background: true, delay: true },
         )
         .then(
           () => true,

@@ -52,15 +52,15 @@ export interface SqliteStoreOptions {
    */
   debitJournal?: boolean
   /**
-   * How long work that nothing waits for — usage records, and debits already in the debit
-   * journal — may wait for more such work to share one commit: default 10 ms, 0 for the next
-   * tick, at most 1000. Fewer, larger commits: at 1,000 lone requests a second about 100 instead
-   * of 1,000 (each commit rewrites the pages it touched; bench/README). Durability is unchanged
-   * (a journaled debit is in the journal; a usage record is best-effort telemetry either way).
-   * Any other operation — a shared hold, a settlement that is not journaled, a key or state
-   * write — commits the waiting work with its own in the next tick, and reads of this store
-   * (`balance`, `entries`, `spend`, `reservations`) hurry it. Another process sees the rows up to
-   * this much later.
+   * How long debits already in the debit journal (nothing waits for their commit) may wait for
+   * more of them to share one commit: default 10 ms, 0 for the next tick, at most 1000. Fewer,
+   * larger commits: at 1,000 lone requests a second about 100 instead of 1,000 (each commit
+   * rewrites the pages it touched; bench/README). Durability is unchanged (the debit is in the
+   * journal), and this process counts a journaled debit at once. Any other write — usage records,
+   * a shared hold, a settlement that is not journaled, a key or state write — or the 64th waiting
+   * debit commits them in the next tick; reads of this store (`balance`, `entries`, `spend`,
+   * `reservations`) hurry them; `close()` commits them. Another process sees them up to this much
+   * later.
    */
   commitDelayMs?: number
 }

@@ -74,22 +74,47 @@ describe('sqlite debit journal (holds: process)', () => {
     await store.close()
   })
 
-  it('commits journaled settlements after commitDelayMs without any other operation, and on close', async () => {
+  it('commits journaled settlements after commitDelayMs, with the next other write, at the 64th, or on close', async () => {
     const path = tempPath()
-    const store = await withAccountA(sqlite({ path, holds: 'process', commitDelayMs: 50 }))
-    await store.reserve('a', 'r1', 100, { fresh: true })
-    await store.settle('a', 'r1', 40)
+    const store = await withAccountA(sqlite({ path, holds: 'process', commitDelayMs: 50 }), 1_000_000)
+    const tick = () => new Promise((resolve) => setImmediate(resolve))
+    const settleAlone = async (id: string) => {
+      await store.reserve('a', id, 100, { fresh: true })
+      await store.settle('a', id, 40)
+      await tick()
+    }
+    // Alone: after the delay.
+    await settleAlone('r1')
     expect(storedUsage(path)).toEqual([])
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(storedUsage(path)).toEqual(['r1'])
-    await new Promise((resolve) => setImmediate(resolve))
-    await store.reserve('a', 'r2', 100, { fresh: true })
-    await store.settle('a', 'r2', 40)
+    // With usage records (not delayed): in their commit.
+    await settleAlone('r2')
     const event = { specificationVersion: 'mesh.usage.v1', requestId: 'u1', timings: { startedAt: 1 } } as unknown as Parameters<typeof store.recordUsage>[0][number]
-    const recorded = store.recordUsage([event])
-    await store.close()
-    expect(await recorded).toBe(1)
+    expect(await store.recordUsage([event])).toBe(1)
     expect(storedUsage(path)).toEqual(['r1', 'r2'])
+    await store.close()
+
+    // 64 waiting: committed in the next tick, whatever the delay.
+    const patient = await withAccountA(sqlite({ path, holds: 'process', commitDelayMs: 1_000 }), 1_000_000)
+    const ids = Array.from({ length: 64 }, (_, i) => `m${i}`)
+    for (const id of ids.slice(0, 63)) {
+      await patient.reserve('a', id, 100, { fresh: true })
+      await patient.settle('a', id, 40)
+      await tick()
+    }
+    expect(storedUsage(path)).toHaveLength(2)
+    await patient.reserve('a', 'm63', 100, { fresh: true })
+    await patient.settle('a', 'm63', 40)
+    await tick()
+    await tick()
+    expect(storedUsage(path)).toEqual(['r1', 'r2', ...ids])
+    // On close.
+    await patient.reserve('a', 'last', 100, { fresh: true })
+    await patient.settle('a', 'last', 40)
+    expect(storedUsage(path)).toHaveLength(66)
+    await patient.close()
+    expect(storedUsage(path)).toHaveLength(67)
     expect(journalsOf(path)).toEqual([])
   })
 
