@@ -244,6 +244,60 @@ describe('sqlite durability', () => {
     file.close()
   })
 
+  it('migrates a schema-3 file: the kind CHECK no longer builds an ephemeral index per insert; entries, rule and guards kept', async () => {
+    const path = join(tempDir(), 'mesh.db')
+    const store = sqlite({ path })
+    await store.putAccount({ id: 'acct-v3', createdAt: 0 })
+    await store.append({ accountId: 'acct-v3', kind: 'grant', amountMicroUsd: 1_000 })
+    for (let i = 0; i < 3; i++) await store.settle('acct-v3', `req-${i}`, 10 + i, { keyId: 'key-1' })
+    const before = await store.entries('acct-v3')
+    await store.close()
+    // What version 3 had: the same table with the CHECK written as IN (…).
+    const raw = new Database(path)
+    raw.exec(`
+      CREATE TABLE v3 (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL REFERENCES mesh_accounts (id),
+        kind TEXT NOT NULL CHECK (kind IN ('grant', 'purchase', 'usage', 'refund')), amount INTEGER NOT NULL, request_id TEXT, key_id TEXT,
+        project_id TEXT, created_at INTEGER NOT NULL, note TEXT);
+      INSERT INTO v3 SELECT * FROM mesh_entries;
+      DROP TABLE mesh_entries;
+      ALTER TABLE v3 RENAME TO mesh_entries;
+      CREATE UNIQUE INDEX mesh_entries_request ON mesh_entries (kind, request_id) WHERE request_id IS NOT NULL;
+      CREATE INDEX mesh_entries_account ON mesh_entries (account_id, seq);
+      CREATE TRIGGER mesh_entries_no_update BEFORE UPDATE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+      CREATE TRIGGER mesh_entries_no_delete BEFORE DELETE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;`)
+    raw.pragma('user_version = 3')
+    const insert = `INSERT INTO mesh_entries (id, account_id, kind, amount, request_id, key_id, project_id, created_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    const opcodes = (db: Database.Database) => (db.prepare(`EXPLAIN ${insert}`).all(...Array(9).fill(null)) as { opcode: string }[]).map((row) => row.opcode)
+    expect(opcodes(raw)).toContain('OpenEphemeral')
+    raw.close()
+
+    const reopened = sqlite({ path })
+    expect(await reopened.entries('acct-v3')).toEqual(before)
+    expect((await reopened.settle('acct-v3', 'req-0', 10)).created).toBe(false)
+    await reopened.settle('acct-v3', 'req-new', 100)
+    expect((await reopened.entries('acct-v3')).map((e) => e.requestId)).toEqual([...before.map((e) => e.requestId), 'req-new'])
+    expect((await reopened.balance('acct-v3')).balanceMicroUsd).toBe(1_000 - 33 - 100)
+    await reopened.close()
+    const file = new Database(path)
+    expect(file.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect(opcodes(file)).not.toContain('OpenEphemeral')
+    // The rule is the same: every kind the ledger knows, nothing else.
+    const account = (kind: string, i: number) => file.prepare(insert).run(`e-${kind}-${i}`, 'acct-v3', kind, 1, null, null, null, 0, null)
+    for (const [i, kind] of ['grant', 'purchase', 'usage', 'refund'].entries()) expect(account(kind, i).changes).toBe(1)
+    for (const [i, kind] of ['Grant', 'debit', '', 'usage '].entries()) expect(() => account(kind, i)).toThrow(/CHECK constraint failed/)
+    expect(() => file.prepare('DELETE FROM mesh_entries').run()).toThrow(/immutable/)
+    expect(() => file.prepare('UPDATE mesh_entries SET amount = 5').run()).toThrow(/immutable/)
+    expect(file.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'mesh_entries' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all()).toEqual([
+      'mesh_entries',
+      'mesh_entries_account',
+      'mesh_entries_no_delete',
+      'mesh_entries_no_update',
+      'mesh_entries_request',
+    ])
+    expect(file.pragma('foreign_key_check')).toEqual([])
+    file.close()
+  })
+
   it('the database itself refuses to change or delete a ledger entry', async () => {
     const path = join(tempDir(), 'mesh.db')
     const store = sqlite({ path })
