@@ -109,7 +109,7 @@ const MIGRATIONS: readonly string[] = [
   // inserts, all freed): ~13 k instructions of every settlement (bench/README, "Third session of
   // 2026-12-02"). The same rule with `OR` compiles to four comparisons. SQLite cannot alter a
   // CHECK, so the table is rebuilt once, as in version 3 (same columns, seq values, indexes and
-  // guards).
+  // guards; the definitions repeated on purpose, as version 3 explains).
   `
   CREATE TABLE mesh_entries_v4 (
     seq INTEGER PRIMARY KEY,

@@ -14,6 +14,45 @@ const here = dirname(fileURLToPath(import.meta.url))
 const CORE_SOURCE = join(here, '../../core/src/stores/index.ts')
 const tempDir = tempFiles('mesh-sqlite-').dir
 
+/**
+ * Puts back an older schema's mesh_entries (`columns`: its column definitions): rows, indexes and
+ * immutability guards kept, as the migration tests' starting point.
+ */
+function oldEntriesTable(raw: Database.Database, columns: string): void {
+  raw.exec(`
+    CREATE TABLE old_entries (${columns});
+    INSERT INTO old_entries SELECT * FROM mesh_entries;
+    DROP TABLE mesh_entries;
+    ALTER TABLE old_entries RENAME TO mesh_entries;
+    CREATE UNIQUE INDEX mesh_entries_request ON mesh_entries (kind, request_id) WHERE request_id IS NOT NULL;
+    CREATE INDEX mesh_entries_account ON mesh_entries (account_id, seq);
+    CREATE TRIGGER mesh_entries_no_update BEFORE UPDATE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+    CREATE TRIGGER mesh_entries_no_delete BEFORE DELETE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;`)
+}
+
+/** A store on `path` with account `accountId`, a grant of 1,000 and `settled` requests req-0, req-1, … settled for 10 + i each. */
+async function storeWithSettlements(path: string, accountId: string, settled: number) {
+  const store = sqlite({ path })
+  await store.putAccount({ id: accountId, createdAt: 0 })
+  await store.append({ accountId, kind: 'grant', amountMicroUsd: 1_000 })
+  for (let i = 0; i < settled; i++) await store.settle(accountId, `req-${i}`, 10 + i, { keyId: 'key-1' })
+  return store
+}
+
+/** After a migration rebuilt mesh_entries: its indexes and guards are all there, and work. */
+function expectEntriesObjects(file: Database.Database): void {
+  expect(file.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'mesh_entries' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all()).toEqual([
+    'mesh_entries',
+    'mesh_entries_account',
+    'mesh_entries_no_delete',
+    'mesh_entries_no_update',
+    'mesh_entries_request',
+  ])
+  expect(() => file.prepare('DELETE FROM mesh_entries').run()).toThrow(/immutable/)
+  expect(() => file.prepare('UPDATE mesh_entries SET amount = 5').run()).toThrow(/immutable/)
+  expect(file.pragma('foreign_key_check')).toEqual([])
+}
+
 /** Runs the writer in a child Node process; with `killAfter`, SIGKILLs it after that many acknowledgements. */
 function runWriter(args: string[], options: { cwd?: string; killAfter?: number; env?: Record<string, string> }): Promise<{ acked: string[]; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -168,10 +207,7 @@ describe('sqlite durability', () => {
 
   it('migrates a schema-2 file: mesh_entries is rebuilt without AUTOINCREMENT, entries, order and guards kept', async () => {
     const path = join(tempDir(), 'mesh.db')
-    const store = sqlite({ path })
-    await store.putAccount({ id: 'acct-v2', createdAt: 0 })
-    await store.append({ accountId: 'acct-v2', kind: 'grant', amountMicroUsd: 1_000 })
-    for (let i = 0; i < 5; i++) await store.settle('acct-v2', `req-${i}`, 10 + i, { keyId: 'key-1' })
+    const store = await storeWithSettlements(path, 'acct-v2', 5)
     const event = (requestId: string, projectId?: string) => ({
       specificationVersion: 'mesh.usage.v1' as const,
       requestId,
@@ -191,17 +227,13 @@ describe('sqlite durability', () => {
     await store.close()
     // What version 2 had: the same columns, seq AUTOINCREMENT (so sqlite_sequence holds its high mark).
     const raw = new Database(path)
-    raw.exec(`
-      CREATE TABLE v2 (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL REFERENCES mesh_accounts (id),
+    oldEntriesTable(
+      raw,
+      `seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL REFERENCES mesh_accounts (id),
         kind TEXT NOT NULL CHECK (kind IN ('grant', 'purchase', 'usage', 'refund')), amount INTEGER NOT NULL, request_id TEXT, key_id TEXT,
-        project_id TEXT, created_at INTEGER NOT NULL, note TEXT);
-      INSERT INTO v2 SELECT * FROM mesh_entries;
-      DROP TABLE mesh_entries;
-      ALTER TABLE v2 RENAME TO mesh_entries;
-      CREATE UNIQUE INDEX mesh_entries_request ON mesh_entries (kind, request_id) WHERE request_id IS NOT NULL;
-      CREATE INDEX mesh_entries_account ON mesh_entries (account_id, seq);
-      CREATE TRIGGER mesh_entries_no_update BEFORE UPDATE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
-      CREATE TRIGGER mesh_entries_no_delete BEFORE DELETE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+        project_id TEXT, created_at INTEGER NOT NULL, note TEXT`,
+    )
+    raw.exec(`
       DROP INDEX mesh_usage_account; DROP INDEX mesh_usage_project; DROP INDEX mesh_usage_key;
       CREATE INDEX mesh_usage_account ON mesh_usage (account_id, started_at);
       CREATE INDEX mesh_usage_project ON mesh_usage (project_id, started_at);
@@ -227,44 +259,28 @@ describe('sqlite durability', () => {
     expect(file.prepare("SELECT sql FROM sqlite_master WHERE name = 'mesh_entries'").pluck().get()).not.toMatch(/AUTOINCREMENT/i)
     expect(file.prepare("SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'mesh_entries'").pluck().get()).toBe(0)
     expect(file.prepare("SELECT seq FROM mesh_entries WHERE request_id = 'req-new'").pluck().get()).toBe(7)
-    expect(file.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'mesh_entries' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all()).toEqual([
-      'mesh_entries',
-      'mesh_entries_account',
-      'mesh_entries_no_delete',
-      'mesh_entries_no_update',
-      'mesh_entries_request',
-    ])
-    expect(() => file.prepare('DELETE FROM mesh_entries').run()).toThrow(/immutable/)
+    expectEntriesObjects(file)
     // The usage indexes are partial (no entry for an event without a project), and still chosen.
     expect(file.prepare("SELECT sql FROM sqlite_master WHERE name = 'mesh_usage_project'").pluck().get()).toMatch(/WHERE project_id IS NOT NULL$/)
     expect(file.prepare('SELECT COUNT(*) FROM mesh_usage INDEXED BY mesh_usage_project WHERE project_id = ?').pluck().get('proj-1')).toBe(2)
     const plan = file.prepare('EXPLAIN QUERY PLAN SELECT event FROM mesh_usage WHERE project_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all('proj-1', 10) as { detail: string }[]
     expect(plan.map((row) => row.detail).join('; ')).toMatch(/USING INDEX mesh_usage_project/)
-    expect(file.pragma('foreign_key_check')).toEqual([])
     file.close()
   })
 
   it('migrates a schema-3 file: the kind CHECK no longer builds an ephemeral index per insert; entries, rule and guards kept', async () => {
     const path = join(tempDir(), 'mesh.db')
-    const store = sqlite({ path })
-    await store.putAccount({ id: 'acct-v3', createdAt: 0 })
-    await store.append({ accountId: 'acct-v3', kind: 'grant', amountMicroUsd: 1_000 })
-    for (let i = 0; i < 3; i++) await store.settle('acct-v3', `req-${i}`, 10 + i, { keyId: 'key-1' })
+    const store = await storeWithSettlements(path, 'acct-v3', 3)
     const before = await store.entries('acct-v3')
     await store.close()
     // What version 3 had: the same table with the CHECK written as IN (…).
     const raw = new Database(path)
-    raw.exec(`
-      CREATE TABLE v3 (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL REFERENCES mesh_accounts (id),
+    oldEntriesTable(
+      raw,
+      `seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL REFERENCES mesh_accounts (id),
         kind TEXT NOT NULL CHECK (kind IN ('grant', 'purchase', 'usage', 'refund')), amount INTEGER NOT NULL, request_id TEXT, key_id TEXT,
-        project_id TEXT, created_at INTEGER NOT NULL, note TEXT);
-      INSERT INTO v3 SELECT * FROM mesh_entries;
-      DROP TABLE mesh_entries;
-      ALTER TABLE v3 RENAME TO mesh_entries;
-      CREATE UNIQUE INDEX mesh_entries_request ON mesh_entries (kind, request_id) WHERE request_id IS NOT NULL;
-      CREATE INDEX mesh_entries_account ON mesh_entries (account_id, seq);
-      CREATE TRIGGER mesh_entries_no_update BEFORE UPDATE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
-      CREATE TRIGGER mesh_entries_no_delete BEFORE DELETE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;`)
+        project_id TEXT, created_at INTEGER NOT NULL, note TEXT`,
+    )
     raw.pragma('user_version = 3')
     const insert = `INSERT INTO mesh_entries (id, account_id, kind, amount, request_id, key_id, project_id, created_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
     const opcodes = (db: Database.Database) => (db.prepare(`EXPLAIN ${insert}`).all(...Array(9).fill(null)) as { opcode: string }[]).map((row) => row.opcode)
@@ -285,16 +301,7 @@ describe('sqlite durability', () => {
     const account = (kind: string, i: number) => file.prepare(insert).run(`e-${kind}-${i}`, 'acct-v3', kind, 1, null, null, null, 0, null)
     for (const [i, kind] of ['grant', 'purchase', 'usage', 'refund'].entries()) expect(account(kind, i).changes).toBe(1)
     for (const [i, kind] of ['Grant', 'debit', '', 'usage '].entries()) expect(() => account(kind, i)).toThrow(/CHECK constraint failed/)
-    expect(() => file.prepare('DELETE FROM mesh_entries').run()).toThrow(/immutable/)
-    expect(() => file.prepare('UPDATE mesh_entries SET amount = 5').run()).toThrow(/immutable/)
-    expect(file.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'mesh_entries' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all()).toEqual([
-      'mesh_entries',
-      'mesh_entries_account',
-      'mesh_entries_no_delete',
-      'mesh_entries_no_update',
-      'mesh_entries_request',
-    ])
-    expect(file.pragma('foreign_key_check')).toEqual([])
+    expectEntriesObjects(file)
     file.close()
   })
 
