@@ -46,6 +46,36 @@ describe('withUsageCost', () => {
     expect(out).toContain('"usage":{"total_tokens":3,"cost":0.000123}')
   })
 
+  it('finds the top-level usage from the end of the text, or from the start when the last "usage" is not it', () => {
+    // The usual shape: usage last, or followed by top-level fields only.
+    const last = '{"id":"a","choices":[{"message":{"content":"x"}}],"usage":{"total_tokens":2},"system_fingerprint":"fp"}'
+    expect(splice(last)).toBe(last.replace('"total_tokens":2}', '"total_tokens":2,"cost":0.000123}'))
+    const cases = [
+      // The last "usage" is a nested key.
+      '{"usage":{"total_tokens":1},"choices":[{"usage":{"n":1}}]}',
+      // ... a string value, or inside a string (escaped).
+      '{"usage":{"total_tokens":1},"finish_reason":"usage"}',
+      '{"usage":{"total_tokens":1},"note":"\\"usage\\": {}"}',
+      // ... a nested key whose object is the text's last value but one level down.
+      '{"usage":{"total_tokens":1},"meta":{"usage":{"x":1}}}',
+      // ... a top-level key whose value is not an object (JSON.parse keeps the last: nothing to splice into).
+      '{"usage":{"total_tokens":1},"usage":null}',
+    ]
+    for (const text of cases) {
+      const json = JSON.parse(text) as Record<string, unknown>
+      if (json.usage === null) {
+        expect(() => withUsageCost(text, json, 1)).toThrow()
+        continue
+      }
+      const out = splice(text)
+      expect(JSON.parse(out), text).toEqual(expected(text, 0.000123))
+      expect(out.startsWith('{"usage":{"total_tokens":1,"cost":0.000123}'), text).toBe(true)
+    }
+    // Whitespace after the top-level object's end is fine; anything else is not JSON and not matched.
+    const trailing = '{"usage":{"total_tokens":4}}\n'
+    expect(splice(trailing)).toBe('{"usage":{"total_tokens":4,"cost":0.000123}}\n')
+  })
+
   it('a repeated top-level usage key: the last one, as JSON.parse reads it', () => {
     const text = '{"usage":{"a":1},"usage":{"b":2}}'
     expect(JSON.parse(splice(text))).toEqual(expected(text, 0.000123))
