@@ -8,7 +8,8 @@ import type { LedgerEntry } from '@modelmesh/core'
  * settlement durable with one `write()` instead of a SQLite commit on the response path.
  *
  * `settle` appends the entry (one JSON line) and resolves; the entry is then written to the
- * ledger tables by the next group-commit batch, as any other settlement. Durability is the one
+ * ledger tables by a later group-commit batch (within `commitDelayMs`, with the other journaled
+ * debits of that time), as any other settlement. Durability is the one
  * `synchronous: 'normal'` gives a commit: the line is in the kernel before the promise resolves,
  * so it survives a crash of the process (not of the OS). A process that opens the database replays
  * every journal it finds: an entry already in `mesh_entries` (same kind and request id — the

@@ -39,15 +39,15 @@ export interface SqliteStoreOptions {
   holds?: 'shared' | 'process'
   /**
    * With `holds: 'process'` and `synchronous: 'normal'` (default true there; ignored otherwise
-   * and for `:memory:`): a settlement made while no batch is waiting — a lone request, the usual
-   * case below a few hundred requests per second — is appended to a debit journal next to the
+   * and for `:memory:`): a settlement made while no batch is waiting and no other was journaled
+   * in the same turn of the event loop — a lone request — is appended to a debit journal next to the
    * file (`<path>-debits-<pid>-<random>.jsonl`, one JSON line, one `write()`) and acknowledged at
-   * once; the next batch commits it to the ledger tables right after. Same durability as a
+   * once; a batch commits it to the ledger tables within `commitDelayMs`. Same durability as a
    * `normal` commit (the line is in the kernel before `settle` resolves: it survives a crash of
    * the process), without the commit on the response path. On open, journals left by a process
    * that died are replayed (an entry already stored is skipped) and removed. Reads of this store
    * (`balance`, `entries`, `spend`, `reservations`) wait for journaled settlements to be
-   * committed; another process sees them after that commit, a fraction of a millisecond later.
+   * committed (they hurry it); another process sees them after that commit (`commitDelayMs`).
    * Whatever this option, a store that opens the file replays the journals a dead process left.
    */
   debitJournal?: boolean
