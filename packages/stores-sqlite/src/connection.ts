@@ -208,6 +208,10 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     synchronous = level
   }
   const flush = () => {
+    if (delayed) {
+      clearTimeout(delayed)
+      delayed = undefined
+    }
     // While the checkpoint worker holds the write lock (a millisecond or a few), wait for it off
     // the event loop rather than in SQLite's busy handler on it.
     const gate = checkpointer
@@ -220,10 +224,6 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     scheduled = false
     foreground = 0
     delayedOperations = 0
-    if (delayed) {
-      clearTimeout(delayed)
-      delayed = undefined
-    }
     try {
       // Volatile work first, so a hold taken in this tick is visible to the settles after it.
       for (const kind of ['volatile', 'durable'] as const) {
