@@ -45,6 +45,8 @@ const ENTRY_COLUMNS = 'id, account_id, kind, amount, request_id, key_id, project
 // and a text built anew on every call is hashed anew on every look-up.
 const INSERT_ENTRY = `INSERT INTO mesh_entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 const SELECT_ENTRY = `SELECT ${ENTRY_COLUMNS} FROM mesh_entries WHERE kind = ? AND request_id = ?`
+/** A row of `mesh_spend`: scope key ('key:<id>', …) and bucket ('d:2030-01-15', 'm:2030-01', 'total'). */
+type SpendRow = readonly [scope: string, bucket: string]
 /** Column of `mesh_reservations` that holds each scope's id (fixed names, never user input). */
 const HOLD_SCOPE_COLUMN = { account: 'account_id', project: 'project_id', key: 'key_id' } as const
 
@@ -117,34 +119,35 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     warned.add(kind)
     process.emitWarning(message, { code: 'MESH_DEBIT_JOURNAL' })
   }
-  /** A journaled settlement's change to its balance and spend rows, for the cache. */
-  const overlay = (sign: 1 | -1, entry: LedgerEntry) => {
+  /** The spend rows (scope key, bucket) a usage entry adds to: each scope × day, month and total. */
+  const spendRowsOf = (entry: LedgerEntry): SpendRow[] => {
     const buckets = periodBuckets(entry.createdAt)
-    const spend: Array<readonly [string, string]> = []
+    const rows: SpendRow[] = []
     for (const scope of spendScopesOf(entry)) {
       const key = scopeKey(scope.kind, scope.id)
-      spend.push([key, buckets.day], [key, buckets.month], [key, buckets.total])
+      rows.push([key, buckets.day], [key, buckets.month], [key, buckets.total])
     }
-    cache.journaled(sign, entry.accountId, entry.amountMicroUsd, spend, -entry.amountMicroUsd)
+    return rows
   }
   /**
    * Writes a journaled entry to the tables in a batch (background work: it may wait
    * `commitDelayMs` for company); resolves true once it is committed. `own`: this process
-   * journaled it (its hold is gone and the cache counts it until this batch writes it); otherwise
-   * an entry replayed from an earlier process's journal, which may be stored already.
+   * journaled it, and these are its spend rows (its hold is gone and the cache counts it until
+   * this batch writes it); otherwise an entry replayed from an earlier process's journal, which
+   * may be stored already.
    * A commit that fails is tried twice more, a second apart; then a warning is emitted and the
    * promise resolves false: the entry stays in the journal (not emptied, not removed), and the
    * next process that opens the file stores it. Reads stop waiting for it then.
    */
-  const apply = (entry: LedgerEntry, own: boolean): Promise<boolean> => {
+  const apply = (entry: LedgerEntry, own?: readonly SpendRow[]): Promise<boolean> => {
     unapplied++
     const attempt = (left: number): Promise<boolean> =>
       db
         .batched(
           () => {
             if (!own) return write(entry)
-            write(entry, undefined, true)
-            overlay(-1, entry)
+            write(entry, undefined, own)
+            cache.journaled(-1, entry.accountId, entry.amountMicroUsd, own)
           },
           // Nothing waits for this commit (the journal holds the entry): it may wait for company.
           { savepoint: false, background: true, delay: true },
@@ -179,7 +182,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       }
     }
     if (valid.length === 0) return discard()
-    void Promise.all(valid.map((entry) => apply(entry, false))).then((stored) => {
+    void Promise.all(valid.map((entry) => apply(entry))).then((stored) => {
       // A journal is removed only once everything in it is stored.
       if (stored.every(Boolean)) discard()
     })
@@ -204,8 +207,9 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     // From now on the request is settled for this process: its hold goes, the cache counts its debit.
     journaling.set(entry.requestId!, entry)
     cache.holds.remove(hold)
-    overlay(1, entry)
-    void apply(entry, true).then((stored) => {
+    const rows = spendRowsOf(entry)
+    cache.journaled(1, entry.accountId, entry.amountMicroUsd, rows)
+    void apply(entry, rows).then((stored) => {
       journaling.delete(entry.requestId!)
       if (stored) journal!.applied()
     })
@@ -231,7 +235,8 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
    * request), so then there is no entry to look for first — with process-local holds another
    * process may have settled the request without seeing the hold: the INSERT's unique index tells.
    * The INSERT is the operation's only SQL write, and comes before any change to the cache.
-   * `journaled`: this process's journaled settlement (looked up when journaled; its hold went then).
+   * `journaled`: the spend rows of this process's journaled settlement (looked up when journaled;
+   * its hold went then).
    */
   const existingResult = (entry: LedgerEntry, hold: Reservation | undefined): AppendResult | undefined => {
     const existing = entryFor(entry.kind, entry.requestId!)
@@ -240,8 +245,8 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     if (hold) cache.deleteHold(hold)
     return { entry: settled, created: false }
   }
-  const write = (entry: LedgerEntry, hold?: Reservation, journaled = false): AppendResult => {
-    const settlingHold = (hold !== undefined || journaled) && entry.kind === 'usage'
+  const write = (entry: LedgerEntry, hold?: Reservation, journaled?: readonly SpendRow[]): AppendResult => {
+    const settlingHold = (hold !== undefined || journaled !== undefined) && entry.kind === 'usage'
     if (entry.requestId !== undefined && !settlingHold) {
       const existing = existingResult(entry, hold)
       if (existing) return existing
@@ -271,13 +276,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       // (A journaled settlement's hold went when it was journaled; a hold of its id now is a new one.)
       const held = journaled ? undefined : (hold ?? (entry.requestId !== undefined ? cache.holds.byRequest.get(entry.requestId) : undefined))
       if (held) cache.deleteHold(held)
-      const buckets = periodBuckets(entry.createdAt)
-      for (const scope of spendScopesOf(entry)) {
-        const key = scopeKey(scope.kind, scope.id)
-        cache.addToSpend(key, buckets.day, -entry.amountMicroUsd)
-        cache.addToSpend(key, buckets.month, -entry.amountMicroUsd)
-        cache.addToSpend(key, buckets.total, -entry.amountMicroUsd)
-      }
+      for (const [scope, bucket] of journaled ?? spendRowsOf(entry)) cache.addToSpend(scope, bucket, -entry.amountMicroUsd)
     }
     return { entry, created: true }
   }

@@ -174,13 +174,13 @@ export class MoneyCache {
 
   /**
    * Adds (`sign` 1: journaled, not yet written) or takes back (`sign` -1: written by the running
-   * batch, whose rollback puts it back) a journaled settlement's change to a balance and its
-   * spend rows (`spend`: scope key, bucket; `amount` to add to each).
+   * batch, whose rollback puts it back) a journaled usage entry's change: `amount` (negative) to
+   * the account's balance, its opposite to each spend row (scope key, bucket).
    */
-  journaled(sign: 1 | -1, accountId: string, balanceChange: number, spend: ReadonlyArray<readonly [string, string]>, amount: number): void {
-    shift(this.journaledBalance, accountId, sign * balanceChange)
-    for (const [scope, bucket] of spend) shift(this.journaledSpend, this.spendKeys.get(scope, bucket), sign * amount)
-    if (sign === -1) this.undo.push(() => this.journaled(1, accountId, balanceChange, spend, amount))
+  journaled(sign: 1 | -1, accountId: string, amount: number, spend: ReadonlyArray<readonly [string, string]>): void {
+    shift(this.journaledBalance, accountId, sign * amount)
+    for (const [scope, bucket] of spend) shift(this.journaledSpend, this.spendKeys.get(scope, bucket), -sign * amount)
+    if (sign === -1) this.undo.push(() => this.journaled(1, accountId, amount, spend))
   }
 
   /** The reservation table, read once while the cache stays valid (process-local holds: memory only). */

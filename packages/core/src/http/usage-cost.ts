@@ -43,6 +43,21 @@ function matchingClose(text: string, open: number): number {
 }
 
 /**
+ * After a string ending at `end`: the object that is its value when the string is a key (a colon
+ * follows); `'not-a-key'` when no colon follows; undefined when the value is not a whole object.
+ */
+function objectAfterKey(text: string, end: number): { open: number; close: number } | 'not-a-key' | undefined {
+  let j = end
+  while (isSpace(text.charCodeAt(j))) j++
+  if (text.charCodeAt(j) !== COLON) return 'not-a-key'
+  j++
+  while (isSpace(text.charCodeAt(j))) j++
+  if (text.charCodeAt(j) !== OPEN_BRACE) return undefined
+  const close = matchingClose(text, j)
+  return close < 0 ? undefined : { open: j, close }
+}
+
+/**
  * Where the value of the top-level `"usage"` key (an object) starts and ends in a JSON object's text;
  * the last one if the key repeats, as `JSON.parse` keeps the last. Undefined when there is none
  * spelled plainly (an escaped key is left to the caller's fallback).
@@ -57,16 +72,11 @@ function topLevelUsageSpan(text: string): { open: number; close: number } | unde
       if (end < 0) return undefined
       // At depth 1 a string followed by a colon is a key of the top-level object.
       if (depth === 1 && end - i === 7 && text.startsWith('"usage"', i)) {
-        let j = end
-        while (isSpace(text.charCodeAt(j))) j++
-        if (text.charCodeAt(j) === COLON) {
-          j++
-          while (isSpace(text.charCodeAt(j))) j++
-          if (text.charCodeAt(j) !== OPEN_BRACE) return undefined
-          const close = matchingClose(text, j)
-          if (close < 0) return undefined
-          span = { open: j, close }
-          i = close
+        const value = objectAfterKey(text, end)
+        if (value !== 'not-a-key') {
+          if (!value) return undefined
+          span = value
+          i = value.close
           continue
         }
       }
@@ -92,14 +102,9 @@ function lastTopLevelUsageSpan(text: string): { open: number; close: number } | 
   let backslashes = 0
   for (let k = at - 1; k >= 0 && text.charCodeAt(k) === BACKSLASH; k--) backslashes++
   if (backslashes % 2 === 1) return undefined
-  let j = at + 7
-  while (isSpace(text.charCodeAt(j))) j++
-  if (text.charCodeAt(j) !== COLON) return undefined
-  j++
-  while (isSpace(text.charCodeAt(j))) j++
-  if (text.charCodeAt(j) !== OPEN_BRACE) return undefined
-  const close = matchingClose(text, j)
-  if (close < 0) return undefined
+  const value = objectAfterKey(text, at + 7)
+  if (!value || value === 'not-a-key') return undefined
+  const { close } = value
   let depth = 0
   for (let i = close + 1; i < text.length; i++) {
     const c = text.charCodeAt(i)
@@ -112,7 +117,7 @@ function lastTopLevelUsageSpan(text: string): { open: number; close: number } | 
       if (--depth < 0) {
         // The top-level object's own end, with nothing but whitespace after it.
         for (let k = i + 1; k < text.length; k++) if (!isSpace(text.charCodeAt(k))) return undefined
-        return { open: j, close }
+        return value
       }
     }
   }
