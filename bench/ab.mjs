@@ -39,7 +39,7 @@ const body = JSON.stringify(chatBody())
 async function openLoop(targets) {
   const rate = Number(values.rate)
   const seconds = Number(values.seconds)
-  const pooled = new Map(targets.map((t) => [t, { latency: [], cpuMs: 0, offered: 0 }]))
+  const pooled = new Map(targets.map((t) => [t, { latency: [], own: [], cpuMs: 0, offered: 0 }]))
   for (let round = 0; round < Number(values.rounds); round++)
     for (const t of roundOrder(targets, round)) {
       const acc = pooled.get(t)
@@ -49,6 +49,7 @@ async function openLoop(targets) {
       acc.cpuMs += cpuMsOf(t.child.pid) - cpuBefore
       acc.offered += rate * (seconds + 1)
       acc.latency.push(...r.raw.latency)
+      if (r.raw.own) acc.own.push(...r.raw.own)
       console.log(`round ${round + 1}  ${t.name.padEnd(36)} p50 ${r.latencyMs.p50.toFixed(3)}  p90 ${r.latencyMs.p90.toFixed(3)}  p99 ${r.latencyMs.p99.toFixed(3)} ms  answered ${Math.round(r.completedRate)}/s  errors ${r.errors + r.non2xx}`)
     }
   console.log(`\npooled over ${values.rounds} rounds at ${rate} req/s (overhead = target − direct, same percentile):`)
@@ -58,7 +59,10 @@ async function openLoop(targets) {
     const p = percentiles(acc.latency)
     direct ??= p
     const over = (q) => (t === targets[0] ? '' : ` (${p[q] - direct[q] >= 0 ? '+' : ''}${(p[q] - direct[q]).toFixed(3)})`)
-    console.log(`${t.name.padEnd(36)} p50 ${p.p50.toFixed(3)}${over('p50')}  p90 ${p.p90.toFixed(3)}${over('p90')}  p99 ${p.p99.toFixed(3)}${over('p99')} ms  CPU ${((acc.cpuMs * 1000) / acc.offered).toFixed(0)} µs/req`)
+    // own: the gateway's own overhead as it reports it (x-mesh-overhead-ms), when it does.
+    const own = acc.own.length ? percentiles(acc.own) : undefined
+    const ownText = own ? `  own p50/p90/p99 ${own.p50.toFixed(3)}/${own.p90.toFixed(3)}/${own.p99.toFixed(3)}` : ''
+    console.log(`${t.name.padEnd(36)} p50 ${p.p50.toFixed(3)}${over('p50')}  p90 ${p.p90.toFixed(3)}${over('p90')}  p99 ${p.p99.toFixed(3)}${over('p99')} ms  CPU ${((acc.cpuMs * 1000) / acc.offered).toFixed(0)} µs/req${ownText}`)
   }
 }
 

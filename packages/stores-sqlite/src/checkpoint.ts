@@ -20,6 +20,14 @@ export interface Checkpointer {
   leaveBatch(): void
   /** Run one checkpoint now, in the worker. */
   checkpoint(mode?: 'PASSIVE' | 'RESTART' | 'TRUNCATE'): Promise<CheckpointResult>
+  /**
+   * Runs `sql` once per row (its bound parameters), all in one `BEGIN IMMEDIATE` transaction on
+   * the worker's connection, taken while the main thread is between batches; resolves with the
+   * rows changed once it is committed, rejects (nothing written) if it fails.
+   */
+  writeRows(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<number>
+  /** Transactions `writeRows` committed (for tests and diagnostics). */
+  readonly rowWrites: number
   /** False once the worker has exited (closed, or failed). */
   readonly running: boolean
   /** Stops the worker: resolves when its thread has exited and its connection is closed. */
@@ -31,6 +39,15 @@ export interface CheckpointerOptions {
   readonly intervalMs?: number
   /** The WAL size the worker keeps under (see above); default 64 MiB. */
   readonly maxWalBytes?: number
+  /** How long `writeRows` waits for another connection's write lock; default 5000 ms. */
+  readonly busyTimeoutMs?: number
+}
+
+/** A `writeRows` or `checkpoint` that the worker could not run because it stopped (the caller may run the work itself). */
+export class WorkerStoppedError extends Error {
+  constructor() {
+    super('the checkpoint worker has stopped')
+  }
 }
 
 // The worker's program (CommonJS, evaluated: the package needs no second entry point).
@@ -47,6 +64,12 @@ export interface CheckpointerOptions {
 // than sleep in SQLite's busy handler on the event loop. Should the WAL still grow past
 // `maxWalBytes` (the worker starved of CPU, a long reader in another process), the worker says so
 // and the main connection checkpoints by itself meanwhile.
+//
+// The worker also writes rows the main thread hands it (`writeRows`: usage records, which no
+// money operation reads): it takes the gate as for an exclusive checkpoint (waiting as long as it
+// takes, the main thread's batches are short) and writes them in one transaction, so their SQL and
+// commit leave the event loop. Only while the gate is its own does it wait for another process's
+// lock (busy_timeout), never the main thread.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
@@ -67,6 +90,28 @@ const exclusive = (mode) => {
   }
   try {
     return run(mode)
+  } finally {
+    Atomics.store(gate, 0, 0)
+    Atomics.notify(gate, 0)
+  }
+}
+const statements = new Map()
+/** One transaction of \`rows\` through \`sql\`, taken while the main thread is between batches. */
+const writeRows = (sql, rows) => {
+  while (Atomics.compareExchange(gate, 0, 0, 1) !== 0) Atomics.wait(gate, 0, 2, 5)
+  try {
+    let statement = statements.get(sql)
+    if (!statement) statements.set(sql, (statement = db.prepare(sql)))
+    db.pragma('busy_timeout = ' + workerData.busyTimeoutMs)
+    try {
+      return db.transaction(() => {
+        let changes = 0
+        for (const row of rows) changes += statement.run(row).changes
+        return changes
+      }).immediate()
+    } finally {
+      db.pragma('busy_timeout = 0')
+    }
   } finally {
     Atomics.store(gate, 0, 0)
     Atomics.notify(gate, 0)
@@ -113,6 +158,12 @@ parentPort.on('message', (message) => {
     } catch (error) {
       parentPort.postMessage({ type: 'result', id: message.id, error: String((error && error.message) || error) })
     }
+  } else if (message.type === 'write') {
+    try {
+      parentPort.postMessage({ type: 'result', id: message.id, result: writeRows(message.sql, message.rows) })
+    } catch (error) {
+      parentPort.postMessage({ type: 'result', id: message.id, error: String((error && error.message) || error), code: error && error.code })
+    }
   } else if (message.type === 'close') {
     clearTimeout(timer)
     db.close()
@@ -121,7 +172,7 @@ parentPort.on('message', (message) => {
 })
 `
 
-type FromWorker = { type: 'error'; message: string } | { type: 'pressure'; on: boolean } | { type: 'result'; id: number; result?: CheckpointResult; error?: string }
+type FromWorker = { type: 'error'; message: string } | { type: 'pressure'; on: boolean } | { type: 'result'; id: number; result?: CheckpointResult | number; error?: string; code?: string }
 
 /**
  * Starts the checkpoint worker for `path` (an existing WAL database). `onFailure` runs once if
@@ -140,7 +191,7 @@ export function startCheckpointer(
     const driver = createRequire(import.meta.url).resolve('better-sqlite3')
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path, driver, gate: gate.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024 },
+      workerData: { path, driver, gate: gate.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024, busyTimeoutMs: options.busyTimeoutMs ?? 5_000 },
     })
   } catch {
     return undefined
@@ -151,7 +202,17 @@ export function startCheckpointer(
   let closing = false
   let failed = false
   let nextId = 0
-  const pending = new Map<number, { resolve: (result: CheckpointResult) => void; reject: (error: Error) => void }>()
+  let rowWrites = 0
+  const pending = new Map<number, { resolve: (result: never) => void; reject: (error: Error) => void }>()
+  /** Sends one request to the worker; its answer settles the promise. */
+  const ask = <T>(message: Record<string, unknown>): Promise<T> => {
+    if (!running || closing) return Promise.reject(new WorkerStoppedError())
+    return new Promise<T>((resolve, reject) => {
+      const id = nextId++
+      pending.set(id, { resolve: resolve as (result: never) => void, reject })
+      worker.postMessage({ ...message, id })
+    })
+  }
   const fail = (error: unknown) => {
     if (failed || closing) return
     failed = true
@@ -162,7 +223,7 @@ export function startCheckpointer(
       running = false
       // A worker gone in the middle of a checkpoint must not keep the gate shut.
       Atomics.store(gate, 0, 0)
-      for (const request of pending.values()) request.reject(new Error('the checkpoint worker has stopped'))
+      for (const request of pending.values()) request.reject(new WorkerStoppedError())
       pending.clear()
       if (!closing) fail(new Error(`the checkpoint worker exited with code ${code}`))
       resolve()
@@ -174,8 +235,8 @@ export function startCheckpointer(
     if (message.type === 'pressure') return events.onPressure(message.on)
     const request = pending.get(message.id)
     pending.delete(message.id)
-    if (message.error !== undefined) request?.reject(new Error(message.error))
-    else request?.resolve(message.result!)
+    if (message.error !== undefined) request?.reject(Object.assign(new Error(message.error), message.code === undefined ? {} : { code: message.code }))
+    else request?.resolve(message.result as never)
   })
 
   return {
@@ -190,12 +251,16 @@ export function startCheckpointer(
       Atomics.notify(gate, 0)
     },
     checkpoint(mode = 'PASSIVE') {
-      if (!running || closing) return Promise.reject(new Error('the checkpoint worker has stopped'))
-      return new Promise<CheckpointResult>((resolve, reject) => {
-        const id = nextId++
-        pending.set(id, { resolve, reject })
-        worker.postMessage({ type: 'checkpoint', id, mode })
+      return ask<CheckpointResult>({ type: 'checkpoint', mode })
+    },
+    writeRows(sql, rows) {
+      return ask<number>({ type: 'write', sql, rows }).then((changes) => {
+        rowWrites++
+        return changes
       })
+    },
+    get rowWrites() {
+      return rowWrites
     },
     async close() {
       if (!running) return

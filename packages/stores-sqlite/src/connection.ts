@@ -2,7 +2,7 @@ import { mkdirSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { StoreError } from '@modelmesh/core'
 import Database from 'better-sqlite3'
-import { startCheckpointer, type Checkpointer } from './checkpoint.js'
+import { startCheckpointer, WorkerStoppedError, type Checkpointer } from './checkpoint.js'
 import { migrate } from './schema.js'
 
 export interface ConnectionOptions {
@@ -96,6 +96,14 @@ export interface Connection {
    * one each.
    */
   batched<T>(fn: () => T, options?: BatchOptions): Promise<T>
+  /**
+   * Runs `sql` once per row (its bound parameters) in one transaction — all rows or none — and
+   * resolves with the rows changed once committed. Background work (nothing on a response path
+   * waits for it, no money operation reads it: usage records): while the checkpoint worker runs,
+   * the worker writes and commits them off the event loop; otherwise, or if the worker stops, it
+   * joins the next group-commit batch as a `background` operation.
+   */
+  writeRows(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<number>
   /** Hooks run around every batch (one set per connection). */
   setBatchHooks(hooks: BatchHooks): void
   /** Runs reads in one deferred transaction: in WAL mode they see one consistent snapshot. */
@@ -143,7 +151,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     const autocheckpoint = (on: boolean) => {
       if (db === handle) handle.pragma(`wal_autocheckpoint = ${on ? 1000 : 0}`)
     }
-    checkpointer = startCheckpointer(path, { onFailure: () => autocheckpoint(true), onPressure: autocheckpoint })
+    checkpointer = startCheckpointer(path, { onFailure: () => autocheckpoint(true), onPressure: autocheckpoint }, { busyTimeoutMs: options.busyTimeoutMs })
     if (checkpointer) {
       handle.pragma('wal_autocheckpoint = 0')
       // When a writer starts the WAL over, it also gives back the file's space beyond this.
@@ -200,6 +208,8 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   const commitDelayMs = options.commitDelayMs ?? 0
   /** Operations queued for the next batch that are not `background`. */
   let foreground = 0
+  /** Operations queued for the next batch that write SQL (not `durability: 'none'`). */
+  let writers = 0
   /** The next batch waits for the checkpoint worker to give the write lock back. */
   let deferred = false
   let synchronous = options.synchronous.toUpperCase()
@@ -212,9 +222,10 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       clearTimeout(delayed)
       delayed = undefined
     }
-    // While the checkpoint worker holds the write lock (a millisecond or a few), wait for it off
-    // the event loop rather than in SQLite's busy handler on it.
-    const gate = checkpointer
+    // While the checkpoint worker holds the write lock (a checkpoint, or rows it writes: a
+    // millisecond or a few), wait for it off the event loop rather than in SQLite's busy handler
+    // on it. A batch that writes nothing takes no write lock (WAL readers never wait): it runs.
+    const gate = writers > 0 ? checkpointer : undefined
     if (gate && !gate.enterBatch()) {
       deferred = true
       setTimeout(flush, 1)
@@ -223,6 +234,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     deferred = false
     scheduled = false
     foreground = 0
+    writers = 0
     delayedOperations = 0
     try {
       // Volatile work first, so a hold taken in this tick is visible to the settles after it.
@@ -366,43 +378,71 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     setImmediate(flush)
   }
 
+  /** See Connection.batched. */
+  const batched = <T>(fn: () => T, batchOptions: BatchOptions = {}): Promise<T> => {
+    const inert = batchOptions.durability === 'none'
+    const snapshot = batchOptions.snapshot ?? true
+    if (inert && foreground === 0) {
+      // Nothing queued before it but background work (usage records, which no money operation
+      // reads; journaled debits, which the money cache counts already): no order to keep, so no
+      // tick to wait for.
+      return new Promise<T>((resolve, reject) => runInert([{ fn, savepoint: false, inert, snapshot, resolve: resolve as (value: unknown) => void, reject }]))
+    }
+    return new Promise<T>((resolve, reject) => {
+      // Under `synchronous: 'full'` holds (volatile or in memory) run in the batch before the debits.
+      const queue = split && (inert || batchOptions.durability === 'volatile') ? queues.volatile : queues.durable
+      queue.push({ fn, savepoint: batchOptions.savepoint ?? true, inert, snapshot, resolve: resolve as (value: unknown) => void, reject })
+      const delay = batchOptions.delay === true && batchOptions.background === true && commitDelayMs > 0
+      if (!batchOptions.background) foreground++
+      if (!inert) writers++
+      if (delay) delayedOperations++
+      if (!scheduled) {
+        scheduled = true
+        if (delay) delayed = setTimeout(flush, commitDelayMs)
+        else setImmediate(flush)
+      } else if (!delay || delayedOperations >= MAX_DELAYED_OPERATIONS) hurry()
+    })
+  }
+  const prepare = (sql: string): Database.Statement => {
+    const handle = open()
+    let statement = statements.get(sql)
+    if (!statement) {
+      statement = handle.prepare(sql)
+      statements.set(sql, statement)
+    }
+    return statement
+  }
+  /** `writeRows` on this thread: in the next batch, all rows or none (their own savepoint). */
+  const writeRowsHere = (sql: string, rows: ReadonlyArray<readonly unknown[]>) =>
+    batched(
+      () => {
+        const statement = prepare(sql)
+        let changes = 0
+        for (const row of rows) changes += statement.run(row).changes
+        return changes
+      },
+      // A lone settlement asked meanwhile is journaled, not made to wait for these rows.
+      { savepoint: rows.length > 1, background: true },
+    )
+
   return {
-    batched<T>(fn: () => T, batchOptions: BatchOptions = {}): Promise<T> {
-      const inert = batchOptions.durability === 'none'
-      const snapshot = batchOptions.snapshot ?? true
-      if (inert && foreground === 0) {
-        // Nothing queued before it but background work (usage records, which no money operation
-        // reads; journaled debits, which the money cache counts already): no order to keep, so no
-        // tick to wait for.
-        return new Promise<T>((resolve, reject) => runInert([{ fn, savepoint: false, inert, snapshot, resolve: resolve as (value: unknown) => void, reject }]))
-      }
-      return new Promise<T>((resolve, reject) => {
-        // Under `synchronous: 'full'` holds (volatile or in memory) run in the batch before the debits.
-        const queue = split && (inert || batchOptions.durability === 'volatile') ? queues.volatile : queues.durable
-        queue.push({ fn, savepoint: batchOptions.savepoint ?? true, inert, snapshot, resolve: resolve as (value: unknown) => void, reject })
-        const delay = batchOptions.delay === true && batchOptions.background === true && commitDelayMs > 0
-        if (!batchOptions.background) foreground++
-        if (delay) delayedOperations++
-        if (!scheduled) {
-          scheduled = true
-          if (delay) delayed = setTimeout(flush, commitDelayMs)
-          else setImmediate(flush)
-        } else if (!delay || delayedOperations >= MAX_DELAYED_OPERATIONS) hurry()
+    batched,
+    writeRows(sql, rows) {
+      const worker = checkpointer
+      if (!worker?.running || rows.length === 0) return writeRowsHere(sql, rows)
+      // Rows the worker could not write because it stopped are written here (they were not
+      // committed: its transaction rolled back with it; `ON CONFLICT DO NOTHING` statements are
+      // safe to repeat either way).
+      return worker.writeRows(sql, rows).catch((error: unknown) => {
+        if (error instanceof WorkerStoppedError && !closed) return writeRowsHere(sql, rows)
+        throw error
       })
     },
     hurry,
     setBatchHooks(next) {
       hooks = next
     },
-    prepare(sql) {
-      const handle = open()
-      let statement = statements.get(sql)
-      if (!statement) {
-        statement = handle.prepare(sql)
-        statements.set(sql, statement)
-      }
-      return statement
-    },
+    prepare,
     immediate(fn) {
       return open().transaction(fn).immediate()
     },

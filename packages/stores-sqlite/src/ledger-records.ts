@@ -29,6 +29,8 @@ function whereOf(equal: Record<string, string | undefined>, extra: [string, numb
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
 }
 
+const INSERT_USAGE = 'INSERT INTO mesh_usage (request_id, account_id, project_id, key_id, started_at, event) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING'
+
 export function sqliteLedgerRecords(db: Connection): RecordMethods {
   const writeKey = (key: VirtualKeyRecord) => {
     const owner = db.prepare('SELECT id FROM mesh_keys WHERE hash = ?').get(key.hash) as { id: string } | undefined
@@ -113,18 +115,9 @@ export function sqliteLedgerRecords(db: Connection): RecordMethods {
       }
       if (events.length === 0) return 0
       const rows = events.map((e) => [e.requestId, e.accountId ?? null, e.projectId ?? null, e.keyId ?? null, e.timings.startedAt, JSON.stringify(e)] as const)
-      // In the group commit with the ledger's own writes: one commit for everything of a tick.
-      // All events or none: a savepoint when there are several rows to write.
-      return db.batched(
-        () => {
-          const insert = db.prepare('INSERT INTO mesh_usage (request_id, account_id, project_id, key_id, started_at, event) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING')
-          let written = 0
-          for (const row of rows) written += insert.run(...row).changes
-          return written
-        },
-        // A lone settlement asked meanwhile is journaled, not made to wait for these rows.
-        { savepoint: rows.length > 1, background: true },
-      )
+      // All events or none, in one transaction: off the event loop while the checkpoint worker
+      // runs (a gateway that writes enough to have one), else in the group commit of the next tick.
+      return db.writeRows(INSERT_USAGE, rows)
     },
     async usage(query) {
       const where = whereOf({ account_id: query.accountId, project_id: query.projectId, key_id: query.keyId }, [

@@ -56,8 +56,8 @@ export interface SqliteStoreOptions {
    * more of them to share one commit: default 10 ms, 0 for the next tick, at most 1000. Fewer,
    * larger commits: at 1,000 lone requests a second about 100 instead of 1,000 (each commit
    * rewrites the pages it touched; bench/README). Durability is unchanged (the debit is in the
-   * journal), and this process counts a journaled debit at once. Any other write — usage records,
-   * a shared hold, a settlement that is not journaled, a key or state write — or the 64th waiting
+   * journal), and this process counts a journaled debit at once. Any other write — usage records
+   * written on the main thread (once the checkpoint worker runs, it writes them), a shared hold, a settlement that is not journaled, a key or state write — or the 64th waiting
    * debit commits them in the next tick; reads of this store (`balance`, `entries`, `spend`,
    * `reservations`) hurry them; `close()` commits them. Another process sees them up to this much
    * later.

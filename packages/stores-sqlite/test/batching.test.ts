@@ -3,6 +3,8 @@ import { StoreError } from '@modelmesh/core'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { openConnection } from '../src/connection.js'
+import { sqliteLedgerMoney } from '../src/ledger-money.js'
+import { sqliteLedgerRecords } from '../src/ledger-records.js'
 import { sqlite } from '../src/index.js'
 import { tempFiles } from './support/temp-files.js'
 
@@ -195,6 +197,53 @@ describe('sqlite checkpoint worker', () => {
     expect((await worker.checkpoint('TRUNCATE')).busy).toBe(0)
     await connection.close()
     expect(worker.running).toBe(false)
+  })
+
+  it('writes usage rows in the worker once it runs (all or none), and on the main thread when it is not running', async () => {
+    const path = tempPath()
+    const connection = openConnection({ path, synchronous: 'normal', busyTimeoutMs: 1_000, checkpointStartBytes: 0 }, 'test')
+    const records = sqliteLedgerRecords(connection)
+    const money = sqliteLedgerMoney(connection, 'process')
+    connection.prepare('SELECT 1').get()
+    const worker = connection.checkpointer!
+    const event = (requestId: string, startedAt: number | null = 1_000) =>
+      ({ specificationVersion: 'mesh.usage.v1', requestId, accountId: 'a', keyId: 'k', timings: { startedAt, totalMs: 1 } }) as unknown as Parameters<typeof records.recordUsage>[0][number]
+    // The main connection counts its own statements: the worker's rows are not among them.
+    const mainChanges = () => connection.prepare('SELECT total_changes()').pluck().get() as number
+    const before = mainChanges()
+    expect(await records.recordUsage([event('u1'), event('u2')])).toBe(2)
+    expect(worker.rowWrites).toBe(1)
+    expect(mainChanges()).toBe(before)
+    // Committed when it resolves: the main connection reads them; a repeated id is skipped.
+    expect((await records.usage({ accountId: 'a' })).map((e) => e.requestId).sort()).toEqual(['u1', 'u2'])
+    expect(await records.recordUsage([event('u2'), event('u3')])).toBe(1)
+    expect(worker.rowWrites).toBe(2)
+    // All or none: a row the table refuses (started_at NOT NULL) rejects the batch, and its other rows are not kept.
+    await expect(records.recordUsage([event('u4'), event('u5', null)])).rejects.toThrow(/NOT NULL/)
+    expect((await records.usage({ accountId: 'a' })).map((e) => e.requestId).sort()).toEqual(['u1', 'u2', 'u3'])
+
+    // Money operations on the main thread stay exact around the worker's commits (another
+    // connection's commits: the cache reads the tables again).
+    await records.putAccount({ id: 'a', createdAt: 0 })
+    await money.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
+    const reserved = await money.reserve('a', 'r1', 600, { fresh: true })
+    expect(reserved.ok).toBe(true)
+    expect(await records.recordUsage([event('u6')])).toBe(1)
+    expect((await money.reserve('a', 'r2', 600, { fresh: true })).ok).toBe(false)
+    await money.settle('a', 'r1', 100)
+    expect(await records.recordUsage([event('u7')])).toBe(1)
+    expect((await money.balance('a')).balanceMicroUsd).toBe(900)
+
+    expect(worker.rowWrites).toBe(4)
+
+    // A stopped worker: the rows are written on the main thread, in its group commit.
+    await worker.close()
+    expect(worker.running).toBe(false)
+    expect(await records.recordUsage([event('u8'), event('u9')])).toBe(2)
+    expect(worker.rowWrites).toBe(4)
+    expect(mainChanges()).toBeGreaterThan(before)
+    expect((await records.usage({ accountId: 'a' })).length).toBe(7)
+    await connection.close()
   })
 
   it('no worker for :memory:, and a store closed twice is fine', async () => {
