@@ -96,25 +96,38 @@ const exclusive = (mode) => {
   }
 }
 const statements = new Map()
-/** One transaction of \`rows\` through \`sql\`, taken while the main thread is between batches. */
+const control = {
+  begin: db.prepare('BEGIN IMMEDIATE'),
+  commit: db.prepare('COMMIT'),
+  rollback: db.prepare('ROLLBACK'),
+  patient: db.prepare('PRAGMA busy_timeout = ' + Number(workerData.busyTimeoutMs)),
+  impatient: db.prepare('PRAGMA busy_timeout = 0'),
+}
+/** One transaction of \`rows\` through \`sql\`; only the transaction runs under the gate. */
 const writeRows = (sql, rows) => {
-  while (Atomics.compareExchange(gate, 0, 0, 1) !== 0) Atomics.wait(gate, 0, 2, 5)
+  let statement = statements.get(sql)
+  if (!statement) statements.set(sql, (statement = db.prepare(sql)))
+  // Another process's write lock is waited for here (a worker may sleep); checkpoints keep 0.
+  control.patient.run()
   try {
-    let statement = statements.get(sql)
-    if (!statement) statements.set(sql, (statement = db.prepare(sql)))
-    db.pragma('busy_timeout = ' + workerData.busyTimeoutMs)
+    while (Atomics.compareExchange(gate, 0, 0, 1) !== 0) Atomics.wait(gate, 0, 2, 5)
     try {
-      return db.transaction(() => {
+      control.begin.run()
+      try {
         let changes = 0
         for (const row of rows) changes += statement.run(row).changes
+        control.commit.run()
         return changes
-      }).immediate()
+      } catch (error) {
+        if (db.inTransaction) control.rollback.run()
+        throw error
+      }
     } finally {
-      db.pragma('busy_timeout = 0')
+      Atomics.store(gate, 0, 0)
+      Atomics.notify(gate, 0)
     }
   } finally {
-    Atomics.store(gate, 0, 0)
-    Atomics.notify(gate, 0)
+    control.impatient.run()
   }
 }
 let previous = -1

@@ -105,6 +105,11 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
   /** This process's journaled settlements not yet committed, by request id; their hold is gone and the cache counts them (`MoneyCache.journaled`). */
   const journaling = new Map<string, LedgerEntry>()
   let unapplied = 0
+  /**
+   * Holds reserved under a `fresh` request id (the caller made the id for this request: nothing
+   * can be settled under it). Their lone settlement needs no look-up of an earlier debit.
+   */
+  const freshHolds = new WeakSet<Reservation>()
   /** A settlement was journaled in this turn of the event loop (reset in its check phase). */
   let journaledThisTick = false
   const endOfTick = () => {
@@ -333,6 +338,7 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
           if (refusal) return refusal
           const reservation = newReservation({ requestId, accountId, amountMicroUsd: amount, keyId: input.keyId, projectId: input.projectId, createdAt: input.now, expiresAt: input.expiresAt })
           cache.insertHold(reservation)
+          if (input.fresh) freshHolds.add(reservation)
           return { ok: true, reservation, created: true } as const
         },
         // A fresh request id needs no look-up of an earlier debit; with process-local holds the
@@ -348,8 +354,9 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       // is already scheduled and shares its commit anyway: no journal then.
       const hold = journal && !db.busy && !journaledThisTick ? cache.holds.byRequest.get(requestId) : undefined
       // The look-up keeps `created` exact when another process settled the request already (or
-      // a caller reserved a settled id again): a read, not a commit.
-      if (hold && hold.accountId === accountId && !journaling.has(requestId) && !entryFor('usage', requestId)) {
+      // a caller reserved a settled id again): a read, not a commit — and none for a hold reserved
+      // under a fresh id (ReserveOptions.fresh: nothing can have been settled under it).
+      if (hold && hold.accountId === accountId && !journaling.has(requestId) && (freshHolds.has(hold) || !entryFor('usage', requestId))) {
         const entry = usageEntry(accountId, requestId, actual, hold, options)
         if (journaled(entry, hold)) return { entry, created: true }
       }

@@ -152,6 +152,21 @@ describe('sqlite debit journal (holds: process)', () => {
     await Promise.all([store.close(), peer.close()])
   })
 
+  it('settles a hold reserved under a fresh id without looking for an earlier debit; the commit still keeps one debit per request', async () => {
+    const { path, store } = await journaledStore()
+    const peer = sqlite({ path, holds: 'process', debitJournal: false })
+    await store.reserve('a', 'r1', 100, { fresh: true })
+    // A caller that breaks the hint (the id is settled elsewhere meanwhile): no look-up, so the
+    // settlement is journaled and reported as created…
+    expect((await peer.settle('a', 'r1', 70)).created).toBe(true)
+    expect((await store.settle('a', 'r1', 70)).created).toBe(true)
+    expect(journalLines(path).map((line) => line.requestId)).toEqual(['r1'])
+    // …but its commit meets the unique index: one debit, and this store's count agrees.
+    expect(await store.balance('a')).toMatchObject({ balanceMicroUsd: 930, reservedMicroUsd: 0 })
+    expect(storedUsage(path)).toEqual(['r1'])
+    await Promise.all([store.close(), peer.close()])
+  })
+
   it('a commit that fails is retried: the acknowledged debit is stored once the database takes writes again', async () => {
     const { path, store } = await journaledStore()
     await store.reserve('a', 'r1', 100, { keyId: 'k' })
