@@ -164,19 +164,19 @@ const tick = () => {
   timer = setTimeout(tick, backlog ? Math.min(20, workerData.intervalMs) : workerData.intervalMs)
 }
 timer = setTimeout(tick, workerData.intervalMs)
+/** Answers a request of the main thread with what \`work\` returns, or the error it throws. */
+const answer = (id, work) => {
+  try {
+    parentPort.postMessage({ type: 'result', id, result: work() })
+  } catch (error) {
+    parentPort.postMessage({ type: 'result', id, error: String((error && error.message) || error), code: error && error.code })
+  }
+}
 parentPort.on('message', (message) => {
   if (message.type === 'checkpoint') {
-    try {
-      parentPort.postMessage({ type: 'result', id: message.id, result: message.mode === 'PASSIVE' ? run('PASSIVE') : exclusive(message.mode) || { busy: 1, log: -1, checkpointed: -1 } })
-    } catch (error) {
-      parentPort.postMessage({ type: 'result', id: message.id, error: String((error && error.message) || error) })
-    }
+    answer(message.id, () => (message.mode === 'PASSIVE' ? run('PASSIVE') : exclusive(message.mode) || { busy: 1, log: -1, checkpointed: -1 }))
   } else if (message.type === 'write') {
-    try {
-      parentPort.postMessage({ type: 'result', id: message.id, result: writeRows(message.sql, message.rows) })
-    } catch (error) {
-      parentPort.postMessage({ type: 'result', id: message.id, error: String((error && error.message) || error), code: error && error.code })
-    }
+    answer(message.id, () => writeRows(message.sql, message.rows))
   } else if (message.type === 'close') {
     clearTimeout(timer)
     db.close()

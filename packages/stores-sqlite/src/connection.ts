@@ -428,8 +428,9 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   return {
     batched,
     writeRows(sql, rows) {
+      if (rows.length === 0) return Promise.resolve(0)
       const worker = checkpointer
-      if (!worker?.running || rows.length === 0) return writeRowsHere(sql, rows)
+      if (!worker?.running) return writeRowsHere(sql, rows)
       // Rows the worker could not write because it stopped are written here (they were not
       // committed: its transaction rolled back with it; `ON CONFLICT DO NOTHING` statements are
       // safe to repeat either way).
