@@ -26,7 +26,22 @@ export interface Checkpointer {
    * rows changed once it is committed, rejects (nothing written) if it fails.
    */
   writeRows(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<number>
-  /** Transactions `writeRows` committed (for tests and diagnostics). */
+  /**
+   * Runs `groups` in one `BEGIN IMMEDIATE` transaction on the worker's connection, as `writeRows`,
+   * and once it is committed publishes `ticket` (see `committedTicket`) before the main thread
+   * may run its next batch. In a group, the first statement decides: if it changes no row (an
+   * `INSERT … ON CONFLICT DO NOTHING` that found its row) the rest of the group is skipped.
+   * `done` is called synchronously from the message handler: with no argument once committed,
+   * with the error otherwise (nothing of it was written). After a failure the worker refuses
+   * every later ticket (`done(error)`, nothing written) until the main thread has heard back about
+   * all it sent: the committed ticket never passes one the main thread still counts as in the worker.
+   */
+  writeGroups(groups: readonly WriteGroup[], ticket: number, done: (error?: unknown) => void): void
+  /** Ends the refusal that follows a failed `writeGroups` (call once every ticket sent has been answered). */
+  resume(): void
+  /** The last ticket `writeGroups` committed (0: none); exact while the main thread holds the batch gate. */
+  readonly committedTicket: number
+  /** Transactions `writeRows` and `writeGroups` committed (for tests and diagnostics). */
   readonly rowWrites: number
   /** False once the worker has exited (closed, or failed). */
   readonly running: boolean
@@ -42,6 +57,9 @@ export interface CheckpointerOptions {
   /** How long `writeRows` waits for another connection's write lock; default 5000 ms. */
   readonly busyTimeoutMs?: number
 }
+
+/** Statements run in order by `writeGroups`: SQL and its bound parameters. */
+export type WriteGroup = ReadonlyArray<readonly [sql: string, params: readonly unknown[]]>
 
 /** A `writeRows` or `checkpoint` that the worker could not run because it stopped (the caller may run the work itself). */
 export class WorkerStoppedError extends Error {
@@ -74,8 +92,11 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
 const gate = new Int32Array(workerData.gate)
+const committed = new BigInt64Array(workerData.committed)
 const db = new Database(workerData.path, { fileMustExist: true })
 db.pragma('busy_timeout = 0')
+// writeGroups writes ledger entries: their account must exist, as on the main connection.
+db.pragma('foreign_keys = ON')
 const pageSize = db.pragma('page_size', { simple: true })
 const hardFrames = Math.max(1, Math.floor(workerData.maxWalBytes / pageSize))
 const softFrames = Math.max(1, Math.floor(hardFrames / 4))
@@ -103,10 +124,16 @@ const control = {
   patient: db.prepare('PRAGMA busy_timeout = ' + Number(workerData.busyTimeoutMs)),
   impatient: db.prepare('PRAGMA busy_timeout = 0'),
 }
-/** One transaction of \`rows\` through \`sql\`; only the transaction runs under the gate. */
-const writeRows = (sql, rows) => {
-  let statement = statements.get(sql)
-  if (!statement) statements.set(sql, (statement = db.prepare(sql)))
+const statement = (sql) => {
+  let prepared = statements.get(sql)
+  if (!prepared) statements.set(sql, (prepared = db.prepare(sql)))
+  return prepared
+}
+/**
+ * Runs \`work\` in one transaction; only the transaction runs under the gate. \`after\` runs once
+ * it is committed, still under the gate (before the main thread's next batch).
+ */
+const transaction = (work, after) => {
   // Another process's write lock is waited for here (a worker may sleep); checkpoints keep 0.
   control.patient.run()
   try {
@@ -114,10 +141,10 @@ const writeRows = (sql, rows) => {
     try {
       control.begin.run()
       try {
-        let changes = 0
-        for (const row of rows) changes += statement.run(row).changes
+        const result = work()
         control.commit.run()
-        return changes
+        if (after) after()
+        return result
       } catch (error) {
         if (db.inTransaction) control.rollback.run()
         throw error
@@ -128,6 +155,30 @@ const writeRows = (sql, rows) => {
     }
   } finally {
     control.impatient.run()
+  }
+}
+const writeRows = (sql, rows) =>
+  transaction(() => {
+    const insert = statement(sql)
+    let changes = 0
+    for (const row of rows) changes += insert.run(row).changes
+    return changes
+  })
+/** Set when a writeGroups transaction failed: later tickets are refused until the main thread says 'resume'. */
+let refusing = false
+const writeGroups = (groups, ticket) => {
+  if (refusing) throw Object.assign(new Error('an earlier transaction of the worker failed'), { code: 'MESH_WORKER_REFUSED' })
+  try {
+    return transaction(
+      () => {
+        for (const group of groups)
+          for (let i = 0; i < group.length; i++) if (statement(group[i][0]).run(group[i][1]).changes === 0 && i === 0) break
+      },
+      () => Atomics.store(committed, 0, BigInt(ticket)),
+    )
+  } catch (error) {
+    refusing = true
+    throw error
   }
 }
 let previous = -1
@@ -177,6 +228,10 @@ parentPort.on('message', (message) => {
     answer(message.id, () => (message.mode === 'PASSIVE' ? run('PASSIVE') : exclusive(message.mode) || { busy: 1, log: -1, checkpointed: -1 }))
   } else if (message.type === 'write') {
     answer(message.id, () => writeRows(message.sql, message.rows))
+  } else if (message.type === 'groups') {
+    answer(message.id, () => writeGroups(message.groups, message.ticket))
+  } else if (message.type === 'resume') {
+    refusing = false
   } else if (message.type === 'close') {
     clearTimeout(timer)
     db.close()
@@ -200,11 +255,12 @@ export function startCheckpointer(
 ): Checkpointer | undefined {
   let worker: Worker
   const gate = new Int32Array(new SharedArrayBuffer(4))
+  const committed = new BigInt64Array(new SharedArrayBuffer(8))
   try {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3')
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path, driver, gate: gate.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024, busyTimeoutMs: options.busyTimeoutMs ?? 5_000 },
+      workerData: { path, driver, gate: gate.buffer, committed: committed.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024, busyTimeoutMs: options.busyTimeoutMs ?? 5_000 },
     })
   } catch {
     return undefined
@@ -271,6 +327,24 @@ export function startCheckpointer(
         rowWrites++
         return changes
       })
+    },
+    writeGroups(groups, ticket, done) {
+      if (!running || closing) return done(new WorkerStoppedError())
+      const id = nextId++
+      pending.set(id, {
+        resolve: () => {
+          rowWrites++
+          done()
+        },
+        reject: done,
+      })
+      worker.postMessage({ type: 'groups', groups, ticket, id })
+    },
+    resume() {
+      if (running && !closing) worker.postMessage({ type: 'resume' })
+    },
+    get committedTicket() {
+      return Number(Atomics.load(committed, 0))
     },
     get rowWrites() {
       return rowWrites

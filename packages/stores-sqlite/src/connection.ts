@@ -2,7 +2,7 @@ import { mkdirSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { StoreError } from '@modelmesh/core'
 import Database from 'better-sqlite3'
-import { startCheckpointer, WorkerStoppedError, type Checkpointer } from './checkpoint.js'
+import { startCheckpointer, WorkerStoppedError, type Checkpointer, type WriteGroup } from './checkpoint.js'
 import { migrate } from './schema.js'
 
 export interface ConnectionOptions {
@@ -104,6 +104,19 @@ export interface Connection {
    * joins the next group-commit batch as a `background` operation.
    */
   writeRows(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<number>
+  /**
+   * Hands `groups` to the checkpoint worker, to be written in one transaction on its connection
+   * (`Checkpointer.writeGroups`: in a group, a first statement that changes no row skips the rest).
+   * Returns the transaction's ticket, or undefined when the worker does not run (write them in a
+   * batch instead). `done` is called synchronously, before any later batch: with no argument once
+   * committed, with the error when nothing of it was written (the worker stopped before committing
+   * it, or the transaction failed) — the caller then writes them itself. While tickets are out,
+   * every batch (inert ones too) holds the worker's gate, so `workerCommitted` read in a batch's
+   * hooks is exact for the whole batch: no ticket commits during it.
+   */
+  writeInWorker(groups: readonly WriteGroup[], done: (error?: unknown) => void): number | undefined
+  /** The last ticket of `writeInWorker` the worker committed (0: none yet); read it in a batch hook. */
+  readonly workerCommitted: number
   /** Hooks run around every batch (one set per connection). */
   setBatchHooks(hooks: BatchHooks): void
   /** Runs reads in one deferred transaction: in WAL mode they see one consistent snapshot. */
@@ -212,6 +225,27 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   let writers = 0
   /** The next batch waits for the checkpoint worker to give the write lock back. */
   let deferred = false
+  /** `writeInWorker` tickets sent and not yet answered; a batch holds the gate while there are any. */
+  let ticketsOut = 0
+  let lastTicket = 0
+  /** The last ticket known committed (the worker's shared counter, once it is gone). */
+  let lastCommitted = 0
+  /** A ticket failed: the worker refuses later ones until every ticket out is answered (then resumed). */
+  let ticketFailed = false
+  /** This thread holds the worker's gate (a batch runs). */
+  let gateHeld = false
+  /** Takes the gate for a batch when one is needed and free; false: run the batch a little later. */
+  const enterGate = (needed: boolean): boolean => {
+    if (!needed || gateHeld || !checkpointer) return true
+    if (!checkpointer.enterBatch()) return false
+    gateHeld = true
+    return true
+  }
+  const leaveGate = () => {
+    if (!gateHeld) return
+    gateHeld = false
+    checkpointer?.leaveBatch()
+  }
   let synchronous = options.synchronous.toUpperCase()
   const setSynchronous = (handle: Database.Database, level: string) => {
     if (synchronous !== level) handle.pragma(`synchronous = ${level}`)
@@ -224,9 +258,10 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     }
     // While the checkpoint worker holds the write lock (a checkpoint, or rows it writes: a
     // millisecond or a few), wait for it off the event loop rather than in SQLite's busy handler
-    // on it. A batch that writes nothing takes no write lock (WAL readers never wait): it runs.
-    const gate = writers > 0 ? checkpointer : undefined
-    if (gate && !gate.enterBatch()) {
+    // on it. A batch that writes nothing takes no write lock (WAL readers never wait): it runs —
+    // unless tickets are out (writeInWorker): then no ticket may commit while a batch reads.
+    const wasHeld = gateHeld
+    if (!enterGate(writers > 0 || ticketsOut > 0)) {
       deferred = true
       setTimeout(flush, 1)
       return
@@ -247,7 +282,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       // Writes outside the batches (records, keys, state) keep the configured level.
       if (db && split) setSynchronous(db, options.synchronous.toUpperCase())
     } finally {
-      gate?.leaveBatch()
+      if (!wasHeld) leaveGate()
     }
     watchWal()
   }
@@ -382,11 +417,18 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   const batched = <T>(fn: () => T, batchOptions: BatchOptions = {}): Promise<T> => {
     const inert = batchOptions.durability === 'none'
     const snapshot = batchOptions.snapshot ?? true
-    if (inert && foreground === 0) {
+    const wasHeld = gateHeld
+    if (inert && foreground === 0 && enterGate(ticketsOut > 0)) {
       // Nothing queued before it but background work (usage records, which no money operation
       // reads; journaled debits, which the money cache counts already): no order to keep, so no
-      // tick to wait for.
-      return new Promise<T>((resolve, reject) => runInert([{ fn, savepoint: false, inert, snapshot, resolve: resolve as (value: unknown) => void, reject }]))
+      // tick to wait for. (With tickets out and the gate taken by the worker, it waits in the queue.)
+      return new Promise<T>((resolve, reject) => {
+        try {
+          runInert([{ fn, savepoint: false, inert, snapshot, resolve: resolve as (value: unknown) => void, reject }])
+        } finally {
+          if (!wasHeld) leaveGate()
+        }
+      })
     }
     return new Promise<T>((resolve, reject) => {
       // Under `synchronous: 'full'` holds (volatile or in memory) run in the batch before the debits.
@@ -438,6 +480,28 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
         if (error instanceof WorkerStoppedError && !closed) return writeRowsHere(sql, rows)
         throw error
       })
+    },
+    writeInWorker(groups, done) {
+      const worker = checkpointer
+      if (!worker?.running || closed) return undefined
+      const ticket = ++lastTicket
+      ticketsOut++
+      worker.writeGroups(groups, ticket, (error) => {
+        ticketsOut--
+        // A worker that stopped right after its commit, before answering, has published the ticket.
+        const committed = error === undefined || (error instanceof WorkerStoppedError && worker.committedTicket >= ticket)
+        if (committed) lastCommitted = Math.max(lastCommitted, ticket)
+        else ticketFailed = true
+        done(committed ? undefined : error)
+        if (ticketFailed && ticketsOut === 0) {
+          ticketFailed = false
+          worker.resume()
+        }
+      })
+      return ticket
+    },
+    get workerCommitted() {
+      return Math.max(checkpointer?.committedTicket ?? 0, lastCommitted)
     },
     hurry,
     setBatchHooks(next) {

@@ -19,7 +19,8 @@ import {
 } from '@modelmesh/core'
 import type { Connection } from './connection.js'
 import { DebitJournal } from './debit-journal.js'
-import { HOLD_COLUMNS, MoneyCache, toReservation, type HoldRow } from './money-cache.js'
+import type { WriteGroup } from './checkpoint.js'
+import { HOLD_COLUMNS, MoneyCache, spendUpsertSql, toReservation, type HoldRow } from './money-cache.js'
 
 const STORE = 'sqlite ledger'
 
@@ -45,6 +46,11 @@ const ENTRY_COLUMNS = 'id, account_id, kind, amount, request_id, key_id, project
 // and a text built anew on every call is hashed anew on every look-up.
 const INSERT_ENTRY = `INSERT INTO mesh_entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 const SELECT_ENTRY = `SELECT ${ENTRY_COLUMNS} FROM mesh_entries WHERE kind = ? AND request_id = ?`
+/** A journaled debit as the checkpoint worker writes it: stored already (another process settled the request), nothing else runs. */
+const INSERT_ENTRY_IF_NEW = `${INSERT_ENTRY} ON CONFLICT DO NOTHING`
+const ADD_TO_BALANCE = 'UPDATE mesh_accounts SET balance = balance + ? WHERE id = ?'
+/** Journaled debits handed to the checkpoint worker in one transaction at most (more: another one). */
+const MAX_DEBITS_PER_TICKET = 64
 /** A row of `mesh_spend`: scope key ('key:<id>', …) and bucket ('d:2030-01-15', 'm:2030-01', 'total'). */
 type SpendRow = readonly [scope: string, bucket: string]
 /** Column of `mesh_reservations` that holds each scope's id (fixed names, never user input). */
@@ -76,12 +82,29 @@ export type HoldsMode = 'shared' | 'process'
  *   and whether to keep one (see DebitJournal: with process-local holds, a lone settlement is then
  *   acknowledged once journaled, before its commit).
  */
-export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared', journals?: { readonly path: string; readonly keep: boolean }): MoneyMethods {
+export function sqliteLedgerMoney(
+  db: Connection,
+  holdsMode: HoldsMode = 'shared',
+  journals?: { readonly path: string; readonly keep: boolean; readonly commitDelayMs?: number },
+): MoneyMethods {
   // Reads and writes of the group-commit batches go through the cache (see MoneyCache); reads
   // outside a batch (balance, spend, reservations) read the tables, which every commit leaves
   // complete (process-local holds: the cache's, which are the only copy).
   const processHolds = holdsMode === 'process'
-  const cache = new MoneyCache(db, STORE, processHolds)
+  /**
+   * Journaled debits in the checkpoint worker's hands, oldest ticket first. The cache counts each
+   * (its overlay) until a batch sees its ticket committed: the batch holds the worker's gate, so
+   * the committed ticket it reads first is exact for everything it then reads from the tables.
+   */
+  const inWorker: Array<{ ticket: number; entry: LedgerEntry; rows: readonly SpendRow[] }> = []
+  const committedByWorker = () => {
+    const done = db.workerCommitted
+    while (inWorker.length > 0 && inWorker[0]!.ticket <= done) {
+      const { entry, rows } = inWorker.shift()!
+      cache.journaled(-1, entry.accountId, entry.amountMicroUsd, rows, true)
+    }
+  }
+  const cache = new MoneyCache(db, STORE, processHolds, committedByWorker)
   const holdDurability = processHolds ? 'none' : 'volatile'
   const accountBalance = (accountId: string) => (db.prepare('SELECT balance FROM mesh_accounts WHERE id = ?').get(accountId) as { balance: number } | undefined)?.balance
   const entryFor = (kind: string, requestId: string) => {
@@ -99,8 +122,8 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
 
   // The debit journal (process-local holds only: one gateway process per file). `journaling`:
   // request ids whose settlement is journaled and not yet committed; `unapplied`: journaled
-  // entries (this process's and replayed ones) not yet committed; `applying`: the commit of the
-  // last of them, which reads outside a batch wait for (read-your-writes in this process).
+  // entries (this process's and replayed ones) not yet committed; `applying`: their commits,
+  // which reads outside a batch wait for (read-your-writes in this process).
   const journal = journals?.keep && processHolds ? new DebitJournal(journals.path) : undefined
   /** This process's journaled settlements not yet committed, by request id; their hold is gone and the cache counts them (`MoneyCache.journaled`). */
   const journaling = new Map<string, LedgerEntry>()
@@ -115,7 +138,8 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
   const endOfTick = () => {
     journaledThisTick = false
   }
-  let applying: Promise<unknown> = Promise.resolve()
+  /** The commits of journaled entries not yet done (the worker's, or this thread's retries: not in order). */
+  const applying = new Set<Promise<boolean>>()
   let recovered = !journals
   /** Journal problems are reported once per process and kind (a broken disk would repeat them per request). */
   const warned = new Set<string>()
@@ -146,6 +170,16 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
    */
   const apply = (entry: LedgerEntry, own?: readonly SpendRow[]): Promise<boolean> => {
     unapplied++
+    const committed: Promise<boolean> = (own && db.checkpointer?.running ? viaWorker(entry, own) : applyHere(entry, own)).then((stored) => {
+      unapplied--
+      applying.delete(committed)
+      return stored
+    })
+    applying.add(committed)
+    return committed
+  }
+  /** `apply` in a batch of this thread. */
+  const applyHere = (entry: LedgerEntry, own?: readonly SpendRow[]): Promise<boolean> => {
     const attempt = (left: number): Promise<boolean> =>
       db
         .batched(
@@ -165,12 +199,58 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
             return false
           },
         )
-    const committed = attempt(2).then((stored) => {
-      unapplied--
-      return stored
+    return attempt(2)
+  }
+  /**
+   * A journaled debit of this process written by the checkpoint worker (off the event loop), with
+   * the others of the next `commitDelayMs`, in one transaction: its entry (skipped with the rest
+   * if the request's debit is stored already: another process settled it), the account's balance
+   * and its spend rows. If that transaction fails or the worker stops before committing it, this
+   * thread writes them (applyHere: an entry stored meanwhile is found by the unique index).
+   */
+  const viaWorker = (entry: LedgerEntry, rows: readonly SpendRow[]): Promise<boolean> =>
+    new Promise<boolean>((settle) => {
+      toWorker.push({ entry, rows, settle })
+      if (toWorker.length >= MAX_DEBITS_PER_TICKET) sendToWorker()
+      else toWorkerTimer ??= setTimeout(sendToWorker, journals?.commitDelayMs ?? 0)
     })
-    applying = committed
-    return committed
+  let toWorker: Array<{ entry: LedgerEntry; rows: readonly SpendRow[]; settle: (stored: boolean | Promise<boolean>) => void }> = []
+  let toWorkerTimer: ReturnType<typeof setTimeout> | undefined
+  const sendToWorker = () => {
+    if (toWorkerTimer) clearTimeout(toWorkerTimer)
+    toWorkerTimer = undefined
+    const sent = toWorker
+    if (sent.length === 0) return
+    toWorker = []
+    const groups = sent.map(({ entry, rows }) => debitGroup(entry, rows))
+    let records: typeof inWorker = []
+    const ticket = db.writeInWorker(groups, (error) => {
+      if (error === undefined) {
+        for (const item of sent) item.settle(true)
+        return
+      }
+      // Not written (and, the worker refusing later tickets until this one is answered, no later
+      // ticket can be committed meanwhile): out of the worker's list before any batch reads it.
+      for (const record of records) inWorker.splice(inWorker.indexOf(record), 1)
+      for (const { entry, rows, settle } of sent) settle(applyHere(entry, rows))
+    })
+    if (ticket === undefined) {
+      for (const { entry, rows, settle } of sent) settle(applyHere(entry, rows))
+      return
+    }
+    records = sent.map(({ entry, rows }) => ({ ticket, entry, rows }))
+    inWorker.push(...records)
+  }
+  /** The statements of one journaled debit in the worker: entry first (it decides), balance, spend rows. */
+  const debitGroup = (entry: LedgerEntry, rows: readonly SpendRow[]): WriteGroup => {
+    const spend: Array<string | number> = []
+    for (const [scope, bucket] of rows) spend.push(scope, bucket, -entry.amountMicroUsd)
+    const group: Array<readonly [string, readonly unknown[]]> = [
+      [INSERT_ENTRY_IF_NEW, [entry.id, entry.accountId, entry.kind, entry.amountMicroUsd, entry.requestId ?? null, entry.keyId ?? null, entry.projectId ?? null, entry.createdAt, entry.note ?? null]],
+      [ADD_TO_BALANCE, [entry.amountMicroUsd, entry.accountId]],
+    ]
+    if (rows.length > 0) group.push([spendUpsertSql(rows.length), spend])
+    return group
   }
   /** Once per process, before the first money operation: replays what earlier processes journaled. */
   const recover = () => {
@@ -204,7 +284,8 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       return false
     }
     // A second settlement in the same turn of the event loop is load, not a lone request: it joins
-    // the next batch (which commits this one too) instead of being journaled.
+    // the next batch (which commits this one too) instead of being journaled — while this thread
+    // commits the journaled debits (the checkpoint worker does not run).
     if (!journaledThisTick) {
       journaledThisTick = true
       setImmediate(endOfTick)
@@ -224,8 +305,9 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
   const settledReads = async () => {
     recover()
     if (unapplied > 0) {
+      sendToWorker()
       db.hurry()
-      await applying
+      await Promise.all(applying)
     }
   }
 
@@ -253,6 +335,12 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
   const write = (entry: LedgerEntry, hold?: Reservation, journaled?: readonly SpendRow[]): AppendResult => {
     const settlingHold = (hold !== undefined || journaled !== undefined) && entry.kind === 'usage'
     if (entry.requestId !== undefined && !settlingHold) {
+      // This process's journaled debit of the request, not in the tables yet (the worker writes it).
+      const pending = entry.kind === 'usage' ? journaling.get(entry.requestId) : undefined
+      if (pending) {
+        if (hold) cache.deleteHold(hold)
+        return { entry: sameAccount(STORE, pending, entry.accountId), created: false }
+      }
       const existing = existingResult(entry, hold)
       if (existing) return existing
     }
@@ -351,8 +439,9 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
       recover()
       // A lone settlement of a hold this process took: journaled (one write) and acknowledged,
       // committed in the next batch — the commit leaves the response path. Under load the batch
-      // is already scheduled and shares its commit anyway: no journal then.
-      const hold = journal && !db.busy && !journaledThisTick ? cache.holds.byRequest.get(requestId) : undefined
+      // is already scheduled and shares its commit anyway: no journal then — unless the
+      // checkpoint worker commits journaled debits, off this thread: then every one is journaled.
+      const hold = journal && !db.busy && (!journaledThisTick || db.checkpointer?.running) ? cache.holds.byRequest.get(requestId) : undefined
       // The look-up keeps `created` exact when another process settled the request already (or
       // a caller reserved a settled id again): a read, not a commit — and none for a hold reserved
       // under a fresh id (ReserveOptions.fresh: nothing can have been settled under it).
@@ -400,8 +489,9 @@ export function sqliteLedgerMoney(db: Connection, holdsMode: HoldsMode = 'shared
     async closeJournal() {
       // A commit that keeps failing is not waited for long: its entries stay in the journal, for
       // the next process to replay.
+      sendToWorker()
       db.hurry()
-      if (unapplied > 0) await Promise.race([applying, new Promise((resolve) => setTimeout(resolve, 5_000).unref())])
+      if (unapplied > 0) await Promise.race([Promise.all(applying), new Promise((resolve) => setTimeout(resolve, 5_000).unref())])
       journal?.close()
     },
   }

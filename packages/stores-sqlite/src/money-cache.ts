@@ -21,6 +21,10 @@ const SPEND_ROWS_PER_STATEMENT = 32
 /** The upsert's text per row count, built once. */
 const SPEND_UPSERT_SQL: string[] = []
 
+/** `INSERT … VALUES (?, ?, ?) × rows ON CONFLICT … DO UPDATE`: adds each row's amount to its (scope, bucket). */
+export const spendUpsertSql = (rows: number): string =>
+  (SPEND_UPSERT_SQL[rows] ??= `INSERT INTO mesh_spend (scope, bucket, amount) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')} ON CONFLICT (scope, bucket) DO UPDATE SET amount = amount + excluded.amount`)
+
 /** Above this many cached balances and spend rows the cache starts over at the next batch. */
 const CACHE_LIMIT = 50_000
 
@@ -68,9 +72,14 @@ export class MoneyCache {
     private readonly db: Connection,
     private readonly store: string,
     readonly processHolds = false,
+    /** Runs first in every batch, before the cache is checked: brings the journaled overlay up to date (debits the worker committed). */
+    private readonly beforeBegin?: () => void,
   ) {
     db.setBatchHooks({
-      begin: () => this.begin(),
+      begin: () => {
+        this.beforeBegin?.()
+        this.begin()
+      },
       beforeCommit: () => this.writeBack(),
       committed: () => {
         this.undo = []
@@ -127,10 +136,8 @@ export class MoneyCache {
     }
   }
 
-  /** `INSERT … VALUES (?, ?, ?) × rows ON CONFLICT … DO UPDATE`: adds each row's amount to its (scope, bucket). */
   private spendUpsert(rows: number) {
-    const sql = (SPEND_UPSERT_SQL[rows] ??= `INSERT INTO mesh_spend (scope, bucket, amount) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')} ON CONFLICT (scope, bucket) DO UPDATE SET amount = amount + excluded.amount`)
-    return this.db.prepare(sql)
+    return this.db.prepare(spendUpsertSql(rows))
   }
 
   /** The balance (with this batch's changes); `not-found` when the account does not exist. */
@@ -174,13 +181,14 @@ export class MoneyCache {
 
   /**
    * Adds (`sign` 1: journaled, not yet written) or takes back (`sign` -1: written by the running
-   * batch, whose rollback puts it back) a journaled usage entry's change: `amount` (negative) to
-   * the account's balance, its opposite to each spend row (scope key, bucket).
+   * batch, whose rollback puts it back — or, `final`, committed by the checkpoint worker: no undo)
+   * a journaled usage entry's change: `amount` (negative) to the account's balance, its opposite
+   * to each spend row (scope key, bucket).
    */
-  journaled(sign: 1 | -1, accountId: string, amount: number, spend: ReadonlyArray<readonly [string, string]>): void {
+  journaled(sign: 1 | -1, accountId: string, amount: number, spend: ReadonlyArray<readonly [string, string]>, final = false): void {
     shift(this.journaledBalance, accountId, sign * amount)
     for (const [scope, bucket] of spend) shift(this.journaledSpend, this.spendKeys.get(scope, bucket), -sign * amount)
-    if (sign === -1) this.undo.push(() => this.journaled(1, accountId, amount, spend))
+    if (sign === -1 && !final) this.undo.push(() => this.journaled(1, accountId, amount, spend))
   }
 
   /** The reservation table, read once while the cache stays valid (process-local holds: memory only). */

@@ -49,8 +49,19 @@ export interface SqliteStoreOptions {
    * (`balance`, `entries`, `spend`, `reservations`) wait for journaled settlements to be
    * committed (they hurry it); another process sees them after that commit (`commitDelayMs`).
    * Whatever this option, a store that opens the file replays the journals a dead process left.
+   *
+   * Once the background worker thread runs (`workerStartBytes`), it commits the journaled debits,
+   * off the event loop, and every settlement of a hold is journaled (not only lone ones); if its
+   * transaction fails, or the worker stops, the main thread commits them as before.
    */
   debitJournal?: boolean
+  /**
+   * The background worker thread — WAL checkpoints, and the writes of usage records and journaled
+   * debits — starts once the WAL reaches this many bytes: default 1 MiB (a gateway that writes
+   * little never pays for the thread and its ~10 MB of memory), 0 to start it when the file opens.
+   * Files only; until it runs, SQLite's automatic checkpoints and the main thread do its work.
+   */
+  workerStartBytes?: number
   /**
    * How long debits already in the debit journal (nothing waits for their commit) may wait for
    * more of them to share one commit: default 10 ms, 0 for the next tick, at most 1000. Fewer,
@@ -91,15 +102,19 @@ export function sqlite(options: SqliteStoreOptions = {}): SqliteStore {
   if (typeof commitDelayMs !== 'number' || !Number.isFinite(commitDelayMs) || commitDelayMs < 0 || commitDelayMs > 1_000) {
     throw new StoreError({ code: 'invalid-input', store: 'sqlite store', message: `sqlite({ commitDelayMs }): a number of milliseconds from 0 to 1000, not ${JSON.stringify(options.commitDelayMs)}` })
   }
+  const workerStartBytes = options.workerStartBytes
+  if (workerStartBytes !== undefined && (typeof workerStartBytes !== 'number' || !Number.isFinite(workerStartBytes) || workerStartBytes < 0)) {
+    throw new StoreError({ code: 'invalid-input', store: 'sqlite store', message: `sqlite({ workerStartBytes }): a number of bytes, 0 or more, not ${JSON.stringify(workerStartBytes)}` })
+  }
   const path = options.path ?? '.mesh/mesh.db'
   const synchronous = options.synchronous ?? 'normal'
   const keepJournal = (options.debitJournal ?? true) && options.holds === 'process' && synchronous === 'normal'
   const connection = openConnection(
-    { path, synchronous, busyTimeoutMs: options.busyTimeoutMs ?? 5_000, commitDelayMs },
+    { path, synchronous, busyTimeoutMs: options.busyTimeoutMs ?? 5_000, commitDelayMs, checkpointStartBytes: workerStartBytes },
     'sqlite store',
   )
   // Journals left by an earlier process are replayed whatever this store's own settings.
-  const money = sqliteLedgerMoney(connection, options.holds ?? 'shared', path === ':memory:' ? undefined : { path: resolve(path), keep: keepJournal })
+  const money = sqliteLedgerMoney(connection, options.holds ?? 'shared', path === ':memory:' ? undefined : { path: resolve(path), keep: keepJournal, commitDelayMs })
   const { closeJournal, ...moneyMethods } = money
   return {
     specificationVersion: 'mesh.store.v1',
