@@ -18,6 +18,8 @@ export interface Checkpointer {
    */
   enterBatch(): boolean
   leaveBatch(): void
+  /** Calls `then` as soon as the worker gives the gate back (at once if it is free; after 5 ms at the latest). */
+  whenGateFree(then: () => void): void
   /** Run one checkpoint now, in the worker. */
   checkpoint(mode?: 'PASSIVE' | 'RESTART' | 'TRUNCATE'): Promise<CheckpointResult>
   /**
@@ -27,21 +29,19 @@ export interface Checkpointer {
    */
   writeRows(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<number>
   /**
-   * Runs `groups` in one `BEGIN IMMEDIATE` transaction on the worker's connection, as `writeRows`,
+   * Writes `batch` in one `BEGIN IMMEDIATE` transaction on the worker's connection, as `writeRows`,
    * and once it is committed publishes `ticket` (see `committedTicket`) before the main thread
-   * may run its next batch. In a group, the first statement decides: if it changes no row (an
-   * `INSERT … ON CONFLICT DO NOTHING` that found its row) the rest of the group is skipped.
-   * `done` is called synchronously from the message handler: with no argument once committed,
-   * with the error otherwise (nothing of it was written). After a failure the worker refuses
-   * every later ticket (`done(error)`, nothing written) until the main thread has heard back about
-   * all it sent: the committed ticket never passes one the main thread still counts as in the worker.
+   * may run its next batch. `done` is called synchronously from the message handler: with no
+   * argument once committed, with the error otherwise (nothing of it was written). After a
+   * failure the worker refuses every later ticket (`done(error)`, nothing written) until `resume()`:
+   * the committed ticket never passes one the main thread still counts as in the worker.
    */
-  writeGroups(groups: readonly WriteGroup[], ticket: number, done: (error?: unknown) => void): void
-  /** Ends the refusal that follows a failed `writeGroups` (call once every ticket sent has been answered). */
+  writeDeltas(batch: DeltaBatch, ticket: number, done: (error?: unknown) => void): void
+  /** Ends the refusal that follows a failed `writeDeltas` (call once every ticket sent has been answered). */
   resume(): void
-  /** The last ticket `writeGroups` committed (0: none); exact while the main thread holds the batch gate. */
+  /** The last ticket `writeDeltas` committed (0: none); exact while the main thread holds the batch gate. */
   readonly committedTicket: number
-  /** Transactions `writeRows` and `writeGroups` committed (for tests and diagnostics). */
+  /** Transactions `writeRows` and `writeDeltas` committed (for tests and diagnostics). */
   readonly rowWrites: number
   /** False once the worker has exited (closed, or failed). */
   readonly running: boolean
@@ -58,8 +58,26 @@ export interface CheckpointerOptions {
   readonly busyTimeoutMs?: number
 }
 
-/** Statements run in order by `writeGroups`: SQL and its bound parameters. */
-export type WriteGroup = ReadonlyArray<readonly [sql: string, params: readonly unknown[]]>
+/** `Atomics.waitAsync` (Node ≥ 16; in TypeScript's lib from es2024). */
+interface AtomicsWaitAsync {
+  waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> }
+}
+
+/**
+ * Ledger-shaped writes (`writeDeltas`): one `insert` per item — an item whose insert changes no row
+ * (`ON CONFLICT DO NOTHING` that found its row) adds nothing — then, for the items inserted, the
+ * amounts each adds to a row, summed per statement and key and run once per key with the sum then
+ * the key's values bound in that order (`UPDATE t SET n = n + ? WHERE id = ?`).
+ */
+export interface DeltaBatch {
+  readonly insert: string
+  readonly sums: readonly string[]
+  readonly items: ReadonlyArray<{
+    readonly params: readonly unknown[]
+    /** [index into `sums`, the row's key values, amount]. */
+    readonly adds: ReadonlyArray<readonly [sum: number, key: readonly (string | number)[], amount: number]>
+  }>
+}
 
 /** A `writeRows` or `checkpoint` that the worker could not run because it stopped (the caller may run the work itself). */
 export class WorkerStoppedError extends Error {
@@ -87,7 +105,10 @@ export class WorkerStoppedError extends Error {
 // money operation reads): it takes the gate as for an exclusive checkpoint (waiting as long as it
 // takes, the main thread's batches are short) and writes them in one transaction, so their SQL and
 // commit leave the event loop. Only while the gate is its own does it wait for another process's
-// lock (busy_timeout), never the main thread.
+// lock (busy_timeout), never the main thread. `writeDeltas` does the same for ledger-shaped writes
+// (journaled debits: entries, then balance and spend rows summed) and publishes the caller's ticket in shared memory
+// right after its commit, still under the gate, so a main-thread batch holding the gate knows
+// exactly which tickets are in the tables; after a failed one it refuses later tickets until 'resume'.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
@@ -164,15 +185,30 @@ const writeRows = (sql, rows) =>
     for (const row of rows) changes += insert.run(row).changes
     return changes
   })
-/** Set when a writeGroups transaction failed: later tickets are refused until the main thread says 'resume'. */
+/** Set when a writeDeltas transaction failed: later tickets are refused until the main thread says 'resume'. */
 let refusing = false
-const writeGroups = (groups, ticket) => {
+const writeDeltas = (batch, ticket) => {
   if (refusing) throw Object.assign(new Error('an earlier transaction of the worker failed'), { code: 'MESH_WORKER_REFUSED' })
   try {
     return transaction(
       () => {
-        for (const group of groups)
-          for (let i = 0; i < group.length; i++) if (statement(group[i][0]).run(group[i][1]).changes === 0 && i === 0) break
+        const insert = statement(batch.insert)
+        // Per sum statement: key (values joined) → [key values, total].
+        const totals = batch.sums.map(() => new Map())
+        for (const item of batch.items) {
+          if (insert.run(item.params).changes === 0) continue
+          for (const [sum, key, amount] of item.adds) {
+            const joined = key.join('\u0000')
+            const total = totals[sum].get(joined)
+            if (total) total[1] += amount
+            else totals[sum].set(joined, [key, amount])
+          }
+        }
+        batch.sums.forEach((sql, i) => {
+          if (totals[i].size === 0) return
+          const add = statement(sql)
+          for (const [key, amount] of totals[i].values()) if (amount !== 0) add.run(amount, ...key)
+        })
       },
       () => Atomics.store(committed, 0, BigInt(ticket)),
     )
@@ -228,8 +264,8 @@ parentPort.on('message', (message) => {
     answer(message.id, () => (message.mode === 'PASSIVE' ? run('PASSIVE') : exclusive(message.mode) || { busy: 1, log: -1, checkpointed: -1 }))
   } else if (message.type === 'write') {
     answer(message.id, () => writeRows(message.sql, message.rows))
-  } else if (message.type === 'groups') {
-    answer(message.id, () => writeGroups(message.groups, message.ticket))
+  } else if (message.type === 'deltas') {
+    answer(message.id, () => writeDeltas(message.batch, message.ticket))
   } else if (message.type === 'resume') {
     refusing = false
   } else if (message.type === 'close') {
@@ -319,6 +355,12 @@ export function startCheckpointer(
       Atomics.store(gate, 0, 0)
       Atomics.notify(gate, 0)
     },
+    whenGateFree(then) {
+      // The worker notifies when it stores 0 (after a checkpoint or a transaction).
+      const waiting = (Atomics as unknown as AtomicsWaitAsync).waitAsync(gate, 0, 1, 5)
+      if (waiting.async) void waiting.value.then(then)
+      else setImmediate(then)
+    },
     checkpoint(mode = 'PASSIVE') {
       return ask<CheckpointResult>({ type: 'checkpoint', mode })
     },
@@ -328,7 +370,7 @@ export function startCheckpointer(
         return changes
       })
     },
-    writeGroups(groups, ticket, done) {
+    writeDeltas(batch, ticket, done) {
       if (!running || closing) return done(new WorkerStoppedError())
       const id = nextId++
       pending.set(id, {
@@ -338,7 +380,7 @@ export function startCheckpointer(
         },
         reject: done,
       })
-      worker.postMessage({ type: 'groups', groups, ticket, id })
+      worker.postMessage({ type: 'deltas', batch, ticket, id })
     },
     resume() {
       if (running && !closing) worker.postMessage({ type: 'resume' })

@@ -2,7 +2,7 @@ import { mkdirSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { StoreError } from '@modelmesh/core'
 import Database from 'better-sqlite3'
-import { startCheckpointer, WorkerStoppedError, type Checkpointer, type WriteGroup } from './checkpoint.js'
+import { startCheckpointer, WorkerStoppedError, type Checkpointer, type DeltaBatch } from './checkpoint.js'
 import { migrate } from './schema.js'
 
 export interface ConnectionOptions {
@@ -105,8 +105,8 @@ export interface Connection {
    */
   writeRows(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<number>
   /**
-   * Hands `groups` to the checkpoint worker, to be written in one transaction on its connection
-   * (`Checkpointer.writeGroups`: in a group, a first statement that changes no row skips the rest).
+   * Hands `batch` to the checkpoint worker, to be written in one transaction on its connection
+   * (`Checkpointer.writeDeltas`: the inserts, then the sums of what the inserted items add).
    * Returns the transaction's ticket, or undefined when the worker does not run (write them in a
    * batch instead). `done` is called synchronously, before any later batch: with no argument once
    * committed, with the error when nothing of it was written (the worker stopped before committing
@@ -114,7 +114,7 @@ export interface Connection {
    * every batch (inert ones too) holds the worker's gate, so `workerCommitted` read in a batch's
    * hooks is exact for the whole batch: no ticket commits during it.
    */
-  writeInWorker(groups: readonly WriteGroup[], done: (error?: unknown) => void): number | undefined
+  writeInWorker(batch: DeltaBatch, done: (error?: unknown) => void): number | undefined
   /** The last ticket of `writeInWorker` the worker committed (0: none yet); read it in a batch hook. */
   readonly workerCommitted: number
   /** Hooks run around every batch (one set per connection). */
@@ -262,8 +262,9 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     // unless tickets are out (writeInWorker): then no ticket may commit while a batch reads.
     const wasHeld = gateHeld
     if (!enterGate(writers > 0 || ticketsOut > 0)) {
+      // Woken by the worker's notify when it lets go (a timer's millisecond was most of the wait).
       deferred = true
-      setTimeout(flush, 1)
+      checkpointer!.whenGateFree(flush)
       return
     }
     deferred = false
@@ -481,12 +482,12 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
         throw error
       })
     },
-    writeInWorker(groups, done) {
+    writeInWorker(batch, done) {
       const worker = checkpointer
       if (!worker?.running || closed) return undefined
       const ticket = ++lastTicket
       ticketsOut++
-      worker.writeGroups(groups, ticket, (error) => {
+      worker.writeDeltas(batch, ticket, (error) => {
         ticketsOut--
         // A worker that stopped right after its commit, before answering, has published the ticket.
         const committed = error === undefined || (error instanceof WorkerStoppedError && worker.committedTicket >= ticket)

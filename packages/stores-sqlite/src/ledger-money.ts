@@ -19,8 +19,8 @@ import {
 } from '@modelmesh/core'
 import type { Connection } from './connection.js'
 import { DebitJournal } from './debit-journal.js'
-import type { WriteGroup } from './checkpoint.js'
-import { HOLD_COLUMNS, MoneyCache, spendUpsertSql, toReservation, type HoldRow } from './money-cache.js'
+import { WorkerStoppedError, type DeltaBatch } from './checkpoint.js'
+import { HOLD_COLUMNS, MoneyCache, toReservation, type HoldRow } from './money-cache.js'
 
 const STORE = 'sqlite ledger'
 
@@ -48,7 +48,8 @@ const INSERT_ENTRY = `INSERT INTO mesh_entries (${ENTRY_COLUMNS}) VALUES (?, ?, 
 const SELECT_ENTRY = `SELECT ${ENTRY_COLUMNS} FROM mesh_entries WHERE kind = ? AND request_id = ?`
 /** A journaled debit as the checkpoint worker writes it: stored already (another process settled the request), nothing else runs. */
 const INSERT_ENTRY_IF_NEW = `${INSERT_ENTRY} ON CONFLICT DO NOTHING`
-const ADD_TO_BALANCE = 'UPDATE mesh_accounts SET balance = balance + ? WHERE id = ?'
+/** The two sums of a journaled debit in the worker (`DeltaBatch.sums`): the amount bound first, then the key. */
+const DEBIT_SUMS = ['UPDATE mesh_accounts SET balance = balance + ? WHERE id = ?', 'INSERT INTO mesh_spend (amount, scope, bucket) VALUES (?, ?, ?) ON CONFLICT (scope, bucket) DO UPDATE SET amount = amount + excluded.amount'] as const
 /** Journaled debits handed to the checkpoint worker in one transaction at most (more: another one). */
 const MAX_DEBITS_PER_TICKET = 64
 /** A row of `mesh_spend`: scope key ('key:<id>', …) and bucket ('d:2030-01-15', 'm:2030-01', 'total'). */
@@ -222,15 +223,19 @@ export function sqliteLedgerMoney(
     const sent = toWorker
     if (sent.length === 0) return
     toWorker = []
-    const groups = sent.map(({ entry, rows }) => debitGroup(entry, rows))
+    const batch: DeltaBatch = { insert: INSERT_ENTRY_IF_NEW, sums: DEBIT_SUMS, items: sent.map(({ entry, rows }) => debitItem(entry, rows)) }
     let records: typeof inWorker = []
-    const ticket = db.writeInWorker(groups, (error) => {
+    const ticket = db.writeInWorker(batch, (error) => {
       if (error === undefined) {
         for (const item of sent) item.settle(true)
         return
       }
       // Not written (and, the worker refusing later tickets until this one is answered, no later
       // ticket can be committed meanwhile): out of the worker's list before any batch reads it.
+      const code = (error as { code?: string }).code
+      if (!(error instanceof WorkerStoppedError) && code !== 'MESH_WORKER_REFUSED') {
+        warnOnce('worker', `the background worker could not commit journaled debits (${(error as Error)?.message}); the main thread commits them (further such failures are not reported)`)
+      }
       for (const record of records) inWorker.splice(inWorker.indexOf(record), 1)
       for (const { entry, rows, settle } of sent) settle(applyHere(entry, rows))
     })
@@ -241,16 +246,14 @@ export function sqliteLedgerMoney(
     records = sent.map(({ entry, rows }) => ({ ticket, entry, rows }))
     inWorker.push(...records)
   }
-  /** The statements of one journaled debit in the worker: entry first (it decides), balance, spend rows. */
-  const debitGroup = (entry: LedgerEntry, rows: readonly SpendRow[]): WriteGroup => {
-    const spend: Array<string | number> = []
-    for (const [scope, bucket] of rows) spend.push(scope, bucket, -entry.amountMicroUsd)
-    const group: Array<readonly [string, readonly unknown[]]> = [
-      [INSERT_ENTRY_IF_NEW, [entry.id, entry.accountId, entry.kind, entry.amountMicroUsd, entry.requestId ?? null, entry.keyId ?? null, entry.projectId ?? null, entry.createdAt, entry.note ?? null]],
-      [ADD_TO_BALANCE, [entry.amountMicroUsd, entry.accountId]],
-    ]
-    if (rows.length > 0) group.push([spendUpsertSql(rows.length), spend])
-    return group
+  /** One journaled debit for the worker: its entry's row, and what it adds to its balance and spend rows. */
+  const debitItem = (entry: LedgerEntry, rows: readonly SpendRow[]): DeltaBatch['items'][number] => {
+    const adds: Array<readonly [number, readonly string[], number]> = [[0, [entry.accountId], entry.amountMicroUsd]]
+    for (const row of rows) adds.push([1, row, -entry.amountMicroUsd])
+    return {
+      params: [entry.id, entry.accountId, entry.kind, entry.amountMicroUsd, entry.requestId ?? null, entry.keyId ?? null, entry.projectId ?? null, entry.createdAt, entry.note ?? null],
+      adds,
+    }
   }
   /** Once per process, before the first money operation: replays what earlier processes journaled. */
   const recover = () => {

@@ -75,6 +75,9 @@ describe('sqlite: journaled debits committed by the checkpoint worker', () => {
 
   it('a transaction the worker fails: its debits and every later ticket sent meanwhile are written by the main thread, once; then the worker takes them again', async () => {
     const { path, money, worker, close } = await workerStore(0)
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
     const raw = new Database(path)
     raw.exec("CREATE TRIGGER fail_bad BEFORE INSERT ON mesh_entries WHEN NEW.request_id = 'bad' BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
     const writes = worker.rowWrites
@@ -101,6 +104,9 @@ describe('sqlite: journaled debits committed by the checkpoint worker', () => {
     await money.settle('a', 'next', 10)
     expect((await money.balance('a')).balanceMicroUsd).toBe(900)
     expect(worker.rowWrites).toBe(writes + 1)
+    // Said once (the refused ticket is not a second failure).
+    process.off('warning', onWarning)
+    expect(warnings.filter((w) => /background worker could not commit/.test(w.message)).map((w) => w.message)).toEqual([expect.stringMatching(/disk trouble/)])
     await close()
   })
 
