@@ -41,6 +41,12 @@ export interface Checkpointer {
   resume(): void
   /** The last ticket `writeDeltas` committed (0: none); exact while the main thread holds the batch gate. */
   readonly committedTicket: number
+  /**
+   * Odd while `writeDeltas` commits (from just before its `COMMIT` until the ticket is published),
+   * one more after: a reader that sees the same even value before and after its reads knows no
+   * ticket became visible in between (a sequence lock).
+   */
+  readonly commitSeq: number
   /** Transactions `writeRows` and `writeDeltas` committed (for tests and diagnostics). */
   readonly rowWrites: number
   /** False once the worker has exited (closed, or failed). */
@@ -114,6 +120,7 @@ const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
 const gate = new Int32Array(workerData.gate)
 const committed = new BigInt64Array(workerData.committed)
+const seq = new Int32Array(workerData.seq)
 const db = new Database(workerData.path, { fileMustExist: true })
 db.pragma('busy_timeout = 0')
 // writeGroups writes ledger entries: their account must exist, as on the main connection.
@@ -151,10 +158,11 @@ const statement = (sql) => {
   return prepared
 }
 /**
- * Runs \`work\` in one transaction; only the transaction runs under the gate. \`after\` runs once
- * it is committed, still under the gate (before the main thread's next batch).
+ * Runs \`work\` in one transaction; only the transaction runs under the gate. \`publish\` runs once
+ * it is committed, still under the gate (before the main thread's next batch); with it, \`seq\` is
+ * odd from just before the COMMIT until after \`publish\`.
  */
-const transaction = (work, after) => {
+const transaction = (work, publish) => {
   // Another process's write lock is waited for here (a worker may sleep); checkpoints keep 0.
   control.patient.run()
   try {
@@ -163,8 +171,17 @@ const transaction = (work, after) => {
       control.begin.run()
       try {
         const result = work()
-        control.commit.run()
-        if (after) after()
+        if (!publish) {
+          control.commit.run()
+          return result
+        }
+        Atomics.add(seq, 0, 1)
+        try {
+          control.commit.run()
+          publish()
+        } finally {
+          Atomics.add(seq, 0, 1)
+        }
         return result
       } catch (error) {
         if (db.inTransaction) control.rollback.run()
@@ -292,11 +309,12 @@ export function startCheckpointer(
   let worker: Worker
   const gate = new Int32Array(new SharedArrayBuffer(4))
   const committed = new BigInt64Array(new SharedArrayBuffer(8))
+  const seq = new Int32Array(new SharedArrayBuffer(4))
   try {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3')
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path, driver, gate: gate.buffer, committed: committed.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024, busyTimeoutMs: options.busyTimeoutMs ?? 5_000 },
+      workerData: { path, driver, gate: gate.buffer, committed: committed.buffer, seq: seq.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024, busyTimeoutMs: options.busyTimeoutMs ?? 5_000 },
     })
   } catch {
     return undefined
@@ -387,6 +405,9 @@ export function startCheckpointer(
     },
     get committedTicket() {
       return Number(Atomics.load(committed, 0))
+    },
+    get commitSeq() {
+      return Atomics.load(seq, 0)
     },
     get rowWrites() {
       return rowWrites

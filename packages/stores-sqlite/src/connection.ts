@@ -82,6 +82,8 @@ export interface BatchHooks {
   aborted(): void
   /** The batch's changes are final: it committed (or, a batch of `none` operations, it ran). */
   committed(): void
+  /** Whether the batch read the tables since `begin` (rather than only in-memory state): see `runInert`. */
+  readTables?(): boolean
 }
 
 /** One lazily opened better-sqlite3 handle with a statement cache. */
@@ -110,9 +112,11 @@ export interface Connection {
    * Returns the transaction's ticket, or undefined when the worker does not run (write them in a
    * batch instead). `done` is called synchronously, before any later batch: with no argument once
    * committed, with the error when nothing of it was written (the worker stopped before committing
-   * it, or the transaction failed) — the caller then writes them itself. While tickets are out,
-   * every batch (inert ones too) holds the worker's gate, so `workerCommitted` read in a batch's
-   * hooks is exact for the whole batch: no ticket commits during it.
+   * it, or the transaction failed) — the caller then writes them itself. `workerCommitted` read in a
+   * batch's hooks holds for the whole batch: a batch that writes holds the worker's gate (no ticket
+   * commits during it); a batch of `none` operations takes no gate, and if a ticket became visible
+   * while it ran (the worker's `commitSeq` moved) and it read the tables (`BatchHooks.readTables`),
+   * it is undone (`aborted`) and run again.
    */
   writeInWorker(batch: DeltaBatch, done: (error?: unknown) => void): number | undefined
   /** The last ticket of `writeInWorker` the worker committed (0: none yet); read it in a batch hook. */
@@ -225,7 +229,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   let writers = 0
   /** The next batch waits for the checkpoint worker to give the write lock back. */
   let deferred = false
-  /** `writeInWorker` tickets sent and not yet answered; a batch holds the gate while there are any. */
+  /** `writeInWorker` tickets sent and not yet answered. */
   let ticketsOut = 0
   let lastTicket = 0
   /** The last ticket known committed (the worker's shared counter, once it is gone). */
@@ -258,10 +262,10 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     }
     // While the checkpoint worker holds the write lock (a checkpoint, or rows it writes: a
     // millisecond or a few), wait for it off the event loop rather than in SQLite's busy handler
-    // on it. A batch that writes nothing takes no write lock (WAL readers never wait): it runs —
-    // unless tickets are out (writeInWorker): then no ticket may commit while a batch reads.
+    // on it. A batch that writes nothing takes no write lock (WAL readers never wait): it runs
+    // (and checks the worker's commit sequence: runInert).
     const wasHeld = gateHeld
-    if (!enterGate(writers > 0 || ticketsOut > 0)) {
+    if (!enterGate(writers > 0)) {
       // Woken by the worker's notify when it lets go (a timer's millisecond was most of the wait).
       deferred = true
       checkpointer!.whenGateFree(flush)
@@ -308,7 +312,11 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
    * it needs no snapshot (`snapshot: false`, a reserve under a fresh request id, whose only read
    * with a warm cache is the hooks' PRAGMA): then no `BEGIN`/`COMMIT` at all.
    */
-  const runInert = (batch: Queued[]) => {
+  const runInert = (batch: Queued[], attempt = 0): void => {
+    // Tickets out and the gate not held: the worker may commit one while this batch reads. Its
+    // commit sequence, the same and even before and after, says none became visible meanwhile.
+    const worker = ticketsOut > 0 && !gateHeld && checkpointer?.running ? checkpointer : undefined
+    const seq = worker?.commitSeq
     let read: typeof controls
     try {
       const handle = open()
@@ -323,16 +331,35 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       for (const item of batch) item.reject(error)
       return
     }
-    // (A promise's callbacks run later, as microtasks: resolving here is the same as after endRead.)
-    for (const item of batch) {
+    const outcomes = batch.map((item): { ok: true; value: unknown } | { ok: false; error: unknown } => {
       try {
-        item.resolve(item.fn())
+        return { ok: true, value: item.fn() }
       } catch (error) {
-        item.reject(error)
+        return { ok: false, error }
       }
-    }
+    })
     endRead(read)
+    if (worker && ((seq! & 1) === 1 || worker.commitSeq !== seq) && hooks?.readTables?.()) {
+      // What it read may count a debit of that ticket twice (in the tables and in the overlay):
+      // undone, and run again — after a few tries, under the gate (no ticket commits then).
+      hooks.aborted()
+      if (attempt < 3) return runInert(batch, attempt + 1)
+      if (enterGate(true)) {
+        try {
+          return runInert(batch, attempt + 1)
+        } finally {
+          leaveGate()
+        }
+      }
+      return worker.whenGateFree(() => runInert(batch, attempt + 1))
+    }
     hooks?.committed()
+    // (A promise's callbacks run later, as microtasks: resolving here is the same as after endRead.)
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!
+      if (outcome.ok) item.resolve(outcome.value)
+      else item.reject(outcome.error)
+    })
   }
   /** Ends the read transaction of an inert batch (nothing was written: COMMIT only drops the read lock). */
   const endRead = (read: typeof controls) => {
@@ -418,18 +445,11 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   const batched = <T>(fn: () => T, batchOptions: BatchOptions = {}): Promise<T> => {
     const inert = batchOptions.durability === 'none'
     const snapshot = batchOptions.snapshot ?? true
-    const wasHeld = gateHeld
-    if (inert && foreground === 0 && enterGate(ticketsOut > 0)) {
+    if (inert && foreground === 0) {
       // Nothing queued before it but background work (usage records, which no money operation
       // reads; journaled debits, which the money cache counts already): no order to keep, so no
-      // tick to wait for. (With tickets out and the gate taken by the worker, it waits in the queue.)
-      return new Promise<T>((resolve, reject) => {
-        try {
-          runInert([{ fn, savepoint: false, inert, snapshot, resolve: resolve as (value: unknown) => void, reject }])
-        } finally {
-          if (!wasHeld) leaveGate()
-        }
-      })
+      // tick to wait for.
+      return new Promise<T>((resolve, reject) => runInert([{ fn, savepoint: false, inert, snapshot, resolve: resolve as (value: unknown) => void, reject }]))
     }
     return new Promise<T>((resolve, reject) => {
       // Under `synchronous: 'full'` holds (volatile or in memory) run in the batch before the debits.

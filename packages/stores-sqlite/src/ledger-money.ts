@@ -287,8 +287,7 @@ export function sqliteLedgerMoney(
       return false
     }
     // A second settlement in the same turn of the event loop is load, not a lone request: it joins
-    // the next batch (which commits this one too) instead of being journaled — while this thread
-    // commits the journaled debits (the checkpoint worker does not run).
+    // the next batch (which commits this one too) instead of being journaled.
     if (!journaledThisTick) {
       journaledThisTick = true
       setImmediate(endOfTick)
@@ -442,9 +441,10 @@ export function sqliteLedgerMoney(
       recover()
       // A lone settlement of a hold this process took: journaled (one write) and acknowledged,
       // committed in the next batch — the commit leaves the response path. Under load the batch
-      // is already scheduled and shares its commit anyway: no journal then — unless the
-      // checkpoint worker commits journaled debits, off this thread: then every one is journaled.
-      const hold = journal && !db.busy && (!journaledThisTick || db.checkpointer?.running) ? cache.holds.byRequest.get(requestId) : undefined
+      // is already scheduled and shares its commit anyway: no journal then (journaling every
+      // settlement for the checkpoint worker to commit cost more CPU per request at 100
+      // connections than that shared commit: bench/README).
+      const hold = journal && !db.busy && !journaledThisTick ? cache.holds.byRequest.get(requestId) : undefined
       // The look-up keeps `created` exact when another process settled the request already (or
       // a caller reserved a settled id again): a read, not a commit — and none for a hold reserved
       // under a fresh id (ReserveOptions.fresh: nothing can have been settled under it).

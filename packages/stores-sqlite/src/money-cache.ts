@@ -44,6 +44,8 @@ const CACHE_LIMIT = 50_000
  */
 export class MoneyCache {
   private valid = false
+  /** A batch read a balance or a spend row from the tables (a miss) since it began. */
+  private tablesRead = false
   /** In-memory changes made in the running batch outside the maps below (process-local holds, the journaled overlay), undone if it rolls back. */
   private undo: Array<() => void> = []
   private dataVersion: number | undefined
@@ -84,6 +86,7 @@ export class MoneyCache {
       committed: () => {
         this.undo = []
       },
+      readTables: () => this.tablesRead,
       aborted: () => {
         for (const undo of this.undo.reverse()) undo()
         this.undo = []
@@ -93,6 +96,7 @@ export class MoneyCache {
   }
 
   private begin(): void {
+    this.tablesRead = false
     const version = this.db.prepare('PRAGMA data_version').pluck().get() as number
     if (!this.valid || version !== this.dataVersion || this.balances.size + this.spent.size > CACHE_LIMIT) this.forget()
     this.dataVersion = version
@@ -145,6 +149,7 @@ export class MoneyCache {
     const journaled = this.journaledBalance.size === 0 ? 0 : (this.journaledBalance.get(accountId) ?? 0)
     const cached = this.balances.get(accountId)
     if (cached !== undefined) return cached + journaled
+    this.tablesRead = true
     const row = this.db.prepare('SELECT balance FROM mesh_accounts WHERE id = ?').get(accountId) as { balance: number } | undefined
     if (!row) throw new StoreError({ code: 'not-found', store: this.store, message: `account "${accountId}" does not exist; create it with putAccount() first` })
     this.balances.set(accountId, row.balance)
@@ -167,6 +172,7 @@ export class MoneyCache {
   private spentAt(key: string, scope: string, bucket: string): number {
     const cached = this.spent.get(key)
     if (cached !== undefined) return cached
+    this.tablesRead = true
     const row = this.db.prepare('SELECT amount FROM mesh_spend WHERE scope = ? AND bucket = ?').get(scope, bucket) as { amount: number } | undefined
     const amount = row?.amount ?? 0
     this.spent.set(key, amount)

@@ -51,8 +51,8 @@ export interface SqliteStoreOptions {
    * Whatever this option, a store that opens the file replays the journals a dead process left.
    *
    * Once the background worker thread runs (`workerStartBytes`), it commits the journaled debits,
-   * off the event loop, and every settlement of a hold is journaled (not only lone ones); if its
-   * transaction fails, or the worker stops, the main thread commits them as before.
+   * off the event loop; if its transaction fails, or the worker stops, the main thread commits
+   * them as before.
    */
   debitJournal?: boolean
   /**

@@ -57,17 +57,20 @@ describe('sqlite: journaled debits committed by the checkpoint worker', () => {
     expect(await money.reserve('a', 'x4', 51, { fresh: true, keyId: 'k', caps })).toMatchObject({ ok: false, reason: 'spend-cap', spentMicroUsd: 250 })
     expect(await money.reserve('a', 'x5', 50, { fresh: true, keyId: 'k', caps })).toMatchObject({ ok: true })
     expect(await money.release('a', 'x5')).toBe(true)
-    // Settlements of one tick are all journaled now (the worker commits them, not this thread).
+    // Settlements of one tick: the first is journaled (the worker commits it), the second joins
+    // this thread's next batch, as before.
     await money.reserve('a', 'r2', 100, { fresh: true })
     await money.reserve('a', 'r3', 100, { fresh: true })
     const both = await Promise.all([money.settle('a', 'r2', 10), money.settle('a', 'r3', 20)])
     expect(both.map((r) => r.created)).toEqual([true, true])
+    const mainWrites = mainChanges()
+    expect(mainWrites).toBeGreaterThan(before)
     // A second settle of a journaled request finds it (not stored yet): one debit.
     expect(await money.settle('a', 'r3', 20)).toMatchObject({ created: false, entry: { requestId: 'r3', amountMicroUsd: -20 } })
     expect(await money.reserve('a', 'r3', 1)).toMatchObject({ ok: false, reason: 'already-settled' })
     expect(await money.balance('a')).toEqual({ balanceMicroUsd: 720, reservedMicroUsd: 0, availableMicroUsd: 720 })
-    expect(storedUsage(path)).toEqual(['r1', 'r2', 'r3'])
-    expect(mainChanges()).toBe(before)
+    expect(storedUsage(path).sort()).toEqual(['r1', 'r2', 'r3'])
+    expect(mainChanges()).toBe(mainWrites)
     expect(await money.spend({ kind: 'key', id: 'k' })).toMatchObject({ dayMicroUsd: 250, totalMicroUsd: 250 })
     expect(await money.spend({ kind: 'account', id: 'a' })).toMatchObject({ totalMicroUsd: 280 })
     await close()
@@ -160,6 +163,62 @@ describe('sqlite: journaled debits committed by the checkpoint worker', () => {
     const stored = storedUsage(path)
     expect(new Set(stored).size).toBe(stored.length)
     await close()
+  })
+
+  it('a batch without the gate that read the tables while a ticket became visible is undone and run again', async () => {
+    const path = tempPath()
+    const connection = openConnection({ path, synchronous: 'normal', busyTimeoutMs: 1_000, checkpointStartBytes: 0 }, 'test')
+    connection.prepare('SELECT 1').get()
+    const worker = connection.checkpointer!
+    const events: string[] = []
+    let read = false
+    connection.setBatchHooks({
+      begin: () => {
+        events.push('begin')
+        read = false
+      },
+      beforeCommit: () => {},
+      aborted: () => events.push('aborted'),
+      committed: () => events.push('committed'),
+      readTables: () => read,
+    })
+    const ticketDone: string[] = []
+    const send = (key: string) =>
+      connection.writeInWorker({ insert: "INSERT INTO mesh_state (key, value, size, updated_at) VALUES (?, 'v', 1, 0)", sums: [], items: [{ params: [key], adds: [] }] }, (error) => ticketDone.push(error ? 'failed' : key))
+    /** An inert operation that, on its first run, waits (synchronously: the worker is another thread) until the worker has committed. */
+    const inert = (readsTables: boolean) => {
+      let runs = 0
+      return connection
+        .batched(
+          () => {
+            runs++
+            read = readsTables
+            if (runs === 1) {
+              const seq = worker.commitSeq
+              const until = Date.now() + 3_000
+              while (worker.commitSeq === seq && Date.now() < until) {
+                // the worker commits meanwhile
+              }
+              expect(worker.commitSeq).not.toBe(seq)
+            }
+            return runs
+          },
+          { durability: 'none', savepoint: false, snapshot: false },
+        )
+        .then(() => runs)
+    }
+    expect(send('k1')).toBe(1)
+    expect(await inert(true)).toBe(2)
+    expect(events).toEqual(['begin', 'aborted', 'begin', 'committed'])
+    // Only memory read: nothing to undo.
+    events.length = 0
+    expect(send('k2')).toBe(2)
+    expect(await inert(false)).toBe(1)
+    expect(events).toEqual(['begin', 'committed'])
+    await until(() => ticketDone.length === 2, 'both tickets are answered')
+    expect(ticketDone).toEqual(['k1', 'k2'])
+    expect(connection.workerCommitted).toBe(2)
+    await connection.close()
   })
 
   it('refuses a workerStartBytes that is not a number of bytes', () => {
