@@ -86,7 +86,7 @@ export type HoldsMode = 'shared' | 'process'
 export function sqliteLedgerMoney(
   db: Connection,
   holdsMode: HoldsMode = 'shared',
-  journals?: { readonly path: string; readonly keep: boolean; readonly commitDelayMs?: number },
+  journals?: { readonly path: string; readonly keep: boolean; readonly commitDelayMs?: number; readonly inWorker?: boolean },
 ): MoneyMethods {
   // Reads and writes of the group-commit batches go through the cache (see MoneyCache); reads
   // outside a batch (balance, spend, reservations) read the tables, which every commit leaves
@@ -94,8 +94,10 @@ export function sqliteLedgerMoney(
   const processHolds = holdsMode === 'process'
   /**
    * Journaled debits in the checkpoint worker's hands, oldest ticket first. The cache counts each
-   * (its overlay) until a batch sees its ticket committed: the batch holds the worker's gate, so
-   * the committed ticket it reads first is exact for everything it then reads from the tables.
+   * (its overlay) until a batch sees its ticket committed, as the batch begins: the committed
+   * ticket it reads then holds for everything it reads from the tables (a batch that writes holds
+   * the worker's gate; one that does not is run again if a ticket became visible meanwhile:
+   * `Connection.writeInWorker`).
    */
   const inWorker: Array<{ ticket: number; entry: LedgerEntry; rows: readonly SpendRow[] }> = []
   const committedByWorker = () => {
@@ -171,7 +173,7 @@ export function sqliteLedgerMoney(
    */
   const apply = (entry: LedgerEntry, own?: readonly SpendRow[]): Promise<boolean> => {
     unapplied++
-    const committed: Promise<boolean> = (own && db.checkpointer?.running ? viaWorker(entry, own) : applyHere(entry, own)).then((stored) => {
+    const committed: Promise<boolean> = (own && journals?.inWorker && db.checkpointer?.running ? viaWorker(entry, own) : applyHere(entry, own)).then((stored) => {
       unapplied--
       applying.delete(committed)
       return stored
@@ -339,10 +341,7 @@ export function sqliteLedgerMoney(
     if (entry.requestId !== undefined && !settlingHold) {
       // This process's journaled debit of the request, not in the tables yet (the worker writes it).
       const pending = entry.kind === 'usage' ? journaling.get(entry.requestId) : undefined
-      if (pending) {
-        if (hold) cache.deleteHold(hold)
-        return { entry: sameAccount(STORE, pending, entry.accountId), created: false }
-      }
+      if (pending) return { entry: sameAccount(STORE, pending, entry.accountId), created: false }
       const existing = existingResult(entry, hold)
       if (existing) return existing
     }

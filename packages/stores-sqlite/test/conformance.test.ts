@@ -30,7 +30,7 @@ testLedgerStore({ name: "sqlite with holds: 'process'", create: () => sqlite({ p
 const processHoldsFull = tempDatabase()
 testLedgerStore({ name: "sqlite with holds: 'process' and synchronous full", create: () => sqlite({ path: processHoldsFull.path, holds: 'process', synchronous: 'full' }), cleanup: processHoldsFull.remove, skip: { peer: "holds: 'process' keeps reservations in one process's memory" } })
 
-// Process-local holds with the background worker running from the start: it commits the journaled
-// debits (and usage records) on its own connection while the main thread's cache counts them.
+// Process-local holds with the background worker running from the start and `debitsInWorker`: it
+// commits the journaled debits (and usage records) on its own connection while the main thread's cache counts them.
 const workerDebits = tempDatabase()
-testLedgerStore({ name: "sqlite with holds: 'process' and the worker from the start", create: () => sqlite({ path: workerDebits.path, holds: 'process', workerStartBytes: 0 }), cleanup: workerDebits.remove, skip: { peer: "holds: 'process' keeps reservations in one process's memory" } })
+testLedgerStore({ name: "sqlite with holds: 'process' and the worker from the start", create: () => sqlite({ path: workerDebits.path, holds: 'process', workerStartBytes: 0, debitsInWorker: true }), cleanup: workerDebits.remove, skip: { peer: "holds: 'process' keeps reservations in one process's memory" } })

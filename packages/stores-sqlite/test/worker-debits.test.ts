@@ -16,11 +16,11 @@ async function until(done: () => boolean, what: string): Promise<void> {
 }
 
 /** A connection whose checkpoint worker runs from the start, with the money and records of a store on it (process-local holds, journal on). */
-async function workerStore(commitDelayMs = 20, credits = 1_000) {
+async function workerStore(commitDelayMs = 20, credits = 1_000, inWorker = true) {
   const path = tempPath()
   const connection = openConnection({ path, synchronous: 'normal', busyTimeoutMs: 1_000, checkpointStartBytes: 0, commitDelayMs }, 'test')
   const records = sqliteLedgerRecords(connection)
-  const money = sqliteLedgerMoney(connection, 'process', { path, keep: true, commitDelayMs })
+  const money = sqliteLedgerMoney(connection, 'process', { path, keep: true, commitDelayMs, inWorker })
   await records.putAccount({ id: 'a', createdAt: 0 })
   await money.append({ accountId: 'a', kind: 'grant', amountMicroUsd: credits })
   const worker = connection.checkpointer!
@@ -34,7 +34,7 @@ async function workerStore(commitDelayMs = 20, credits = 1_000) {
   return { path, connection, money, worker, mainChanges, close }
 }
 
-describe('sqlite: journaled debits committed by the checkpoint worker', () => {
+describe('sqlite: journaled debits committed by the checkpoint worker (debitsInWorker)', () => {
   it('commits them off the main thread, and the cache counts each exactly once before, during and after', async () => {
     const { path, money, worker, mainChanges, close } = await workerStore()
     const before = mainChanges()
@@ -114,7 +114,8 @@ describe('sqlite: journaled debits committed by the checkpoint worker', () => {
   })
 
   it('a debit of a request another process stored meanwhile is skipped whole by the worker (entry, balance, spend)', async () => {
-    const { path, money, close } = await workerStore(200)
+    const { path, money, worker, close } = await workerStore(200)
+    const writes = worker.rowWrites
     const peer = sqlite({ path, holds: 'process', debitJournal: false })
     await money.reserve('a', 'r1', 100, { fresh: true, keyId: 'k' })
     // The fresh hint broken: no look-up, so this one is journaled while the peer's is stored.
@@ -123,6 +124,7 @@ describe('sqlite: journaled debits committed by the checkpoint worker', () => {
     expect(await money.balance('a')).toMatchObject({ balanceMicroUsd: 930, reservedMicroUsd: 0 })
     expect(await money.spend({ kind: 'key', id: 'k' })).toMatchObject({ totalMicroUsd: 70 })
     expect(storedUsage(path)).toEqual(['r1'])
+    expect(worker.rowWrites).toBe(writes + 1)
     await Promise.all([close(), peer.close()])
   })
 
@@ -219,6 +221,19 @@ describe('sqlite: journaled debits committed by the checkpoint worker', () => {
     expect(ticketDone).toEqual(['k1', 'k2'])
     expect(connection.workerCommitted).toBe(2)
     await connection.close()
+  })
+
+  it('is off by default: the main thread commits journaled debits even while the worker runs', async () => {
+    const { path, money, worker, mainChanges, close } = await workerStore(0, 1_000, false)
+    const before = mainChanges()
+    const writes = worker.rowWrites
+    await money.reserve('a', 'r1', 100, { fresh: true })
+    expect((await money.settle('a', 'r1', 40)).created).toBe(true)
+    expect((await money.balance('a')).balanceMicroUsd).toBe(960)
+    expect(storedUsage(path)).toEqual(['r1'])
+    expect(worker.rowWrites).toBe(writes)
+    expect(mainChanges()).toBeGreaterThan(before)
+    await close()
   })
 
   it('refuses a workerStartBytes that is not a number of bytes', () => {
