@@ -13,7 +13,7 @@ import { freePort, installCleanup, killAll, spawnChild, waitForLine, waitForRead
 import { httpAdmin, provision } from './lib/provision.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '300' }, configs: { type: 'string', default: 'mesh-minimal.config.ts,mesh-full.config.ts' } } })
+const { values } = parseArgs({ options: { requests: { type: 'string', default: '300' }, configs: { type: 'string', default: 'mesh-minimal.config.ts,mesh-full.config.ts' }, 'node-args': { type: 'string', default: '' } } })
 installCleanup()
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-ttft-probe-'))
 const body = JSON.stringify({ model: 'bench', stream: true, messages: [{ role: 'user', content: 'Hello bench, please answer briefly.' }] })
@@ -27,13 +27,16 @@ try {
   spawnChild('bare', process.execPath, [join(BENCH, 'targets/bare-proxy.mjs'), String(barePort), `http://127.0.0.1:${fakePort}`])
   await waitForReady(`http://127.0.0.1:${barePort}`).catch(() => sleep(500))
   targets.push({ name: 'bare', origin: `http://127.0.0.1:${barePort}`, headers: { authorization: 'Bearer x' }, model: 'gpt-4o-mini' })
-  for (const [i, config] of values.configs.split(',').entries()) {
+  // `--node-args`: alternatives separated by `|` (an empty one: no flags), each given to every config's gateway.
+  const variants = values['node-args'].split('|').map((alternative) => alternative.split(' ').filter(Boolean))
+  const runs = values.configs.split(',').flatMap((config) => variants.map((nodeArgs) => ({ config, nodeArgs })))
+  for (const [i, { config, nodeArgs }] of runs.entries()) {
     const port = await freePort()
-    spawnChild(config, process.execPath, [join(BENCH, '../packages/cli/dist/bin.js'), 'start', '--config', join(BENCH, 'targets', config), '--port', String(port)], { env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: join(dbDir, `${i}.db`) } })
+    spawnChild(config, process.execPath, [...nodeArgs, join(BENCH, '../packages/cli/dist/bin.js'), 'start', '--config', join(BENCH, 'targets', config), '--port', String(port)], { env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: join(dbDir, `${i}.db`) } })
     const origin = `http://127.0.0.1:${port}`
     await waitForReady(origin)
     const headers = config.includes('full') ? { authorization: `Bearer ${await provision(httpAdmin(origin, request))}` } : {}
-    targets.push({ name: config.replace('.config.ts', ''), origin, headers, model: 'bench' })
+    targets.push({ name: config.replace('.config.ts', '') + (variants.length > 1 ? ` [${nodeArgs.join(' ') || 'no flags'}]` : ''), origin, headers, model: 'bench' })
   }
   for (const t of targets) {
     t.pool = new Pool(t.origin, { connections: 4 })
@@ -57,8 +60,8 @@ try {
       await sleep(2)
     }
   }
-  console.log('target'.padEnd(16), 'headers p50', 'first-event p50', 'end p50   (µs, one request at a time)')
-  for (const t of targets) console.log(t.name.padEnd(16), String(Math.round(q(t.samples.headers, 0.5))).padStart(11), String(Math.round(q(t.samples.first, 0.5))).padStart(15), String(Math.round(q(t.samples.end, 0.5))).padStart(8))
+  console.log('target'.padEnd(40), 'headers p50', 'first-event p50', 'end p50   (µs, one request at a time)')
+  for (const t of targets) console.log(t.name.padEnd(40), String(Math.round(q(t.samples.headers, 0.5))).padStart(11), String(Math.round(q(t.samples.first, 0.5))).padStart(15), String(Math.round(q(t.samples.end, 0.5))).padStart(8))
   for (const t of targets) await t.pool.close()
 } finally {
   await killAll()

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { baselineWasm, tuneStartUpHeap } from './start-up-heap.js'
+import { baselineWasm, quickerTierUp, tuneStartUpHeap } from './start-up-heap.js'
 
 const USAGE = `Usage: mesh <command> [options]
 
@@ -79,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const server = command === 'dev' ? await dev(options) : await start(options)
     heap.restore()
+    quickerTierUp()
     const stop = () => {
       void server.close().then(() => process.exit(0))
     }
