@@ -112,9 +112,11 @@ export class WorkerStoppedError extends Error {
 // takes, the main thread's batches are short) and writes them in one transaction, so their SQL and
 // commit leave the event loop. Only while the gate is its own does it wait for another process's
 // lock (busy_timeout), never the main thread. `writeDeltas` does the same for ledger-shaped writes
-// (journaled debits: entries, then balance and spend rows summed) and publishes the caller's ticket in shared memory
-// right after its commit, still under the gate, so a main-thread batch holding the gate knows
-// exactly which tickets are in the tables; after a failed one it refuses later tickets until 'resume'.
+// (journaled debits with `debitsInWorker`: entries, then balance and spend rows summed), and
+// publishes the caller's ticket in shared memory right after its commit, still under the gate,
+// with a sequence lock (`seq`, odd around the COMMIT) for main-thread batches that take no gate: so
+// a batch knows exactly which tickets are in the tables it reads. After a failed ticket it refuses
+// later ones until 'resume'.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
@@ -123,7 +125,7 @@ const committed = new BigInt64Array(workerData.committed)
 const seq = new Int32Array(workerData.seq)
 const db = new Database(workerData.path, { fileMustExist: true })
 db.pragma('busy_timeout = 0')
-// writeGroups writes ledger entries: their account must exist, as on the main connection.
+// writeDeltas writes ledger entries: their account must exist, as on the main connection.
 db.pragma('foreign_keys = ON')
 const pageSize = db.pragma('page_size', { simple: true })
 const hardFrames = Math.max(1, Math.floor(workerData.maxWalBytes / pageSize))

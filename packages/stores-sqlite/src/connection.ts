@@ -331,6 +331,20 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       for (const item of batch) item.reject(error)
       return
     }
+    if (!worker) {
+      // (A promise's callbacks run later, as microtasks: resolving here is the same as after endRead.)
+      for (const item of batch) {
+        try {
+          item.resolve(item.fn())
+        } catch (error) {
+          item.reject(error)
+        }
+      }
+      endRead(read)
+      hooks?.committed()
+      return
+    }
+    // With tickets out the outcomes wait for the check below (the batch may have to run again).
     const outcomes = batch.map((item): { ok: true; value: unknown } | { ok: false; error: unknown } => {
       try {
         return { ok: true, value: item.fn() }
@@ -339,7 +353,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       }
     })
     endRead(read)
-    if (worker && ((seq! & 1) === 1 || worker.commitSeq !== seq) && hooks?.readTables?.()) {
+    if (((seq! & 1) === 1 || worker.commitSeq !== seq) && hooks?.readTables?.()) {
       // What it read may count a debit of that ticket twice (in the tables and in the overlay):
       // undone, and run again — after a few tries, under the gate (no ticket commits then).
       hooks.aborted()
@@ -354,7 +368,6 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       return worker.whenGateFree(() => runInert(batch, attempt + 1))
     }
     hooks?.committed()
-    // (A promise's callbacks run later, as microtasks: resolving here is the same as after endRead.)
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!
       if (outcome.ok) item.resolve(outcome.value)
