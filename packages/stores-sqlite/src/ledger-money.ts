@@ -101,13 +101,15 @@ export function sqliteLedgerMoney(
    */
   const inWorker: Array<{ ticket: number; entry: LedgerEntry; rows: readonly SpendRow[] }> = []
   const committedByWorker = () => {
+    if (inWorker.length === 0) return
     const done = db.workerCommitted
     while (inWorker.length > 0 && inWorker[0]!.ticket <= done) {
       const { entry, rows } = inWorker.shift()!
       cache.journaled(-1, entry.accountId, entry.amountMicroUsd, rows, true)
     }
   }
-  const cache = new MoneyCache(db, STORE, processHolds, committedByWorker)
+  // (Only with `debitsInWorker`: otherwise no batch has anything to look up.)
+  const cache = new MoneyCache(db, STORE, processHolds, journals?.inWorker ? committedByWorker : undefined)
   const holdDurability = processHolds ? 'none' : 'volatile'
   const accountBalance = (accountId: string) => (db.prepare('SELECT balance FROM mesh_accounts WHERE id = ?').get(accountId) as { balance: number } | undefined)?.balance
   const entryFor = (kind: string, requestId: string) => {

@@ -21,10 +21,6 @@ const SPEND_ROWS_PER_STATEMENT = 32
 /** The upsert's text per row count, built once. */
 const SPEND_UPSERT_SQL: string[] = []
 
-/** `INSERT … VALUES (?, ?, ?) × rows ON CONFLICT … DO UPDATE`: adds each row's amount to its (scope, bucket). */
-export const spendUpsertSql = (rows: number): string =>
-  (SPEND_UPSERT_SQL[rows] ??= `INSERT INTO mesh_spend (scope, bucket, amount) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')} ON CONFLICT (scope, bucket) DO UPDATE SET amount = amount + excluded.amount`)
-
 /** Above this many cached balances and spend rows the cache starts over at the next batch. */
 const CACHE_LIMIT = 50_000
 
@@ -140,8 +136,10 @@ export class MoneyCache {
     }
   }
 
+  /** `INSERT … VALUES (?, ?, ?) × rows ON CONFLICT … DO UPDATE`: adds each row's amount to its (scope, bucket). */
   private spendUpsert(rows: number) {
-    return this.db.prepare(spendUpsertSql(rows))
+    const sql = (SPEND_UPSERT_SQL[rows] ??= `INSERT INTO mesh_spend (scope, bucket, amount) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')} ON CONFLICT (scope, bucket) DO UPDATE SET amount = amount + excluded.amount`)
+    return this.db.prepare(sql)
   }
 
   /** The balance (with this batch's changes); `not-found` when the account does not exist. */
