@@ -2,7 +2,8 @@
 // CPU per request of a ModelMesh target split by thread and by user / kernel time: which thread
 // (the event loop, SQLite's checkpoint worker, V8's compiler and GC helpers) pays for a request, and
 // how much of it is system calls. Reads /proc/PID/task/*/stat before and after a run of open-loop
-// load (a warm-up first, not counted).
+// load (a warm-up first, not counted), and /proc/PID/task/*/schedstat: how long each thread waited
+// on a run queue — runnable, but the cores were busy with other threads or processes — per request.
 //   node bench/threads.mjs [--configs mesh-minimal.config.ts,mesh-full.config.ts] [--rate 1000] [--seconds 6]
 // Threads other than the main one are listed by thread id: Node names them all "node"; the one with
 // SQLite work in `node bench/syscalls.mjs --by-thread` is the checkpoint worker (with a SQLite
@@ -27,7 +28,9 @@ function threadTimes(pid) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      times.set(tid, { user: Number(fields[11]), system: Number(fields[12]) })
+      // schedstat: ns on the CPU, ns waiting on a run queue (runnable, not running), time slices.
+      const [runNs, waitNs, slices] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number)
+      times.set(tid, { user: Number(fields[11]), system: Number(fields[12]), runNs, waitNs, slices })
     } catch {
       // The thread ended between the listing and the read.
     }
@@ -50,13 +53,14 @@ try {
     const after = threadTimes(child.pid)
     const perRequest = (ticks) => ((ticks * 1e6) / TICKS_PER_S / run.sent).toFixed(0).padStart(5)
     const rows = [...after].map(([tid, t]) => {
-      const b = before.get(tid) ?? { user: 0, system: 0 }
-      return { thread: tid === String(child.pid) ? 'main (event loop)' : `thread ${tid}`, user: t.user - b.user, system: t.system - b.system }
+      const b = before.get(tid) ?? { user: 0, system: 0, runNs: 0, waitNs: 0, slices: 0 }
+      return { thread: tid === String(child.pid) ? 'main (event loop)' : `thread ${tid}`, user: t.user - b.user, system: t.system - b.system, waitNs: t.waitNs - b.waitNs, slices: t.slices - b.slices }
     })
-    const total = rows.reduce((sum, r) => ({ user: sum.user + r.user, system: sum.system + r.system }), { user: 0, system: 0 })
+    const total = rows.reduce((sum, r) => ({ user: sum.user + r.user, system: sum.system + r.system, waitNs: sum.waitNs + r.waitNs, slices: sum.slices + r.slices }), { user: 0, system: 0, waitNs: 0, slices: 0 })
     console.log(`\n${config}: ${run.sent} requests at ${rate} req/s (open loop, ${Math.round(run.completedRate)} answered/s); CPU µs per request`)
     for (const r of [...rows.filter((r) => r.user + r.system > 0).sort((a, b) => b.user + b.system - (a.user + a.system)), { thread: 'all threads', ...total }]) {
-      console.log(`  ${r.thread.padEnd(18)} user ${perRequest(r.user)}  system ${perRequest(r.system)}  total ${perRequest(r.user + r.system)}`)
+      const wait = (r.waitNs / 1000 / run.sent).toFixed(0).padStart(5)
+      console.log(`  ${r.thread.padEnd(18)} user ${perRequest(r.user)}  system ${perRequest(r.system)}  total ${perRequest(r.user + r.system)}  run-queue wait ${wait}  time slices ${(r.slices / run.sent).toFixed(2)}`)
     }
     await kill(child, 10_000)
   }
