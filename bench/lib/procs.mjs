@@ -139,6 +139,15 @@ export function cpuMsOf(pid) {
   return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
+/**
+ * Milliseconds the main thread of `pid` (a Node process's event loop) spent runnable but waiting
+ * for a core: the run-queue wait of /proc/PID/task/PID/schedstat. Latency the machine's scheduler
+ * adds, not work the process did.
+ */
+export function runQueueWaitMsOf(pid) {
+  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6
+}
+
 export function memoryOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024

@@ -98,6 +98,14 @@ describe("ModelMesh's self-reported overhead next to the measured one", () => {
     expect(rows).toEqual(['| full | 0.250 | 0.500 | 2.000 | +1.000 | +0.750 |'])
     expect(ownOverheadTable({ direct: section.direct, 'mesh-minimal': section['mesh-minimal'] }, labels, 'latencyMs', 'answer ready')).toEqual([])
   })
+  it('shows each target’s CPU and its event loop’s run-queue wait per request in the latency table, a dash where a run did not measure them', () => {
+    const markdown = renderMarkdown(report({ latency: { direct: open(0.4, 8, { cpuUsPerRequest: 300, runQueueWaitUsPerRequest: 41.6 }), 'mesh-full': open(0.85, 9.5, { cpuUsPerRequest: 690.2, runQueueWaitUsPerRequest: 212.4 }), bare: open(0.7, 10) } }))
+    const row = (label: string) => markdown.split('\n').find((line) => line.startsWith(`| ${label} | `) && line.includes('990'))!.split(' | ')
+    expect(row('mesh-full').slice(-2)).toEqual(['690', '212 |'])
+    expect(row('direct').slice(-2)).toEqual(['300', '42 |'])
+    expect(row('bare').slice(-2)).toEqual(['–', '– |'])
+    expect(markdown).toContain('³ Time the target’s main thread'.replace('’', "'"))
+  })
 })
 
 describe('instructions per lone request', () => {
