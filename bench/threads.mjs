@@ -8,35 +8,17 @@
 // Threads other than the main one are listed by thread id: Node names them all "node"; the one with
 // SQLite work in `node bench/syscalls.mjs --by-thread` is the checkpoint worker (with a SQLite
 // store), the others are V8's platform workers and libuv's pool.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { chatBody, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine } from './lib/procs.mjs'
+import { chatBody, installCleanup, kill, killAll, runJsonChild, spawnChild, threadTimesOf, waitForLine } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({ options: { configs: { type: 'string', default: 'mesh-minimal.config.ts,mesh-full.config.ts' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '6' } } })
-const TICKS_PER_S = 100 // USER_HZ: /proc's clock ticks (getconf CLK_TCK is 100 on Linux)
 installCleanup()
-
-/** utime and stime (clock ticks) of every thread of `pid`, by thread id. */
-function threadTimes(pid) {
-  const times = new Map()
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      // schedstat: ns on the CPU, ns waiting on a run queue (runnable, not running), time slices.
-      const [runNs, waitNs, slices] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number)
-      times.set(tid, { user: Number(fields[11]), system: Number(fields[12]), runNs, waitNs, slices })
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return times
-}
 
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-threads-'))
 try {
@@ -48,19 +30,18 @@ try {
     const { child, url, headers } = await startGateway({ config, fakePort, dbPath: join(dbDir, `${config}.db`) })
     const load = (durationS) => runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url, rate, durationS, warmupS: 0, connections: 64, body, headers })
     await load(3)
-    const before = threadTimes(child.pid)
+    const before = threadTimesOf(child.pid)
     const run = await load(Number(values.seconds))
-    const after = threadTimes(child.pid)
-    const perRequest = (ticks) => ((ticks * 1e6) / TICKS_PER_S / run.sent).toFixed(0).padStart(5)
+    const after = threadTimesOf(child.pid)
+    const perRequest = (ms) => ((ms * 1000) / run.sent).toFixed(0).padStart(5)
     const rows = [...after].map(([tid, t]) => {
-      const b = before.get(tid) ?? { user: 0, system: 0, runNs: 0, waitNs: 0, slices: 0 }
-      return { thread: tid === String(child.pid) ? 'main (event loop)' : `thread ${tid}`, user: t.user - b.user, system: t.system - b.system, waitNs: t.waitNs - b.waitNs, slices: t.slices - b.slices }
+      const b = before.get(tid) ?? { userMs: 0, systemMs: 0, runQueueWaitMs: 0, slices: 0 }
+      return { thread: tid === String(child.pid) ? 'main (event loop)' : `thread ${tid}`, user: t.userMs - b.userMs, system: t.systemMs - b.systemMs, wait: t.runQueueWaitMs - b.runQueueWaitMs, slices: t.slices - b.slices }
     })
-    const total = rows.reduce((sum, r) => ({ user: sum.user + r.user, system: sum.system + r.system, waitNs: sum.waitNs + r.waitNs, slices: sum.slices + r.slices }), { user: 0, system: 0, waitNs: 0, slices: 0 })
+    const total = rows.reduce((sum, r) => ({ user: sum.user + r.user, system: sum.system + r.system, wait: sum.wait + r.wait, slices: sum.slices + r.slices }), { user: 0, system: 0, wait: 0, slices: 0 })
     console.log(`\n${config}: ${run.sent} requests at ${rate} req/s (open loop, ${Math.round(run.completedRate)} answered/s); CPU µs per request`)
     for (const r of [...rows.filter((r) => r.user + r.system > 0).sort((a, b) => b.user + b.system - (a.user + a.system)), { thread: 'all threads', ...total }]) {
-      const wait = (r.waitNs / 1000 / run.sent).toFixed(0).padStart(5)
-      console.log(`  ${r.thread.padEnd(18)} user ${perRequest(r.user)}  system ${perRequest(r.system)}  total ${perRequest(r.user + r.system)}  run-queue wait ${wait}  time slices ${(r.slices / run.sent).toFixed(2)}`)
+      console.log(`  ${r.thread.padEnd(18)} user ${perRequest(r.user)}  system ${perRequest(r.system)}  total ${perRequest(r.user + r.system)}  run-queue wait ${perRequest(r.wait)}  time slices ${(r.slices / run.sent).toFixed(2)}`)
     }
     await kill(child, 10_000)
   }

@@ -1,6 +1,6 @@
 // Child-process plumbing for the bench: spawn, wait until ready, read memory, kill everything we started.
 import { execFileSync, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
@@ -130,13 +130,16 @@ export function freePort() {
   })
 }
 
-/** VmRSS / VmHWM of a process in bytes (Linux). */
-/** CPU time (user + system) a process has used so far, in ms (from /proc/PID/stat; 100 ticks/s on Linux). */
-export function cpuMsOf(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  // Fields after the command name (which may contain spaces) start at state (field 3); utime/stime are 14/15.
+/** User and system CPU time in ms of a /proc stat line (fields after the command name, which may contain spaces; utime/stime are fields 14/15; 100 ticks/s on Linux). */
+function cpuTimesMs(stat) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10
+  return { userMs: Number(fields[11]) * 10, systemMs: Number(fields[12]) * 10 }
+}
+
+/** CPU time (user + system) a process has used so far, in ms (from /proc/PID/stat). */
+export function cpuMsOf(pid) {
+  const { userMs, systemMs } = cpuTimesMs(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  return userMs + systemMs
 }
 
 /**
@@ -148,6 +151,24 @@ export function runQueueWaitMsOf(pid) {
   return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6
 }
 
+/**
+ * Every thread of `pid` by thread id: its user and system CPU time (ms), its run-queue wait (ms:
+ * runnable, no core free) and its time slices so far (/proc/PID/task/TID/stat and schedstat).
+ */
+export function threadTimesOf(pid) {
+  const times = new Map()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const [, waitNs, slices] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number)
+      times.set(tid, { ...cpuTimesMs(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')), runQueueWaitMs: waitNs / 1e6, slices })
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return times
+}
+
+/** VmRSS / VmHWM of a process in bytes (Linux). */
 export function memoryOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024

@@ -49,7 +49,6 @@ export interface SqliteStoreOptions {
    * (`balance`, `entries`, `spend`, `reservations`) wait for journaled settlements to be
    * committed (they hurry it); another process sees them after that commit (`commitDelayMs`).
    * Whatever this option, a store that opens the file replays the journals a dead process left.
-   *
    */
   debitJournal?: boolean
   /**
