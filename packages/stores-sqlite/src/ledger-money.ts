@@ -50,6 +50,13 @@ const SELECT_ENTRY = `SELECT ${ENTRY_COLUMNS} FROM mesh_entries WHERE kind = ? A
 const INSERT_ENTRY_IF_NEW = `${INSERT_ENTRY} ON CONFLICT DO NOTHING`
 /** The two sums of a journaled debit in the worker (`DeltaBatch.sums`): the amount bound first, then the key. */
 const DEBIT_SUMS = ['UPDATE mesh_accounts SET balance = balance + ? WHERE id = ?', 'INSERT INTO mesh_spend (amount, scope, bucket) VALUES (?, ?, ?) ON CONFLICT (scope, bucket) DO UPDATE SET amount = amount + excluded.amount'] as const
+/**
+ * Settlements journaled in one turn of the event loop at most; the others of that turn join the
+ * next batch. One was the rule until 2026-12-02: at 1,000 req/s the second settlement of a turn
+ * (~8 % of them) then waited for a commit, behind the checkpoint worker's gate at times — p90 5.5,
+ * p99 13 ms for those — the largest part of the gateway's own p99 (bench/README).
+ */
+const JOURNALED_PER_TURN = 4
 /** Journaled debits handed to the checkpoint worker in one transaction at most (more: another one). */
 const MAX_DEBITS_PER_TICKET = 64
 /** A row of `mesh_spend`: scope key ('key:<id>', …) and bucket ('d:2030-01-15', 'm:2030-01', 'total'). */
@@ -138,10 +145,15 @@ export function sqliteLedgerMoney(
    * can be settled under it). Their lone settlement needs no look-up of an earlier debit.
    */
   const freshHolds = new WeakSet<Reservation>()
-  /** A settlement was journaled in this turn of the event loop (reset in its check phase). */
-  let journaledThisTick = false
-  const endOfTick = () => {
-    journaledThisTick = false
+  /** Settlements asked, and journaled, in this turn of the event loop (reset in its check phase). */
+  let settlesThisTurn = 0
+  let journaledThisTurn = 0
+  /** How many settlements of a turn may be journaled: JOURNALED_PER_TURN, or one after a turn with more settlements than that (saturation). */
+  let journalLimit = JOURNALED_PER_TURN
+  const endOfTurn = () => {
+    journalLimit = settlesThisTurn > JOURNALED_PER_TURN ? 1 : JOURNALED_PER_TURN
+    settlesThisTurn = 0
+    journaledThisTurn = 0
   }
   /** The commits of journaled entries not yet done (the worker's, or this thread's retries: not in order). */
   const applying = new Set<Promise<boolean>>()
@@ -290,12 +302,7 @@ export function sqliteLedgerMoney(
       warnOnce('append', `the debit journal cannot be written (${(error as Error)?.message}); settlements wait for their commit instead (further such failures are not reported)`)
       return false
     }
-    // A second settlement in the same turn of the event loop is load, not a lone request: it joins
-    // the next batch (which commits this one too) instead of being journaled.
-    if (!journaledThisTick) {
-      journaledThisTick = true
-      setImmediate(endOfTick)
-    }
+    journaledThisTurn++
     // From now on the request is settled for this process: its hold goes, the cache counts its debit.
     journaling.set(entry.requestId!, entry)
     cache.holds.remove(hold)
@@ -440,12 +447,15 @@ export function sqliteLedgerMoney(
     async settle(accountId, requestId, actual, options = {}) {
       checkSettleAmount(STORE, accountId, requestId, actual)
       recover()
-      // A lone settlement of a hold this process took: journaled (one write) and acknowledged,
-      // committed in the next batch — the commit leaves the response path. Under load the batch
-      // is already scheduled and shares its commit anyway: no journal then (journaling every
-      // settlement for the checkpoint worker to commit cost more CPU per request at 100
-      // connections than that shared commit: bench/README).
-      const hold = journal && !db.busy && !journaledThisTick ? cache.holds.byRequest.get(requestId) : undefined
+      // A settlement of a hold this process took, while no batch is waiting: journaled (one write)
+      // and acknowledged, committed by a later batch — the commit leaves the response path. Up to
+      // JOURNALED_PER_TURN of them in one turn of the event loop (a few requests ending together
+      // at moderate load, or a burst after a stall); past that it is load: the others join the
+      // next batch and share its commit (which commits the journaled ones too), and while turns
+      // stay that full only the first of each is journaled — a write() per settlement costs more
+      // CPU under saturation than that shared commit (bench/README).
+      if (journal && settlesThisTurn++ === 0) setImmediate(endOfTurn)
+      const hold = journal && !db.busy && journaledThisTurn < journalLimit ? cache.holds.byRequest.get(requestId) : undefined
       // The look-up keeps `created` exact when another process settled the request already (or
       // a caller reserved a settled id again): a read, not a commit — and none for a hold reserved
       // under a fresh id (ReserveOptions.fresh: nothing can have been settled under it).

@@ -39,8 +39,8 @@ export interface SqliteStoreOptions {
   holds?: 'shared' | 'process'
   /**
    * With `holds: 'process'` and `synchronous: 'normal'` (default true there; ignored otherwise
-   * and for `:memory:`): a settlement made while no batch is waiting and no other was journaled
-   * in the same turn of the event loop — a lone request — is appended to a debit journal next to the
+   * and for `:memory:`): a settlement made while no batch is waiting — one of the first four of a
+   * turn of the event loop (the first only, while turns hold more) — is appended to a debit journal next to the
    * file (`<path>-debits-<pid>-<random>.jsonl`, one JSON line, one `write()`) and acknowledged at
    * once; a batch commits it to the ledger tables within `commitDelayMs`. Same durability as a
    * `normal` commit (the line is in the kernel before `settle` resolves: it survives a crash of

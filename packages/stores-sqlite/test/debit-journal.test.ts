@@ -41,14 +41,43 @@ describe('sqlite debit journal (holds: process)', () => {
     expect(journalsOf(path)).toEqual([])
   })
 
-  it('journals only when no batch is waiting: settlements of one tick share a commit instead', async () => {
+  it('journals up to four settlements of one turn; the others share the next batch, whose commit takes the journaled ones too', async () => {
+    const { path, store } = await journaledStore()
+    const ids = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6']
+    for (const id of ids) await store.reserve('a', id, 100)
+    const all = Promise.all(ids.map((id, i) => store.settle('a', id, 10 * (i + 1))))
+    // Four written before settle returned (one write each); the fifth and sixth wait for a commit.
+    expect(journalLines(path).map((e) => e.requestId)).toEqual(['r1', 'r2', 'r3', 'r4'])
+    expect(storedUsage(path)).toEqual([])
+    expect((await all).map((r) => r.created)).toEqual([true, true, true, true, true, true])
+    expect(storedUsage(path)).toEqual(ids)
+    expect(await store.balance('a')).toMatchObject({ balanceMicroUsd: 790, reservedMicroUsd: 0 })
+    // After a turn with more than four (saturation), a turn journals only its first settlement...
+    const turn = async (pair: string[]) => {
+      await new Promise((resolve) => setImmediate(resolve))
+      for (const id of pair) await store.reserve('a', id, 100)
+      return (await Promise.all(pair.map((id) => store.settle('a', id, 5)))).map((r) => r.created)
+    }
+    expect(await turn(['r7', 'r8'])).toEqual([true, true])
+    expect(journalLines(path).map((e) => e.requestId)).toEqual(['r1', 'r2', 'r3', 'r4', 'r7'])
+    expect(storedUsage(path)).toEqual([...ids, 'r7', 'r8'])
+    // ...and after a quieter one, up to four again.
+    expect(await turn(['r9', 'r10'])).toEqual([true, true])
+    expect(journalLines(path).map((e) => e.requestId)).toEqual(['r1', 'r2', 'r3', 'r4', 'r7', 'r9', 'r10'])
+    expect(storedUsage(path)).toEqual([...ids, 'r7', 'r8'])
+    await store.close()
+    expect(storedUsage(path)).toEqual([...ids, 'r7', 'r8', 'r9', 'r10'])
+  })
+
+  it('a request settled twice in one turn is debited once', async () => {
     const { path, store } = await journaledStore()
     await store.reserve('a', 'r1', 100)
-    await store.reserve('a', 'r2', 100)
-    const both = Promise.all([store.settle('a', 'r1', 50), store.settle('a', 'r2', 60)])
+    const twice = await Promise.all([store.settle('a', 'r1', 30), store.settle('a', 'r1', 30)])
+    expect(twice.map((r) => r.created)).toEqual([true, false])
+    expect(twice[1]!.entry.id).toBe(twice[0]!.entry.id)
     expect(journalLines(path).map((e) => e.requestId)).toEqual(['r1'])
-    expect((await both).map((r) => r.created)).toEqual([true, true])
-    expect(await store.balance('a')).toMatchObject({ balanceMicroUsd: 890, reservedMicroUsd: 0 })
+    expect(await store.balance('a')).toMatchObject({ balanceMicroUsd: 970, reservedMicroUsd: 0 })
+    expect(storedUsage(path)).toEqual(['r1'])
     await store.close()
   })
 

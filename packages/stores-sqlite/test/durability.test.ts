@@ -123,11 +123,14 @@ describe('sqlite durability', () => {
     const dir = tempDir()
     const path = join(dir, 'mesh.db')
     const journals = () => readdirSync(dir).filter((name) => name.includes('-debits-'))
-    const run = await runWriter([path], { env: { MESH_HOLDS: 'process', MESH_DIE_AFTER_ACK: '5' } })
+    const run = await runWriter([path], { env: { MESH_HOLDS: 'process', MESH_DIE_AFTER_ACK: '6' } })
     expect(run.signal, run.stderr).toBe('SIGKILL')
-    expect(run.acked).toEqual(['req-0', 'req-1', 'req-2', 'req-3', 'req-4'])
-    // The kill landed in the tick of the last acknowledgement: its debit is only in the journal.
-    expect(storedUsage(path)).toEqual(['req-0', 'req-1', 'req-2', 'req-3'])
+    const ids = Array.from({ length: 6 }, (_, i) => `req-${i}`)
+    expect(run.acked).toEqual(ids)
+    // The writer settles back to back: four settlements of a turn are journaled, the fifth joins a
+    // batch and commits them with it; req-5 is journaled in the next turn, and the kill lands in
+    // it: its debit is only in the journal.
+    expect(storedUsage(path)).toEqual(ids.slice(0, 5))
     expect(journals()).toHaveLength(1)
     const [journal] = journals()
     const kept = join(tempDir(), 'journal-copy')
@@ -136,8 +139,8 @@ describe('sqlite durability', () => {
     // Opened without process-local holds (so without a journal of its own): it replays the journal all the same.
     const next = sqlite({ path })
     const usage = (await next.entries('acct-durable')).filter((e) => e.kind === 'usage')
-    expect(usage.map((e) => e.requestId)).toEqual(['req-0', 'req-1', 'req-2', 'req-3', 'req-4'])
-    expect((await next.balance('acct-durable')).balanceMicroUsd).toBe(1_000_000_000 - 5 * 60)
+    expect(usage.map((e) => e.requestId)).toEqual(ids)
+    expect((await next.balance('acct-durable')).balanceMicroUsd).toBe(1_000_000_000 - 6 * 60)
     // Its writer is dead and its entries are stored: the journal is gone.
     expect(journals()).toEqual([])
     await next.close()
@@ -145,8 +148,8 @@ describe('sqlite durability', () => {
     // The same journal found again (say a copy restored from a backup): nothing is billed twice.
     copyFileSync(kept, join(dir, journal!))
     const again = sqlite({ path, holds: 'process' })
-    expect((await again.entries('acct-durable')).filter((e) => e.kind === 'usage')).toHaveLength(5)
-    expect((await again.balance('acct-durable')).balanceMicroUsd).toBe(1_000_000_000 - 5 * 60)
+    expect((await again.entries('acct-durable')).filter((e) => e.kind === 'usage')).toHaveLength(6)
+    expect((await again.balance('acct-durable')).balanceMicroUsd).toBe(1_000_000_000 - 6 * 60)
     expect(journals()).toEqual([])
     await again.close()
   }, 60_000)

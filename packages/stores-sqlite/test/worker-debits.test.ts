@@ -57,19 +57,19 @@ describe('sqlite: journaled debits committed by the checkpoint worker (debitsInW
     expect(await money.reserve('a', 'x4', 51, { fresh: true, keyId: 'k', caps })).toMatchObject({ ok: false, reason: 'spend-cap', spentMicroUsd: 250 })
     expect(await money.reserve('a', 'x5', 50, { fresh: true, keyId: 'k', caps })).toMatchObject({ ok: true })
     expect(await money.release('a', 'x5')).toBe(true)
-    // Settlements of one tick: the first is journaled (the worker commits it), the second joins
-    // this thread's next batch, as before.
-    await money.reserve('a', 'r2', 100, { fresh: true })
-    await money.reserve('a', 'r3', 100, { fresh: true })
-    const both = await Promise.all([money.settle('a', 'r2', 10), money.settle('a', 'r3', 20)])
-    expect(both.map((r) => r.created)).toEqual([true, true])
+    // Settlements of one tick (the y* of nothing): four are journaled (the worker commits them),
+    // the fifth joins this thread's next batch.
+    const tick = ['r2', 'r3', 'y1', 'y2', 'y3']
+    for (const id of tick) await money.reserve('a', id, 100, { fresh: true })
+    const settled = await Promise.all(tick.map((id) => money.settle('a', id, id === 'r2' ? 10 : id === 'r3' ? 20 : 0)))
+    expect(settled.map((r) => r.created)).toEqual([true, true, true, true, true])
     const mainWrites = mainChanges()
     expect(mainWrites).toBeGreaterThan(before)
     // A second settle of a journaled request finds it (not stored yet): one debit.
     expect(await money.settle('a', 'r3', 20)).toMatchObject({ created: false, entry: { requestId: 'r3', amountMicroUsd: -20 } })
     expect(await money.reserve('a', 'r3', 1)).toMatchObject({ ok: false, reason: 'already-settled' })
     expect(await money.balance('a')).toEqual({ balanceMicroUsd: 720, reservedMicroUsd: 0, availableMicroUsd: 720 })
-    expect(storedUsage(path).sort()).toEqual(['r1', 'r2', 'r3'])
+    expect(storedUsage(path).sort()).toEqual(['r1', 'r2', 'r3', 'y1', 'y2', 'y3'])
     expect(mainChanges()).toBe(mainWrites)
     expect(await money.spend({ kind: 'key', id: 'k' })).toMatchObject({ dayMicroUsd: 250, totalMicroUsd: 250 })
     expect(await money.spend({ kind: 'account', id: 'a' })).toMatchObject({ totalMicroUsd: 280 })
