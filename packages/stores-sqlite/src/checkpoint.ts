@@ -62,6 +62,12 @@ export interface CheckpointerOptions {
   readonly maxWalBytes?: number
   /** How long `writeRows` waits for another connection's write lock; default 5000 ms. */
   readonly busyTimeoutMs?: number
+  /**
+   * Added to the worker thread's nice value (Linux: its own scheduling priority; default 0, the
+   * process's). Where the thread's id cannot be found (not Linux), or the change is refused, it
+   * keeps the process's priority.
+   */
+  readonly nice?: number
 }
 
 /** `Atomics.waitAsync` (Node ≥ 16; in TypeScript's lib from es2024). */
@@ -124,6 +130,16 @@ const gate = new Int32Array(workerData.gate)
 const committed = new BigInt64Array(workerData.committed)
 const seq = new Int32Array(workerData.seq)
 const db = new Database(workerData.path, { fileMustExist: true })
+// Background work at a lower priority than the event loop's (Linux: setpriority on this thread's
+// id, from /proc/thread-self). Elsewhere, or if refused, the process's priority stays.
+if (workerData.nice > 0) {
+  try {
+    const self = require('node:fs').readlinkSync('/proc/thread-self')
+    const tid = Number(self.slice(self.lastIndexOf('/') + 1))
+    const os = require('node:os')
+    if (tid > 0) os.setPriority(tid, Math.min(19, os.getPriority(tid) + workerData.nice))
+  } catch {}
+}
 db.pragma('busy_timeout = 0')
 // writeDeltas writes ledger entries: their account must exist, as on the main connection.
 db.pragma('foreign_keys = ON')
@@ -316,7 +332,7 @@ export function startCheckpointer(
     const driver = createRequire(import.meta.url).resolve('better-sqlite3')
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path, driver, gate: gate.buffer, committed: committed.buffer, seq: seq.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024, busyTimeoutMs: options.busyTimeoutMs ?? 5_000 },
+      workerData: { path, driver, gate: gate.buffer, committed: committed.buffer, seq: seq.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024, busyTimeoutMs: options.busyTimeoutMs ?? 5_000, nice: options.nice ?? 0 },
     })
   } catch {
     return undefined

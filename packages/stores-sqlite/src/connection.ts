@@ -23,6 +23,8 @@ export interface ConnectionOptions {
    * meanwhile, or the MAX_DELAYED_OPERATIONS-th delayed one, runs the batch in the next tick.
    */
   readonly commitDelayMs?: number
+  /** The worker thread's nice increment (CheckpointerOptions.nice). */
+  readonly workerNice?: number
 }
 
 const DEFAULT_CHECKPOINT_START_BYTES = 1024 * 1024
@@ -168,7 +170,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     const autocheckpoint = (on: boolean) => {
       if (db === handle) handle.pragma(`wal_autocheckpoint = ${on ? 1000 : 0}`)
     }
-    checkpointer = startCheckpointer(path, { onFailure: () => autocheckpoint(true), onPressure: autocheckpoint }, { busyTimeoutMs: options.busyTimeoutMs })
+    checkpointer = startCheckpointer(path, { onFailure: () => autocheckpoint(true), onPressure: autocheckpoint }, { busyTimeoutMs: options.busyTimeoutMs, nice: options.workerNice })
     if (checkpointer) {
       handle.pragma('wal_autocheckpoint = 0')
       // When a writer starts the WAL over, it also gives back the file's space beyond this.
