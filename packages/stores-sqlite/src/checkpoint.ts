@@ -130,8 +130,9 @@ const gate = new Int32Array(workerData.gate)
 const committed = new BigInt64Array(workerData.committed)
 const seq = new Int32Array(workerData.seq)
 const db = new Database(workerData.path, { fileMustExist: true })
-// Background work at a lower priority than the event loop's (Linux: setpriority on this thread's
-// id, from /proc/thread-self). Elsewhere, or if refused, the process's priority stays.
+// With \`nice\` (sqlite({ workerNice })): background work at a lower priority than the event loop's
+// (Linux: setpriority on this thread's id, from /proc/thread-self). Elsewhere, or if refused, the
+// process's priority stays.
 if (workerData.nice > 0) {
   try {
     const self = require('node:fs').readlinkSync('/proc/thread-self')

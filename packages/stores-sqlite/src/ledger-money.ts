@@ -52,9 +52,10 @@ const INSERT_ENTRY_IF_NEW = `${INSERT_ENTRY} ON CONFLICT DO NOTHING`
 const DEBIT_SUMS = ['UPDATE mesh_accounts SET balance = balance + ? WHERE id = ?', 'INSERT INTO mesh_spend (amount, scope, bucket) VALUES (?, ?, ?) ON CONFLICT (scope, bucket) DO UPDATE SET amount = amount + excluded.amount'] as const
 /**
  * Settlements journaled in one turn of the event loop at most; the others of that turn join the
- * next batch. One was the rule until 2026-12-02: at 1,000 req/s the second settlement of a turn
- * (~8 % of them) then waited for a commit, behind the checkpoint worker's gate at times — p90 5.5,
- * p99 13 ms for those — the largest part of the gateway's own p99 (bench/README).
+ * next batch, and the turn after such a full one journals only its first. One was the rule until
+ * 2026-12-02: at 1,000 req/s the second settlement of a turn (~8 % of them) then waited for a
+ * commit, behind the checkpoint worker's gate at times — p90 5.5, p99 13 ms for those — the
+ * largest part of the gateway's own p99 (bench/README).
  */
 const JOURNALED_PER_TURN = 4
 /** Journaled debits handed to the checkpoint worker in one transaction at most (more: another one). */
