@@ -59,9 +59,9 @@ describe('sqlite: journaled debits committed by the checkpoint worker (debitsInW
     expect(await money.release('a', 'x5')).toBe(true)
     // Settlements of one tick (the y* of nothing): four are journaled (the worker commits them),
     // the fifth joins this thread's next batch.
-    const tick = ['r2', 'r3', 'y1', 'y2', 'y3']
-    for (const id of tick) await money.reserve('a', id, 100, { fresh: true })
-    const settled = await Promise.all(tick.map((id) => money.settle('a', id, id === 'r2' ? 10 : id === 'r3' ? 20 : 0)))
+    const tick: Record<string, number> = { r2: 10, r3: 20, y1: 0, y2: 0, y3: 0 }
+    for (const id of Object.keys(tick)) await money.reserve('a', id, 100, { fresh: true })
+    const settled = await Promise.all(Object.entries(tick).map(([id, amount]) => money.settle('a', id, amount)))
     expect(settled.map((r) => r.created)).toEqual([true, true, true, true, true])
     const mainWrites = mainChanges()
     expect(mainWrites).toBeGreaterThan(before)
