@@ -47,8 +47,10 @@ describe('sqlite: journaled debits committed by the checkpoint worker (debitsInW
     expect(storedUsage(path)).toEqual([])
     expect(await money.reserve('a', 'x1', 751, { fresh: true })).toMatchObject({ ok: false, reason: 'insufficient-credits', availableMicroUsd: 750 })
     expect(await money.reserve('a', 'x2', 51, { fresh: true, keyId: 'k', caps })).toMatchObject({ ok: false, reason: 'spend-cap', spentMicroUsd: 250 })
-    // Committed by the worker: the main connection wrote none of it.
+    // Committed by the worker: the main connection wrote none of it. (`rowWrites` counts the
+    // worker's answer, which this thread reads a little after the commit is visible in the file.)
     await until(() => storedUsage(path).length === 1, 'the worker commits r1')
+    await until(() => worker.rowWrites > writes, 'the worker answers for r1')
     expect(worker.rowWrites).toBe(writes + 1)
     expect(mainChanges()).toBe(before)
     // The next batches read the tables again (another connection committed) and drop r1 from
@@ -187,8 +189,14 @@ describe('sqlite: journaled debits committed by the checkpoint worker (debitsInW
     const ticketDone: string[] = []
     const send = (key: string) =>
       connection.writeInWorker({ insert: "INSERT INTO mesh_state (key, value, size, updated_at) VALUES (?, 'v', 1, 0)", sums: [], items: [{ params: [key], adds: [] }] }, (error) => ticketDone.push(error ? 'failed' : key))
-    /** An inert operation that, on its first run, waits (synchronously: the worker is another thread) until the worker has committed. */
-    const inert = (readsTables: boolean) => {
+    /**
+     * An inert operation whose first run lets the worker commit `ticket` and waits (synchronously:
+     * the worker is another thread) until it has: the test holds the worker's gate from before the
+     * ticket is sent, so the commit cannot happen before the batch runs (on a loaded machine it
+     * otherwise could, and there would be nothing to undo), and the wait ends once the sequence is
+     * even again (odd while the worker's COMMIT runs).
+     */
+    const inert = (readsTables: boolean, ticket: number) => {
       let runs = 0
       return connection
         .batched(
@@ -197,11 +205,13 @@ describe('sqlite: journaled debits committed by the checkpoint worker (debitsInW
             read = readsTables
             if (runs === 1) {
               const seq = worker.commitSeq
-              const until = Date.now() + 3_000
-              while (worker.commitSeq === seq && Date.now() < until) {
+              worker.leaveBatch()
+              const until = Date.now() + 10_000
+              while ((worker.committedTicket < ticket || (worker.commitSeq & 1) === 1) && Date.now() < until) {
                 // the worker commits meanwhile
               }
-              expect(worker.commitSeq).not.toBe(seq)
+              expect(worker.committedTicket).toBe(ticket)
+              expect(worker.commitSeq).toBe(seq + 2)
             }
             return runs
           },
@@ -209,13 +219,15 @@ describe('sqlite: journaled debits committed by the checkpoint worker (debitsInW
         )
         .then(() => runs)
     }
+    expect(worker.enterBatch()).toBe(true)
     expect(send('k1')).toBe(1)
-    expect(await inert(true)).toBe(2)
+    expect(await inert(true, 1)).toBe(2)
     expect(events).toEqual(['begin', 'aborted', 'begin', 'committed'])
     // Only memory read: nothing to undo.
     events.length = 0
+    expect(worker.enterBatch()).toBe(true)
     expect(send('k2')).toBe(2)
-    expect(await inert(false)).toBe(1)
+    expect(await inert(false, 2)).toBe(1)
     expect(events).toEqual(['begin', 'committed'])
     await until(() => ticketDone.length === 2, 'both tickets are answered')
     expect(ticketDone).toEqual(['k1', 'k2'])
