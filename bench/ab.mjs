@@ -10,11 +10,11 @@
 // alternative's flags separated by spaces, given to the gateway process only.
 // A config named *full* gets an account, credits and a key through the admin API first.
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine } from './lib/procs.mjs'
+import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, spawnChild, stealMs, waitForLine } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 import { percentiles } from './lib/open-loop-stats.mjs'
 import { roundOrder } from './lib/rounds.mjs'
@@ -44,13 +44,16 @@ async function openLoop(targets) {
     for (const t of roundOrder(targets, round)) {
       const acc = pooled.get(t)
       const cpuBefore = cpuMsOf(t.child.pid)
+      const stealBefore = stealMs()
+      const startedAt = performance.now()
       const requestBody = t.model ? JSON.stringify(chatBody(t.model)) : body
       const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS: seconds, warmupS: 1, connections: 64, raw: true, body: requestBody, headers: t.headers })
       acc.cpuMs += cpuMsOf(t.child.pid) - cpuBefore
       acc.offered += rate * (seconds + 1)
       acc.latency.push(...r.raw.latency)
       if (r.raw.own) acc.own.push(...r.raw.own)
-      console.log(`round ${round + 1}  ${t.name.padEnd(36)} p50 ${r.latencyMs.p50.toFixed(3)}  p90 ${r.latencyMs.p90.toFixed(3)}  p99 ${r.latencyMs.p99.toFixed(3)} ms  answered ${Math.round(r.completedRate)}/s  errors ${r.errors + r.non2xx}`)
+      const steal = (100 * (stealMs() - stealBefore)) / ((performance.now() - startedAt) * availableParallelism())
+      console.log(`round ${round + 1}  ${t.name.padEnd(36)} p50 ${r.latencyMs.p50.toFixed(3)}  p90 ${r.latencyMs.p90.toFixed(3)}  p99 ${r.latencyMs.p99.toFixed(3)} ms  answered ${Math.round(r.completedRate)}/s  errors ${r.errors + r.non2xx}  steal ${steal.toFixed(1)} %`)
     }
   console.log(`\npooled over ${values.rounds} rounds at ${rate} req/s (overhead = target − direct, same percentile):`)
   let direct
@@ -61,8 +64,8 @@ async function openLoop(targets) {
     const over = (q) => (t === targets[0] ? '' : ` (${p[q] - direct[q] >= 0 ? '+' : ''}${(p[q] - direct[q]).toFixed(3)})`)
     // own: the gateway's own overhead as it reports it (x-mesh-overhead-ms), when it does.
     const own = acc.own.length ? percentiles(acc.own) : undefined
-    const ownText = own ? `  own p50/p90/p99 ${own.p50.toFixed(3)}/${own.p90.toFixed(3)}/${own.p99.toFixed(3)}` : ''
-    console.log(`${t.name.padEnd(36)} p50 ${p.p50.toFixed(3)}${over('p50')}  p90 ${p.p90.toFixed(3)}${over('p90')}  p99 ${p.p99.toFixed(3)}${over('p99')} ms  CPU ${((acc.cpuMs * 1000) / acc.offered).toFixed(0)} µs/req${ownText}`)
+    const ownText = own ? `  own p50/p90/p95/p99 ${own.p50.toFixed(3)}/${own.p90.toFixed(3)}/${own.p95.toFixed(3)}/${own.p99.toFixed(3)}` : ''
+    console.log(`${t.name.padEnd(36)} p50 ${p.p50.toFixed(3)}${over('p50')}  p90 ${p.p90.toFixed(3)}${over('p90')}  p95 ${p.p95.toFixed(3)}${over('p95')}  p99 ${p.p99.toFixed(3)}${over('p99')} ms  CPU ${((acc.cpuMs * 1000) / acc.offered).toFixed(0)} µs/req${ownText}`)
   }
 }
 

@@ -143,6 +143,18 @@ export function cpuMsOf(pid) {
 }
 
 /**
+ * CPU time the hypervisor took from this VM so far, in ms summed over its CPUs: the `steal` column of
+ * /proc/stat's `cpu` line (8th value, 100 ticks/s). While a virtual CPU is stolen nothing on it runs,
+ * and a thread that was due to wake on it (a timer, a socket) wakes late without waiting on a run
+ * queue — latency no process on the machine can see in its own accounting.
+ */
+export function stealMs(procStat = readFileSync('/proc/stat', 'utf8')) {
+  const cpu = /^cpu\s+(.*)$/m.exec(procStat)
+  if (!cpu) throw new Error('/proc/stat has no cpu line')
+  return Number(cpu[1].trim().split(/\s+/)[7] ?? 0) * 10
+}
+
+/**
  * Milliseconds the main thread of `pid` (a Node process's event loop) spent runnable but waiting
  * for a core: the run-queue wait of /proc/PID/task/PID/schedstat. Latency the machine's scheduler
  * adds, not work the process did.

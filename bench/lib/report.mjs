@@ -103,6 +103,8 @@ const roundsText = (rounds, durationS, warmupS, order) =>
     : `${durationS} s after a ${warmupS} s warm-up`
 
 /** Each round's p50 / p99 (older runs: –). */
+/** The hypervisor's steal over a target's rounds (% of the VM's cores), then by round; '–' for results from before it was recorded. */
+const steal = (l) => (l.stealPercent === undefined ? '–' : `${fmt(l.stealPercent, 1)}${l.rounds?.length > 1 ? ` (${l.rounds.map((r) => fmt(r.stealPercent, 1)).join(' · ')})` : ''}`)
 const byRound = (l, field) => (l.rounds?.length > 1 ? l.rounds.map((r) => `${fmt(r[field]?.p50, 2)} / ${fmt(r[field]?.p99, 1)}`).join(' · ') : '–')
 
 /**
@@ -188,13 +190,13 @@ export function renderMarkdown(report) {
     if (report.pinned) out.push('', PINNED_NOTE)
     out.push('', pacingNote(report, lat))
     out.push('')
-    out.push('| target | p50 ms | p90 ms | p99 ms | overhead p50 | overhead p90 | overhead p99 | p50 / p99 by round ms | answered req/s | errors | CPU µs / request² | event loop waiting for a core, µs / request³ |')
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    out.push('| target | p50 ms | p90 ms | p99 ms | overhead p50 | overhead p90 | overhead p99 | p50 / p99 by round ms | answered req/s | errors | CPU µs / request² | event loop waiting for a core, µs / request³ | hypervisor steal, % (by round)⁴ |')
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
     for (const id of ids) {
       const l = lat[id]
       if (!l) continue
       const o = id === 'direct' ? {} : overhead(lat, id, 'latencyMs')
-      out.push(`| ${labels[id]} | ${fmt(l.latencyMs?.p50, 3)} | ${fmt(l.latencyMs?.p90, 3)} | ${fmt(l.latencyMs?.p99, 3)} | ${signed(o.p50)} | ${signed(o.p90)} | ${signed(o.p99)} | ${byRound(l, 'latencyMs')} | ${int(l.completedRate ?? l.achievedRate)}${saturated(l, report.plan.latRate) ? ' ⚠ saturated' : ''} | ${int(l.errors + l.non2xx + (l.unfinished ?? 0))} | ${l.cpuUsPerRequest === undefined ? '–' : int(l.cpuUsPerRequest)} | ${l.runQueueWaitUsPerRequest === undefined ? '–' : int(l.runQueueWaitUsPerRequest)} |`)
+      out.push(`| ${labels[id]} | ${fmt(l.latencyMs?.p50, 3)} | ${fmt(l.latencyMs?.p90, 3)} | ${fmt(l.latencyMs?.p99, 3)} | ${signed(o.p50)} | ${signed(o.p90)} | ${signed(o.p99)} | ${byRound(l, 'latencyMs')} | ${int(l.completedRate ?? l.achievedRate)}${saturated(l, report.plan.latRate) ? ' ⚠ saturated' : ''} | ${int(l.errors + l.non2xx + (l.unfinished ?? 0))} | ${l.cpuUsPerRequest === undefined ? '–' : int(l.cpuUsPerRequest)} | ${l.runQueueWaitUsPerRequest === undefined ? '–' : int(l.runQueueWaitUsPerRequest)} | ${steal(l)} |`)
     }
     out.push('')
     out.push(`⚠ saturated: the target answered fewer than 95 % of the offered ${report.plan.latRate} req/s, so requests queued and its percentiles measure the queue, not the overhead.`)
@@ -202,6 +204,8 @@ export function renderMarkdown(report) {
     out.push(`² CPU time (user + system, /proc/PID/stat) the target's own process used per request over this open-loop run, warm-up included; for "direct" it is the fake upstream's. It does not depend on how the two shared cores are split between processes, so it is the steadier measure of what each gateway costs.`)
     out.push('')
     out.push(`³ Time the target's main thread (its event loop; for "direct", the fake's) was runnable but waiting for a core, per request over the same run (/proc/PID/task/PID/schedstat): latency the machine's scheduler added while the load generator, the fake and the target's own threads shared the cores — not work the target did.`)
+    out.push('')
+    out.push(`⁴ CPU time the hypervisor took from this VM while the target's rounds ran (/proc/stat \`steal\`), as a share of all its cores. A stolen core runs nothing, so every process on it — the fake and the load generator too — answers or wakes late without any of them seeing it in its own accounting; a round with high steal has a p99 of the VM, not of the target.`)
     out.push('')
     out.push(...ownOverheadTable(lat, labels, 'latencyMs', 'answer ready'))
     const overheadRatio = (a, b, q) => {
@@ -222,13 +226,13 @@ export function renderMarkdown(report) {
     if (report.pinned) out.push('', PINNED_NOTE)
     out.push('', pacingNote(report, tt))
     out.push('')
-    out.push('| target | TTFT p50 ms | p90 ms | p99 ms | overhead p50 | overhead p99 | p50 / p99 by round ms | streams | errors |')
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    out.push('| target | TTFT p50 ms | p90 ms | p99 ms | overhead p50 | overhead p99 | p50 / p99 by round ms | streams | errors | hypervisor steal, % (by round)⁴ |')
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
     for (const id of ids) {
       const l = tt[id]
       if (!l) continue
       const o = id === 'direct' ? {} : overhead(tt, id, 'ttftMs')
-      out.push(`| ${labels[id]} | ${fmt(l.ttftMs?.p50, 3)} | ${fmt(l.ttftMs?.p90, 3)} | ${fmt(l.ttftMs?.p99, 3)} | ${signed(o.p50)} | ${signed(o.p99)} | ${byRound(l, 'ttftMs')} | ${int(l.ttftMs?.count)} | ${int(l.errors + l.non2xx)} |`)
+      out.push(`| ${labels[id]} | ${fmt(l.ttftMs?.p50, 3)} | ${fmt(l.ttftMs?.p90, 3)} | ${fmt(l.ttftMs?.p99, 3)} | ${signed(o.p50)} | ${signed(o.p99)} | ${byRound(l, 'ttftMs')} | ${int(l.ttftMs?.count)} | ${int(l.errors + l.non2xx)} | ${steal(l)} |`)
     }
     out.push('')
     out.push(...ownOverheadTable(tt, labels, 'ttftMs', 'first chunk ready'))

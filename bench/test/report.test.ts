@@ -101,10 +101,19 @@ describe("ModelMesh's self-reported overhead next to the measured one", () => {
   it('shows each target’s CPU and its event loop’s run-queue wait per request in the latency table, a dash where a run did not measure them', () => {
     const markdown = renderMarkdown(report({ latency: { direct: open(0.4, 8, { cpuUsPerRequest: 300, runQueueWaitUsPerRequest: 41.6 }), 'mesh-full': open(0.85, 9.5, { cpuUsPerRequest: 690.2, runQueueWaitUsPerRequest: 212.4 }), bare: open(0.7, 10) } }))
     const row = (label: string) => markdown.split('\n').find((line) => line.startsWith(`| ${label} | `) && line.includes('990'))!.split(' | ')
-    expect(row('mesh-full').slice(-2)).toEqual(['690', '212 |'])
-    expect(row('direct').slice(-2)).toEqual(['300', '42 |'])
-    expect(row('bare').slice(-2)).toEqual(['–', '– |'])
+    expect(row('mesh-full').slice(-3, -1)).toEqual(['690', '212'])
+    expect(row('direct').slice(-3, -1)).toEqual(['300', '42'])
+    expect(row('bare').slice(-3, -1)).toEqual(['–', '–'])
     expect(markdown).toContain('³ Time the target’s main thread'.replace('’', "'"))
+  })
+  it('shows the hypervisor’s steal over each target’s rounds and by round, a dash for results from before it was recorded', () => {
+    const rounds = [1.04, 0.2, 7.96].map((stealPercent) => ({ latencyMs: pct(0.8, 1.6, 9), completedRate: 990, sentAlone: 0.9, stealPercent }))
+    const markdown = renderMarkdown(report({ latency: { direct: open(0.4, 8, { stealPercent: 0.5 }), 'mesh-full': open(0.85, 9.5, { stealPercent: 3.07, rounds }), bare: open(0.7, 10) } }))
+    const row = (label: string) => markdown.split('\n').find((line) => line.startsWith(`| ${label} | `) && line.includes('990'))!
+    expect(row('mesh-full').endsWith(' | 3.1 (1.0 · 0.2 · 8.0) |')).toBe(true)
+    expect(row('direct').endsWith(' | 0.5 |')).toBe(true)
+    expect(row('bare').endsWith(' | – |')).toBe(true)
+    expect(markdown).toContain('⁴ CPU time the hypervisor took from this VM')
   })
 })
 

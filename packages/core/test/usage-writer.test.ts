@@ -37,4 +37,30 @@ describe('usage writer', () => {
     // Other work ran between the batches.
     expect(calls[2]!.ticksBefore).toBeGreaterThan(calls[0]!.ticksBefore)
   })
+
+  it('writes a full batch after the answers of the current turn, not on the answer of its last event', async () => {
+    const order: string[] = []
+    const ledger = { recordUsage: async (events: UsageEvent[]) => (order.push(`write ${events.length}`), events.length) } as unknown as LedgerStoreV1
+    const writer = new UsageWriter(ledger, { flushIntervalMs: 60_000, batchSize: 3, maxQueue: 1_000, onError: () => {} })
+    // As in the gate: the event is pushed, then the settlement resolves and the answer is written
+    // in the promise continuations that follow.
+    const answer = async (i: number) => {
+      writer.push(event(i))
+      await Promise.resolve()
+      await Promise.resolve()
+      order.push(`answer ${i}`)
+    }
+    await Promise.all([answer(0), answer(1), answer(2)])
+    expect(order).toEqual(['answer 0', 'answer 1', 'answer 2'])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(order).toEqual(['answer 0', 'answer 1', 'answer 2', 'write 3'])
+    expect(writer.written).toBe(3)
+    // An explicit flush (shutdown) still writes at once and cancels the scheduled one.
+    writer.push(event(3))
+    writer.push(event(4))
+    writer.push(event(5))
+    await writer.flush()
+    expect(order.at(-1)).toBe('write 3')
+    expect(writer.written).toBe(6)
+  })
 })
