@@ -25,9 +25,12 @@ export interface Checkpointer {
   /**
    * Runs `sql` once per row (its bound parameters), all in one `BEGIN IMMEDIATE` transaction on
    * the worker's connection, taken while the main thread is between batches; resolves with the
-   * rows changed once it is committed, rejects (nothing written) if it fails.
+   * rows changed once it is committed, rejects (nothing written) if it fails. With `jsonColumn`,
+   * each row's value at that index is handed over as it is (a structured clone) and bound as its
+   * `JSON.stringify` text, made by the worker — the serialisation is the worker's work, not the
+   * event loop's. A value that cannot be cloned rejects with the clone's `DataCloneError`.
    */
-  writeRows(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<number>
+  writeRows(sql: string, rows: ReadonlyArray<readonly unknown[]>, jsonColumn?: number): Promise<number>
   /**
    * Writes `batch` in one `BEGIN IMMEDIATE` transaction on the worker's connection, as `writeRows`,
    * and once it is committed publishes `ticket` (see `committedTicket`) before the main thread
@@ -214,13 +217,16 @@ const transaction = (work, publish) => {
     control.impatient.run()
   }
 }
-const writeRows = (sql, rows) =>
-  transaction(() => {
+const writeRows = (sql, given, jsonColumn) => {
+  // Serialised before the transaction: the gate is held for the inserts only.
+  const rows = jsonColumn === undefined ? given : given.map((row) => row.map((value, i) => (i === jsonColumn ? JSON.stringify(value) : value)))
+  return transaction(() => {
     const insert = statement(sql)
     let changes = 0
     for (const row of rows) changes += insert.run(row).changes
     return changes
   })
+}
 /** Set when a writeDeltas transaction failed: later tickets are refused until the main thread says 'resume'. */
 let refusing = false
 const writeDeltas = (batch, ticket) => {
@@ -299,7 +305,7 @@ parentPort.on('message', (message) => {
   if (message.type === 'checkpoint') {
     answer(message.id, () => (message.mode === 'PASSIVE' ? run('PASSIVE') : exclusive(message.mode) || { busy: 1, log: -1, checkpointed: -1 }))
   } else if (message.type === 'write') {
-    answer(message.id, () => writeRows(message.sql, message.rows))
+    answer(message.id, () => writeRows(message.sql, message.rows, message.jsonColumn))
   } else if (message.type === 'deltas') {
     answer(message.id, () => writeDeltas(message.batch, message.ticket))
   } else if (message.type === 'resume') {
@@ -352,7 +358,13 @@ export function startCheckpointer(
     return new Promise<T>((resolve, reject) => {
       const id = nextId++
       pending.set(id, { resolve: resolve as (result: never) => void, reject })
-      worker.postMessage({ ...message, id })
+      try {
+        worker.postMessage({ ...message, id })
+      } catch (error) {
+        // Not sent (a value the structured clone refuses): nothing will answer it.
+        pending.delete(id)
+        reject(error)
+      }
     })
   }
   const fail = (error: unknown) => {
@@ -401,8 +413,8 @@ export function startCheckpointer(
     checkpoint(mode = 'PASSIVE') {
       return ask<CheckpointResult>({ type: 'checkpoint', mode })
     },
-    writeRows(sql, rows) {
-      return ask<number>({ type: 'write', sql, rows }).then((changes) => {
+    writeRows(sql, rows, jsonColumn) {
+      return ask<number>(jsonColumn === undefined ? { type: 'write', sql, rows } : { type: 'write', sql, rows, jsonColumn }).then((changes) => {
         rowWrites++
         return changes
       })

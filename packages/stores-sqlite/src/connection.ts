@@ -105,9 +105,11 @@ export interface Connection {
    * resolves with the rows changed once committed. Background work (nothing on a response path
    * waits for it, no money operation reads it: usage records): while the checkpoint worker runs,
    * the worker writes and commits them off the event loop; otherwise, or if the worker stops, it
-   * joins the next group-commit batch as a `background` operation.
+   * joins the next group-commit batch as a `background` operation. With `jsonColumn`, each row's
+   * value at that index is bound as its `JSON.stringify` text, made by the thread that writes the
+   * row (the worker's, while it runs: off the event loop).
    */
-  writeRows(sql: string, rows: ReadonlyArray<readonly unknown[]>): Promise<number>
+  writeRows(sql: string, rows: ReadonlyArray<readonly unknown[]>, jsonColumn?: number): Promise<number>
   /**
    * Hands `batch` to the checkpoint worker, to be written in one transaction on its connection
    * (`Checkpointer.writeDeltas`: the inserts, then the sums of what the inserted items add).
@@ -150,6 +152,9 @@ interface Queued {
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
+
+/** `row` with its value at `column` replaced by that value's JSON text (a new array). */
+const withJson = (row: readonly unknown[], column: number): unknown[] => row.map((value, i) => (i === column ? JSON.stringify(value) : value))
 
 export function openConnection(options: ConnectionOptions, storeName: string): Connection {
   let db: Database.Database | undefined
@@ -503,20 +508,27 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       { savepoint: rows.length > 1, background: true },
     )
 
+  const writeRows = (sql: string, rows: ReadonlyArray<readonly unknown[]>, jsonColumn?: number): Promise<number> => {
+    if (rows.length === 0) return Promise.resolve(0)
+    const worker = checkpointer
+    // Serialised now when this thread writes them (as when they are handed to the worker, which
+    // takes its copy now): what the caller changes afterwards is not stored.
+    const here = () => (jsonColumn === undefined ? rows : rows.map((row) => withJson(row, jsonColumn)))
+    if (!worker?.running) return writeRowsHere(sql, here())
+    // Rows the worker could not write because it stopped are written here (they were not
+    // committed: its transaction rolled back with it; `ON CONFLICT DO NOTHING` statements are
+    // safe to repeat either way). A JSON value the structured clone refuses (a function, say, which
+    // JSON.stringify leaves out) is serialised here and the text sent instead.
+    return worker.writeRows(sql, rows, jsonColumn).catch((error: unknown): Promise<number> => {
+      if (error instanceof WorkerStoppedError && !closed) return writeRowsHere(sql, here())
+      if (jsonColumn !== undefined && (error as Error | undefined)?.name === 'DataCloneError') return writeRows(sql, here())
+      throw error
+    })
+  }
+
   return {
     batched,
-    writeRows(sql, rows) {
-      if (rows.length === 0) return Promise.resolve(0)
-      const worker = checkpointer
-      if (!worker?.running) return writeRowsHere(sql, rows)
-      // Rows the worker could not write because it stopped are written here (they were not
-      // committed: its transaction rolled back with it; `ON CONFLICT DO NOTHING` statements are
-      // safe to repeat either way).
-      return worker.writeRows(sql, rows).catch((error: unknown) => {
-        if (error instanceof WorkerStoppedError && !closed) return writeRowsHere(sql, rows)
-        throw error
-      })
-    },
+    writeRows,
     writeInWorker(batch, done) {
       const worker = checkpointer
       if (!worker?.running || closed) return undefined

@@ -30,6 +30,8 @@ function whereOf(equal: Record<string, string | undefined>, extra: [string, numb
 }
 
 const INSERT_USAGE = 'INSERT INTO mesh_usage (request_id, account_id, project_id, key_id, started_at, event) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING'
+/** The index of `event` (the JSON text) among INSERT_USAGE's parameters. */
+const USAGE_EVENT_COLUMN = 5
 
 export function sqliteLedgerRecords(db: Connection): RecordMethods {
   const writeKey = (key: VirtualKeyRecord) => {
@@ -114,10 +116,11 @@ export function sqliteLedgerRecords(db: Connection): RecordMethods {
         if (typeof event?.requestId !== 'string' || event.requestId === '') throw new StoreError({ code: 'invalid-input', store: STORE, message: 'every usage event needs a requestId' })
       }
       if (events.length === 0) return 0
-      const rows = events.map((e) => [e.requestId, e.accountId ?? null, e.projectId ?? null, e.keyId ?? null, e.timings.startedAt, JSON.stringify(e)] as const)
+      const rows = events.map((e) => [e.requestId, e.accountId ?? null, e.projectId ?? null, e.keyId ?? null, e.timings.startedAt, e] as const)
       // All events or none, in one transaction: off the event loop while the checkpoint worker
       // runs (a gateway that writes enough to have one), else in the group commit of the next tick.
-      return db.writeRows(INSERT_USAGE, rows)
+      // The event's JSON text is made by the thread that writes it (the worker's, while it runs).
+      return db.writeRows(INSERT_USAGE, rows, USAGE_EVENT_COLUMN)
     },
     async usage(query) {
       const where = whereOf({ account_id: query.accountId, project_id: query.projectId, key_id: query.keyId }, [

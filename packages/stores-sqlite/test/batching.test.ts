@@ -246,6 +246,48 @@ describe('sqlite checkpoint worker', () => {
     await connection.close()
   })
 
+  it('stores each usage event as its JSON.stringify text, made by the worker while it runs and by this thread otherwise', async () => {
+    const path = tempPath()
+    const connection = openConnection({ path, synchronous: 'normal', busyTimeoutMs: 1_000, checkpointStartBytes: 0 }, 'test')
+    const records = sqliteLedgerRecords(connection)
+    connection.prepare('SELECT 1').get()
+    const worker = connection.checkpointer!
+    type Event = Parameters<typeof records.recordUsage>[0][number]
+    const event = (requestId: string, extra: Record<string, unknown> = {}) =>
+      ({ specificationVersion: 'mesh.usage.v1', requestId, accountId: 'a', keyId: undefined, timings: { startedAt: 1_000, totalMs: 1.5, overheadMs: 0.083 }, usage: { raw: { prompt_tokens: 14, details: { cached: 0 } }, inputTokens: 14 }, note: 'é "quoted" \n ✓', ...extra }) as unknown as Event
+    const stored = (id: string) => connection.prepare('SELECT event FROM mesh_usage WHERE request_id = ?').pluck().get(id) as string
+    const writes = worker.rowWrites
+    // What reaches the worker: the event itself, not its text.
+    const handed: unknown[] = []
+    const original = worker.writeRows.bind(worker)
+    ;(worker as { writeRows: typeof worker.writeRows }).writeRows = (sql, rows, jsonColumn) => {
+      handed.push(...rows.map((row) => row[jsonColumn ?? -1]))
+      return original(sql, rows, jsonColumn)
+    }
+    const plain = [event('j1'), event('j2', { attempts: [{ status: 200, durationMs: 705 }] })]
+    expect(await records.recordUsage(plain)).toBe(2)
+    expect(handed).toEqual(plain)
+    // Written by the worker (one transaction), byte for byte what JSON.stringify makes here.
+    expect(worker.rowWrites).toBe(writes + 1)
+    for (const e of plain) expect(stored(e.requestId)).toBe(JSON.stringify(e))
+    // A value the structured clone refuses (JSON leaves a function out): serialised here, the text
+    // written by the worker all the same.
+    const odd = event('j3', { callback: () => 1 })
+    expect(await records.recordUsage([odd])).toBe(1)
+    expect(worker.rowWrites).toBe(writes + 2)
+    expect(stored('j3')).toBe(JSON.stringify(odd))
+    expect(stored('j3')).not.toContain('callback')
+    // No worker: this thread serialises them when they are handed over (a later change is not stored).
+    await worker.close()
+    const late = event('j4')
+    const written = records.recordUsage([late])
+    ;(late as unknown as { note: string }).note = 'changed after recordUsage'
+    expect(await written).toBe(1)
+    expect(JSON.parse(stored('j4')).note).toBe('é "quoted" \n ✓')
+    expect(worker.rowWrites).toBe(writes + 2)
+    await connection.close()
+  })
+
   it('no worker for :memory:, and a store closed twice is fine', async () => {
     const connection = openConnection({ path: ':memory:', synchronous: 'normal', busyTimeoutMs: 1_000 }, 'test')
     connection.prepare('SELECT 1').get()
