@@ -35,8 +35,8 @@ export class UsageWriter {
     }
     // A full batch is written in the next turn of the event loop, not now: `push` runs on the
     // answer's path (the settlement resolves into it), and the store's work on a batch (SQLite:
-    // JSON of 25 events ~0.1 ms, the post to its worker up to ~0.4 ms under load) would otherwise
-    // delay that one answer (bench/README.md).
+    // the post of 25 events to its worker, up to ~0.4 ms under load; their JSON, ~0.1 ms, when it
+    // has no worker) would otherwise delay that one answer (bench/README.md).
     if (this.queue.length >= this.options.batchSize) this.immediate ??= setImmediate(() => void this.flush())
     else this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref()
   }
