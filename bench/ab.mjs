@@ -10,11 +10,11 @@
 // alternative's flags separated by spaces, given to the gateway process only.
 // A config named *full* gets an account, credits and a key through the admin API first.
 import { mkdtempSync, rmSync } from 'node:fs'
-import { availableParallelism, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, spawnChild, stealMs, waitForLine } from './lib/procs.mjs'
+import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, spawnChild, stealMeter, waitForLine } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 import { percentiles } from './lib/open-loop-stats.mjs'
 import { roundOrder } from './lib/rounds.mjs'
@@ -44,16 +44,14 @@ async function openLoop(targets) {
     for (const t of roundOrder(targets, round)) {
       const acc = pooled.get(t)
       const cpuBefore = cpuMsOf(t.child.pid)
-      const stealBefore = stealMs()
-      const startedAt = performance.now()
+      const steal = stealMeter()
       const requestBody = t.model ? JSON.stringify(chatBody(t.model)) : body
       const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS: seconds, warmupS: 1, connections: 64, raw: true, body: requestBody, headers: t.headers })
       acc.cpuMs += cpuMsOf(t.child.pid) - cpuBefore
       acc.offered += rate * (seconds + 1)
       acc.latency.push(...r.raw.latency)
       if (r.raw.own) acc.own.push(...r.raw.own)
-      const steal = (100 * (stealMs() - stealBefore)) / ((performance.now() - startedAt) * availableParallelism())
-      console.log(`round ${round + 1}  ${t.name.padEnd(36)} p50 ${r.latencyMs.p50.toFixed(3)}  p90 ${r.latencyMs.p90.toFixed(3)}  p99 ${r.latencyMs.p99.toFixed(3)} ms  answered ${Math.round(r.completedRate)}/s  errors ${r.errors + r.non2xx}  steal ${steal.toFixed(1)} %`)
+      console.log(`round ${round + 1}  ${t.name.padEnd(36)} p50 ${r.latencyMs.p50.toFixed(3)}  p90 ${r.latencyMs.p90.toFixed(3)}  p99 ${r.latencyMs.p99.toFixed(3)} ms  answered ${Math.round(r.completedRate)}/s  errors ${r.errors + r.non2xx}  steal ${steal().percent.toFixed(1)} %`)
     }
   console.log(`\npooled over ${values.rounds} rounds at ${rate} req/s (overhead = target − direct, same percentile):`)
   let direct

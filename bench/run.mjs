@@ -18,7 +18,7 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { chat, chatBody, cpuMsOf, freePort, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, runQueueWaitMsOf, spawnChild, stealMs, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
+import { chat, chatBody, cpuMsOf, freePort, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, runQueueWaitMsOf, spawnChild, stealMeter, stealPercent, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { roundOrder } from './lib/rounds.mjs'
 import { mergeRounds } from './lib/open-loop-stats.mjs'
@@ -224,19 +224,17 @@ async function openLoopRounds(targets, { label, rate, durationS, warmupS, rounds
       const warm = round === 0 ? warmupS : Math.min(1, warmupS)
       const cpuBefore = part.pid ? cpuMsOf(part.pid) : undefined
       const waitBefore = part.pid ? runQueueWaitMsOf(part.pid) : undefined
-      const stealBefore = stealMs()
-      const startedAt = performance.now()
+      const steal = stealMeter()
       const body = JSON.stringify(chatBody(t.model, stream ? { stream: true } : undefined))
       const run = await pinned(t, (cpus) => runJsonChild(label, join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS, warmupS: warm, connections: 64, pacing: flags.pacing, stream, raw: true, body, headers: t.headers }, { timeoutMs: 180_000, cpus }))
       if (part.pid) {
         part.cpuMs += cpuMsOf(part.pid) - cpuBefore
         part.waitMs += runQueueWaitMsOf(part.pid) - waitBefore
       }
-      const stolen = stealMs() - stealBefore
-      const wall = performance.now() - startedAt
-      run.stealPercent = (100 * stolen) / (wall * os.availableParallelism())
-      part.stolenMs += stolen
-      part.wallMs += wall
+      const stolen = steal()
+      run.stealPercent = stolen.percent
+      part.stolenMs += stolen.stolenMs
+      part.wallMs += stolen.wallMs
       part.offered += rate * (durationS + warm)
       part.runs.push(run)
     }
@@ -245,12 +243,11 @@ async function openLoopRounds(targets, { label, rate, durationS, warmupS, rounds
   for (const t of targets) {
     const { runs, cpuMs, waitMs, stolenMs, wallMs, offered, pid } = parts[t.id]
     // The hypervisor's steal over this target's rounds, as a share of all the VM's cores.
-    const stealPercent = (100 * stolenMs) / (wallMs * os.availableParallelism())
-    const merged = { ...mergeRounds(runs, { stream }), ...(pid && { cpuUsPerRequest: (cpuMs * 1000) / offered, runQueueWaitUsPerRequest: (waitMs * 1000) / offered }), stealPercent }
+    const merged = { ...mergeRounds(runs, { stream }), ...(pid && { cpuUsPerRequest: (cpuMs * 1000) / offered, runQueueWaitUsPerRequest: (waitMs * 1000) / offered }), stealPercent: stealPercent(stolenMs, wallMs) }
     out[t.id] = merged
     const l = stream ? merged.ttftMs : merged.latencyMs
     const perRound = merged.rounds.map((r) => (stream ? r.ttftMs : r.latencyMs)?.p99?.toFixed(2) ?? '–').join('/')
-    console.log(`  ${t.id.padEnd(13)} ${stream ? 'TTFT ' : ''}answered ${Math.round(merged.completedRate)}/s  p50 ${l?.p50.toFixed(3)}  p90 ${l?.p90.toFixed(3)}  p99 ${l?.p99.toFixed(3)} ms (p99 by round ${perRound})  errors ${merged.errors + merged.non2xx}  cpu ${merged.cpuUsPerRequest?.toFixed(0) ?? '–'} µs/req  run-queue wait ${merged.runQueueWaitUsPerRequest?.toFixed(0) ?? '–'} µs/req  steal ${stealPercent.toFixed(1)} %`)
+    console.log(`  ${t.id.padEnd(13)} ${stream ? 'TTFT ' : ''}answered ${Math.round(merged.completedRate)}/s  p50 ${l?.p50.toFixed(3)}  p90 ${l?.p90.toFixed(3)}  p99 ${l?.p99.toFixed(3)} ms (p99 by round ${perRound})  errors ${merged.errors + merged.non2xx}  cpu ${merged.cpuUsPerRequest?.toFixed(0) ?? '–'} µs/req  run-queue wait ${merged.runQueueWaitUsPerRequest?.toFixed(0) ?? '–'} µs/req  steal ${merged.stealPercent.toFixed(1)} %`)
   }
   return out
 }

@@ -2,6 +2,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
 
@@ -152,6 +153,20 @@ export function stealMs(procStat = readFileSync('/proc/stat', 'utf8')) {
   const cpu = /^cpu\s+(.*)$/m.exec(procStat)
   if (!cpu) throw new Error('/proc/stat has no cpu line')
   return Number(cpu[1].trim().split(/\s+/)[7] ?? 0) * 10
+}
+
+/** Stolen ms as a share (%) of all the VM's cores over `wallMs`. */
+export const stealPercent = (stolenMs, wallMs) => (100 * stolenMs) / (wallMs * availableParallelism())
+
+/** Starts measuring the hypervisor's steal; the function returned gives what was stolen since, over how long, and as a share. */
+export function stealMeter() {
+  const stolenBefore = stealMs()
+  const startedAt = performance.now()
+  return () => {
+    const stolenMs = stealMs() - stolenBefore
+    const wallMs = performance.now() - startedAt
+    return { stolenMs, wallMs, percent: stealPercent(stolenMs, wallMs) }
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
 // The hypervisor's steal as the bench reads it (bench/lib/procs.mjs) and keeps it per round
 // (bench/lib/open-loop-stats.mjs). Nothing here is timed.
+import { availableParallelism } from 'node:os'
 import { describe, expect, it } from 'vitest'
 // (plain ES modules of the bench: bench/ has no types and is not type-checked)
 import { mergeRounds } from '../lib/open-loop-stats.mjs'
-import { stealMs } from '../lib/procs.mjs'
+import { stealMeter, stealMs, stealPercent } from '../lib/procs.mjs'
 
 // /proc/stat as this VM kind prints it: user nice system idle iowait irq softirq steal guest guest_nice.
 const PROC_STAT = `cpu  106906 0 15590 569646 775 0 3267 2732 0 0
@@ -19,6 +20,12 @@ describe('hypervisor steal', () => {
     expect(() => stealMs('intr 1\n')).toThrow(/no cpu line/)
     // The machine's own /proc/stat parses to a number.
     expect(Number.isFinite(stealMs())).toBe(true)
+  })
+  it('gives steal as a share of all the VM’s cores, and meters it from a start', () => {
+    expect(stealPercent(10 * availableParallelism(), 1_000)).toBe(1)
+    const since = stealMeter()()
+    expect(since.stolenMs).toBeGreaterThanOrEqual(0)
+    expect(since.wallMs).toBeGreaterThanOrEqual(0)
   })
   it('keeps each round’s steal next to its percentiles', () => {
     const run = (stealPercent?: number) => ({ sent: 2, achievedRate: 1000, completedRate: 990, unfinished: 0, errors: 0, non2xx: 0, latencyMs: { p50: 1, p99: 2 }, pacing: { mode: 'clock', sentAlone: 1, largestBurst: 1 }, raw: { latency: [1000, 2000] }, ...(stealPercent === undefined ? {} : { stealPercent }) })

@@ -414,7 +414,7 @@ export function startCheckpointer(
       return ask<CheckpointResult>({ type: 'checkpoint', mode })
     },
     writeRows(sql, rows, jsonColumn) {
-      return ask<number>(jsonColumn === undefined ? { type: 'write', sql, rows } : { type: 'write', sql, rows, jsonColumn }).then((changes) => {
+      return ask<number>({ type: 'write', sql, rows, jsonColumn }).then((changes) => {
         rowWrites++
         return changes
       })
