@@ -68,7 +68,7 @@ export class DebitJournal {
 
   /**
    * The entries of every journal of this database, and a function that removes those whose writer
-   * is gone — to call once the entries are committed. A file named with this process's pid that
+   * is gone, to call once the entries are committed. A file named with this process's pid that
    * this process did not create is an earlier process's (a restarted container's pid 1, say).
    */
   static recover(databasePath: string): { entries: LedgerEntry[]; discard: () => void } {

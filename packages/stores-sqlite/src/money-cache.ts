@@ -136,7 +136,7 @@ export class MoneyCache {
     }
   }
 
-  /** `INSERT … VALUES (?, ?, ?) × rows ON CONFLICT … DO UPDATE`: adds each row's amount to its (scope, bucket). */
+  /** `INSERT ... VALUES (?, ?, ?)` for each row `ON CONFLICT ... DO UPDATE`: adds each row's amount to its (scope, bucket). */
   private spendUpsert(rows: number) {
     const sql = (SPEND_UPSERT_SQL[rows] ??= `INSERT INTO mesh_spend (scope, bucket, amount) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')} ON CONFLICT (scope, bucket) DO UPDATE SET amount = amount + excluded.amount`)
     return this.db.prepare(sql)
@@ -185,7 +185,7 @@ export class MoneyCache {
 
   /**
    * Adds (`sign` 1: journaled, not yet written) or takes back (`sign` -1: written by the running
-   * batch, whose rollback puts it back — or, `final`, committed by the checkpoint worker: no undo)
+   * batch, whose rollback puts it back; or, `final`, committed by the checkpoint worker: no undo)
    * a journaled usage entry's change: `amount` (negative) to the account's balance, its opposite
    * to each spend row (scope key, bucket).
    */

@@ -59,7 +59,7 @@ const MIGRATIONS: readonly string[] = [
   // 2: holds are only the requests in flight (a few hundred rows, gone within minutes), read whole
   // into memory by the money operations; the reads by scope outside them (balance, spend,
   // reservations) scan that small table. Each index made every hold's insert and delete write
-  // three more pages — the largest share of a billed request's commits.
+  // three more pages: the largest share of a billed request's commits.
   `
   DROP INDEX mesh_reservations_account;
   DROP INDEX mesh_reservations_key;

@@ -147,7 +147,7 @@ export class Planner {
   /**
    * A pool's most expensive price (the first of the highest score; `unpriced` when a member has
    * none). Asked on every request (the reservation's estimate); prices do not change at run time,
-   * so each pool's is worked out once — a thousand catalogue look-ups per request before.
+   * so each pool's is worked out once (a thousand catalogue look-ups per request before).
    */
   private mostExpensive(pool: Pool): PoolPrice {
     let most = this.poolPrices.get(pool)
@@ -180,7 +180,7 @@ export class Planner {
   /**
    * What the plan needs of each member of a pool and that never changes while the gateway runs:
    * its provider, price and zero-data-retention flag, its state object (one per deployment, kept
-   * for the process's life) and the candidate handed to the selection strategy — built on a pool's
+   * for the process's life) and the candidate handed to the selection strategy, built on a pool's
    * first request instead of on every one (a thousand-deployment pool made a thousand candidates,
    * price keys and spread objects per request).
    */

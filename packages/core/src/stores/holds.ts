@@ -89,7 +89,7 @@ export class Holds {
     }
   }
 
-  /** Σ active holds of a scope at `now` (what `SUM(amount) … WHERE expires_at > now` returns). */
+  /** Sum of the active holds of a scope at `now` (what `SUM(amount) ... WHERE expires_at > now` returns). */
   heldIn(key: string, now: number): number {
     const scope = this.byScope.get(key)
     if (!scope) return 0
