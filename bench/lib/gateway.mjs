@@ -11,13 +11,13 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..')
 
 /**
  * Starts `mesh start --config <root>/bench/targets/<config>` with `nodeArgs` before the CLI, its
- * SQLite file at `dbPath`, and waits until a chat completion answers 200.
+ * SQLite file at `dbPath` (`env`: more environment variables for it), and waits until a chat completion answers 200.
  * @returns the child process, the chat URL and the headers a request needs (the key, for full)
  */
-export async function startGateway({ config, fakePort, dbPath, root = ROOT, nodeArgs = [], provisionKey = config.includes('full') }) {
+export async function startGateway({ config, fakePort, dbPath, root = ROOT, nodeArgs = [], env = {}, provisionKey = config.includes('full') }) {
   const port = await freePort()
   const child = spawnChild(`mesh ${config}`, process.execPath, [...nodeArgs, join(root, 'packages/cli/dist/bin.js'), 'start', '--config', join(root, 'bench/targets', config), '--port', String(port)], {
-    env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: dbPath },
+    env: { ...env, BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: dbPath },
   })
   const origin = `http://127.0.0.1:${port}`
   await waitForReady(origin)
