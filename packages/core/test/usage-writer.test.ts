@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { UsageWriter } from '../src/billing/usage-writer.js'
 import { normalizeConfig } from '../src/config/normalize.js'
 import type { LedgerStoreV1 } from '../src/contracts/ledger-store.js'
@@ -62,5 +62,71 @@ describe('usage writer', () => {
     await writer.flush()
     expect(order.at(-1)).toBe('write 3')
     expect(writer.written).toBe(6)
+  })
+
+  describe('events queued while a full batch is written', () => {
+    afterEach(() => {
+      vi.useRealTimers()
+    })
+
+    it('wait for their own batch to fill or for the interval, instead of going out as a remainder', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+      const calls: number[] = []
+      let release: () => void = () => {}
+      const ledger = {
+        recordUsage: (events: UsageEvent[]) => {
+          calls.push(events.length)
+          // The first write is slow (a store busy elsewhere); the others answer at once.
+          return calls.length === 1 ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve()
+        },
+      } as unknown as LedgerStoreV1
+      const writer = new UsageWriter(ledger, { flushIntervalMs: 250, batchSize: 25, maxQueue: 1_000, onError: () => {} })
+      const turn = () => new Promise((resolve) => setImmediate(resolve))
+      for (let i = 0; i < 25; i++) writer.push(event(i))
+      await turn()
+      expect(calls).toEqual([25])
+      // Ten more arrive while that batch is being written.
+      for (let i = 25; i < 35; i++) writer.push(event(i))
+      release()
+      await turn()
+      await turn()
+      expect(calls).toEqual([25])
+      // Their batch fills: written whole.
+      for (let i = 35; i < 50; i++) writer.push(event(i))
+      await turn()
+      await turn()
+      expect(calls).toEqual([25, 25])
+      // A remainder that never fills goes out with the interval.
+      for (let i = 50; i < 57; i++) writer.push(event(i))
+      await turn()
+      expect(calls).toEqual([25, 25])
+      await vi.advanceTimersByTimeAsync(250)
+      expect(calls).toEqual([25, 25, 7])
+      expect(writer.written).toBe(57)
+    })
+
+    it('are written by the interval even when a full batch was being written when it was set', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+      const calls: number[] = []
+      let release: () => void = () => {}
+      const ledger = {
+        recordUsage: (events: UsageEvent[]) => {
+          calls.push(events.length)
+          return calls.length === 1 ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve()
+        },
+      } as unknown as LedgerStoreV1
+      const writer = new UsageWriter(ledger, { flushIntervalMs: 250, batchSize: 25, maxQueue: 1_000, onError: () => {} })
+      for (let i = 0; i < 25; i++) writer.push(event(i))
+      await new Promise((resolve) => setImmediate(resolve))
+      for (let i = 25; i < 28; i++) writer.push(event(i))
+      // The interval passes while the first batch is still being written.
+      await vi.advanceTimersByTimeAsync(250)
+      expect(calls).toEqual([25])
+      release()
+      await vi.advanceTimersByTimeAsync(0)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(calls).toEqual([25, 3])
+      expect(writer.written).toBe(28)
+    })
   })
 })

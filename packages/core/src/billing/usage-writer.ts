@@ -37,18 +37,32 @@ export class UsageWriter {
     // answer's path (the settlement resolves into it), and the store's work on a batch (SQLite:
     // the post of 25 events to its worker, up to ~0.4 ms under load; their JSON, ~0.1 ms, when it
     // has no worker) would otherwise delay that one answer (bench/README.md).
-    if (this.queue.length >= this.options.batchSize) this.immediate ??= setImmediate(() => void this.flush())
+    if (this.queue.length >= this.options.batchSize) this.immediate ??= setImmediate(() => void this.write(true))
     else this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref()
   }
 
   /** Write what is queued; resolves when it is stored. */
   flush(): Promise<void> {
+    return this.write(false)
+  }
+
+  /**
+   * `fullOnly` (a batch filled): full batches only. The events queued while they were written wait
+   * for their own batch to fill, or for the interval — each write costs the store a round trip
+   * (SQLite: a post to its worker, which wakes it), and a remainder written at once would make
+   * that two trips per batch under steady load. Otherwise (the interval, shutdown) everything.
+   */
+  private write(fullOnly: boolean): Promise<void> {
     clearTimeout(this.timer)
     this.timer = undefined
     clearImmediate(this.immediate)
     this.immediate = undefined
     this.flushing = this.flushing.then(async () => {
       while (this.queue.length > 0) {
+        if (fullOnly && this.queue.length < this.options.batchSize) {
+          this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref()
+          return
+        }
         const batch = this.queue.splice(0, this.options.batchSize)
         try {
           await this.ledger.recordUsage(batch)
