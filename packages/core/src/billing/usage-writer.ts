@@ -48,7 +48,7 @@ export class UsageWriter {
 
   /**
    * `fullOnly` (a batch filled): full batches only. The events queued while they were written wait
-   * for their own batch to fill, or for the interval — each write costs the store a round trip
+   * for their own batch to fill, or for the interval: each write costs the store a round trip
    * (SQLite: a post to its worker, which wakes it), and a remainder written at once would make
    * that two trips per batch under steady load. Otherwise (the interval, shutdown) everything.
    */
