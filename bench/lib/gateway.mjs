@@ -11,7 +11,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..')
 
 /**
  * Starts `mesh start --config <root>/bench/targets/<config>` with `nodeArgs` before the CLI, its
- * SQLite file at `dbPath` (`env`: more environment variables for it), and waits until a chat completion answers 200.
+ * SQLite file at `dbPath` and `env` added to its environment, and waits until a chat completion
+ * answers 200.
  * @returns the child process, the chat URL and the headers a request needs (the key, for full)
  */
 export async function startGateway({ config, fakePort, dbPath, root = ROOT, nodeArgs = [], env = {}, provisionKey = config.includes('full') }) {

@@ -23,17 +23,28 @@ const post = (method, params) => new Promise((resolve, reject) => session.post(m
 await post('HeapProfiler.enable')
 // `survivors`: before the profile is taken, two scavenges empty the young generation of what is
 // already garbage (else up to a semi-space of it, never scavenged yet, would count as surviving).
-setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc')
+let scavenge = () => {}
+if (mode === 'survivors') {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc')
+  scavenge = () => {
+    gc({ type: 'minor' })
+    gc({ type: 'minor' })
+  }
+}
 let sampling = false
 process.on('SIGUSR2', () => {
   const step = sampling
-    ? Promise.resolve(mode === 'survivors' && (gc({ type: 'minor' }), gc({ type: 'minor' })))
-        .then(() => post('HeapProfiler.stopSampling')).then(({ profile }) => {
-        writeFileSync(out, JSON.stringify(profile))
-        console.log('heap-profile written')
-      })
-    : post('HeapProfiler.startSampling', { samplingInterval: interval, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: mode === 'all' }).then(() => console.log('heap-sampling started'))
+    ? Promise.resolve()
+        .then(scavenge)
+        .then(() => post('HeapProfiler.stopSampling'))
+        .then(({ profile }) => {
+          writeFileSync(out, JSON.stringify(profile))
+          console.log('heap-profile written')
+        })
+    : post('HeapProfiler.startSampling', { samplingInterval: interval, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: mode === 'all' }).then(() =>
+        console.log('heap-sampling started'),
+      )
   sampling = !sampling
   step.catch((error) => console.error(`heap-sampler: ${error.message}`))
 })
