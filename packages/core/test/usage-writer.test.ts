@@ -65,22 +65,27 @@ describe('usage writer', () => {
   })
 
   describe('events queued while a full batch is written', () => {
+    /** A writer (batches of 25, 250 ms interval, fake timers) whose store is slow on its first write, until `release()`. */
+    const slowFirstWrite = () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+      const calls: number[] = []
+      let released: () => void = () => {}
+      const ledger = {
+        recordUsage: (events: UsageEvent[]) => {
+          calls.push(events.length)
+          return calls.length === 1 ? new Promise<void>((resolve) => (released = resolve)) : Promise.resolve()
+        },
+      } as unknown as LedgerStoreV1
+      const writer = new UsageWriter(ledger, { flushIntervalMs: 250, batchSize: 25, maxQueue: 1_000, onError: () => {} })
+      return { calls, writer, release: () => released() }
+    }
+
     afterEach(() => {
       vi.useRealTimers()
     })
 
     it('wait for their own batch to fill or for the interval, instead of going out as a remainder', async () => {
-      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
-      const calls: number[] = []
-      let release: () => void = () => {}
-      const ledger = {
-        recordUsage: (events: UsageEvent[]) => {
-          calls.push(events.length)
-          // The first write is slow (a store busy elsewhere); the others answer at once.
-          return calls.length === 1 ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve()
-        },
-      } as unknown as LedgerStoreV1
-      const writer = new UsageWriter(ledger, { flushIntervalMs: 250, batchSize: 25, maxQueue: 1_000, onError: () => {} })
+      const { calls, release, writer } = slowFirstWrite()
       const turn = () => new Promise((resolve) => setImmediate(resolve))
       for (let i = 0; i < 25; i++) writer.push(event(i))
       await turn()
@@ -106,16 +111,7 @@ describe('usage writer', () => {
     })
 
     it('are written by the interval even when a full batch was being written when it was set', async () => {
-      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
-      const calls: number[] = []
-      let release: () => void = () => {}
-      const ledger = {
-        recordUsage: (events: UsageEvent[]) => {
-          calls.push(events.length)
-          return calls.length === 1 ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve()
-        },
-      } as unknown as LedgerStoreV1
-      const writer = new UsageWriter(ledger, { flushIntervalMs: 250, batchSize: 25, maxQueue: 1_000, onError: () => {} })
+      const { calls, release, writer } = slowFirstWrite()
       for (let i = 0; i < 25; i++) writer.push(event(i))
       await new Promise((resolve) => setImmediate(resolve))
       for (let i = 25; i < 28; i++) writer.push(event(i))
