@@ -102,9 +102,9 @@ const roundsText = (rounds, durationS, warmupS, order) =>
     ? `${rounds} interleaved rounds of ${durationS} s per target${order === 'alternating' ? ' (targets in the reverse order every other round)' : ''} (${warmupS} s of warm-up before the first, ${Math.min(1, warmupS)} s before the others), percentiles over all rounds' requests`
     : `${durationS} s after a ${warmupS} s warm-up`
 
-/** Each round's p50 / p99 (older runs: –). */
 /** The hypervisor's steal over a target's rounds (% of the VM's cores), then by round; '–' for results from before it was recorded. */
 const steal = (l) => (l.stealPercent === undefined ? '–' : `${fmt(l.stealPercent, 1)}${l.rounds?.length > 1 ? ` (${l.rounds.map((r) => fmt(r.stealPercent, 1)).join(' · ')})` : ''}`)
+/** Each round's p50 / p99 (older runs: –). */
 const byRound = (l, field) => (l.rounds?.length > 1 ? l.rounds.map((r) => `${fmt(r[field]?.p50, 2)} / ${fmt(r[field]?.p99, 1)}`).join(' · ') : '–')
 
 /**

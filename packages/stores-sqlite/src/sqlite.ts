@@ -44,10 +44,11 @@ export interface SqliteStoreOptions {
    * journal next to the file (`<path>-debits-<pid>-<random>.jsonl`, one JSON line, one
    * `write()`) and acknowledged at once; a batch commits it to the ledger tables within
    * `commitDelayMs`. Same durability as a `normal` commit (the line is in the kernel before
-   * `settle` resolves: it survives a crash of the process), without the commit on the response path. On open, journals left by a process
-   * that died are replayed (an entry already stored is skipped) and removed. Reads of this store
-   * (`balance`, `entries`, `spend`, `reservations`) wait for journaled settlements to be
-   * committed (they hurry it); another process sees them after that commit (`commitDelayMs`).
+   * `settle` resolves: it survives a crash of the process), without the commit on the response
+   * path. On open, journals left by a process that died are replayed (an entry already stored
+   * is skipped) and removed. Reads of this store (`balance`, `entries`, `spend`,
+   * `reservations`) wait for journaled settlements to be committed (they hurry it); another
+   * process sees them after that commit (`commitDelayMs`).
    * Whatever this option, a store that opens the file replays the journals a dead process left.
    */
   debitJournal?: boolean
