@@ -6,6 +6,7 @@
 //   node bench/ab.mjs [--configs mesh-minimal.config.ts,mesh-full.config.ts] [--roots /other/checkout,...]
 //                     [--connections 2,100] [--seconds 5] [--rounds 2] [--node-args '|--max-semi-space-size=64']
 // `--roots` compares builds: every config is run from each checkout's bench/targets (default: this one).
+// `--client raw|undici`: the open-loop load generator's HTTP client (load/openloop.mjs; default raw).
 // `--node-args` compares Node/V8 flags: alternatives separated by `|` (an empty one: no flags), each
 // alternative's flags separated by spaces, given to the gateway process only.
 // A config named *full* gets an account, credits and a key through the admin API first.
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     'node-args': { type: 'string', default: '' },
     rate: { type: 'string' },
+    client: { type: 'string', default: 'raw' },
   },
 })
 installCleanup()
@@ -46,7 +48,7 @@ async function openLoop(targets) {
       const cpuBefore = cpuMsOf(t.child.pid)
       const steal = stealMeter()
       const requestBody = t.model ? JSON.stringify(chatBody(t.model)) : body
-      const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS: seconds, warmupS: 1, connections: 64, raw: true, body: requestBody, headers: t.headers })
+      const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS: seconds, warmupS: 1, connections: 64, client: values.client, raw: true, body: requestBody, headers: t.headers })
       acc.cpuMs += cpuMsOf(t.child.pid) - cpuBefore
       acc.offered += rate * (seconds + 1)
       acc.latency.push(...r.raw.latency)

@@ -9,6 +9,8 @@
 //                                                                     `…@base` targets: before/after in one run)
 //                      [--pacing clock|tick]  (open-loop pacing of the latency and TTFT scenarios; default
 //                                 clock: evenly spaced requests — see load/openloop.mjs and bench/README)
+//                      [--client raw|undici]  (HTTP client of the open-loop load generator; default raw: the
+//                                 lean one of load/raw-http.mjs — see load/openloop.mjs)
 //                      [--pin]   (latency and TTFT scenarios: the fake and the load generator on CPU 0, the
 //                                 target alone on CPU 1 — see bench/README "Pinned latency")
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -44,10 +46,12 @@ const { values: flags } = parseArgs({
     compare: { type: 'string' },
     pin: { type: 'boolean', default: false },
     pacing: { type: 'string', default: 'clock' },
+    client: { type: 'string', default: 'raw' },
   },
 })
 const quick = flags.quick
 if (!['clock', 'tick'].includes(flags.pacing)) throw new Error(`--pacing must be clock or tick, not ${flags.pacing}`)
+if (!['raw', 'undici'].includes(flags.client)) throw new Error(`--client must be raw or undici, not ${flags.client}`)
 const only = flags.only ? new Set(flags.only.split(',')) : undefined
 const enabled = (name) => !only || only.has(name)
 
@@ -226,7 +230,7 @@ async function openLoopRounds(targets, { label, rate, durationS, warmupS, rounds
       const waitBefore = part.pid ? runQueueWaitMsOf(part.pid) : undefined
       const steal = stealMeter()
       const body = JSON.stringify(chatBody(t.model, stream ? { stream: true } : undefined))
-      const run = await pinned(t, (cpus) => runJsonChild(label, join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS, warmupS: warm, connections: 64, pacing: flags.pacing, stream, raw: true, body, headers: t.headers }, { timeoutMs: 180_000, cpus }))
+      const run = await pinned(t, (cpus) => runJsonChild(label, join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS, warmupS: warm, connections: 64, pacing: flags.pacing, client: flags.client, stream, raw: true, body, headers: t.headers }, { timeoutMs: 180_000, cpus }))
       if (part.pid) {
         part.cpuMs += cpuMsOf(part.pid) - cpuBefore
         part.waitMs += runQueueWaitMsOf(part.pid) - waitBefore
@@ -392,6 +396,7 @@ async function main() {
     loadTool: tool,
     pinned: flags.pin,
     pacing: flags.pacing,
+    openLoopClient: flags.client,
     notes: ['ModelMesh full = virtual-key auth + per-key rate limit, usage events and ledger on SQLite (synchronous=normal), pricing/cost/credits with sync settlement, retries and timeouts (targets/mesh-full.config.ts).'],
   }
   console.log(`ModelMesh bench (${quick ? 'quick' : 'full'}), load tool ${tool}, ${report.machine.cpus} CPUs, node ${process.version}`)

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { randomId } from './answer-plan.js'
@@ -47,9 +46,8 @@ export async function startFakeServer(dialect: FakeDialect, options: FakeServerO
   const apiKeys = options.apiKeys ? new Set(options.apiKeys) : undefined
   const initialDefault: BehaviorInput = options.defaultBehavior ?? {}
   const sockets = new Set<Socket>()
-  const lifetime = new AbortController()
-  // One listener per request in flight, removed when it ends: many concurrent calls are not a leak.
-  setMaxListeners(0, lifetime.signal)
+  // The requests being handled, each aborted when its client leaves or the fake closes.
+  const handling = new Set<AbortController>()
   const calls: RecordedCall[] = []
   let queue: BehaviorInput[] = []
   let fallback = initialDefault
@@ -58,14 +56,17 @@ export async function startFakeServer(dialect: FakeDialect, options: FakeServerO
   const server = createServer((req, res) => {
     inFlight++
     const request = new AbortController()
-    const abort = (): void => request.abort()
-    res.on('close', abort)
-    lifetime.signal.addEventListener('abort', abort, { once: true })
+    handling.add(request)
+    // Only while the answer is being made: aborting makes an AbortError (a stack trace), which a
+    // response closing normally after its handler finished does not need.
+    res.on('close', () => {
+      if (handling.has(request)) request.abort()
+    })
     handle(req, res, request.signal)
       .catch((error: unknown) => failInternally(res, error))
       .finally(() => {
         inFlight--
-        lifetime.signal.removeEventListener('abort', abort)
+        handling.delete(request)
       })
   })
   server.on('connection', (socket) => {
@@ -178,7 +179,7 @@ export async function startFakeServer(dialect: FakeDialect, options: FakeServerO
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
-        lifetime.abort()
+        for (const request of handling) request.abort()
         server.close(() => resolve())
         server.closeAllConnections()
         for (const socket of sockets) socket.destroy()
