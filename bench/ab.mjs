@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, spawnChild, stealMeter, waitForLine } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
-import { percentiles } from './lib/open-loop-stats.mjs'
+import { percentiles, slowStretches } from './lib/open-loop-stats.mjs'
 import { roundOrder } from './lib/rounds.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -66,6 +66,9 @@ async function openLoop(targets) {
     const own = acc.own.length ? percentiles(acc.own) : undefined
     const ownText = own ? `  own p50/p90/p95/p99 ${own.p50.toFixed(3)}/${own.p90.toFixed(3)}/${own.p95.toFixed(3)}/${own.p99.toFixed(3)}` : ''
     console.log(`${t.name.padEnd(36)} p50 ${p.p50.toFixed(3)}${over('p50')}  p90 ${p.p90.toFixed(3)}${over('p90')}  p95 ${p.p95.toFixed(3)}${over('p95')}  p99 ${p.p99.toFixed(3)}${over('p99')} ms  CPU ${((acc.cpuMs * 1000) / acc.offered).toFixed(0)} µs/req${ownText}`)
+    // Where the tail comes from: a few regular long stretches (pauses) or many short ones (a queue).
+    const slow = slowStretches(acc.latency)
+    if (slow) console.log(`${''.padEnd(36)} slow (> 5 ms): ${slow.slow} answers in ${slow.stretches} stretches, median ${slow.medianSize} answers, largest ${slow.largestSize}, worst ${slow.largestMs.toFixed(1)} ms${slow.medianSpacing ? `, one every ~${slow.medianSpacing} answers` : ''}`)
   }
 }
 

@@ -28,9 +28,43 @@ export function mergeRounds(runs, { stream = false } = {}) {
     firstError: runs.find((r) => r.firstError)?.firstError,
     latencyMs: pooled('latency'),
     ...(stream && { ttftMs: pooled('ttft') }),
+    // How the slow answers are spread (null: none above 5 ms), for reading the p99.
+    ...(!stream && { slow: slowStretches(runs.flatMap((r) => r.raw?.latency ?? [])) }),
     // ModelMesh's own overhead as it reports it per answer (x-mesh-overhead-ms), pooled likewise.
     ...(runs.some((r) => r.raw?.own?.length) && { ownOverheadMs: pooled('own') }),
     pacing: { mode: runs[0].pacing.mode, sentAlone: Math.min(...runs.map((r) => r.pacing.sentAlone)), largestBurst: Math.max(...runs.map((r) => r.pacing.largestBurst)) },
     rounds: runs.map((r) => ({ latencyMs: r.latencyMs, ...(stream && { ttftMs: r.ttftMs }), completedRate: r.completedRate, sentAlone: r.pacing.sentAlone, ...(r.stealPercent !== undefined && { stealPercent: r.stealPercent }) })),
+  }
+}
+
+/**
+ * How the slow answers of one run are spread (samples in µs, in the order the answers came): those
+ * above `thresholdMs`, grouped into stretches — slow answers at most `gap` answers apart. A few long
+ * stretches at a steady spacing are pauses of the target (e.g. the bare proxy's 7–14 ms scavenges
+ * every ~330 answers at 1,000 req/s); many short ones spread out are its queue catching up after a
+ * lost core. Null when no answer was slow.
+ * @returns { slow, stretches, medianSize, largestSize, largestMs, medianSpacing } sizes and spacing in answers
+ */
+export function slowStretches(valuesUs, { thresholdMs = 5, gap = 30 } = {}) {
+  const stretches = []
+  valuesUs.forEach((us, i) => {
+    if (us <= thresholdMs * 1000) return
+    const last = stretches.at(-1)
+    if (last && i - last.end <= gap) {
+      last.end = i
+      last.size++
+      last.maxUs = Math.max(last.maxUs, us)
+    } else stretches.push({ start: i, end: i, size: 1, maxUs: us })
+  })
+  if (stretches.length === 0) return null
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
+  const largest = stretches.reduce((a, b) => (b.size > a.size ? b : a))
+  return {
+    slow: sum(stretches.map((s) => s.size)),
+    stretches: stretches.length,
+    medianSize: median(stretches.map((s) => s.size)),
+    largestSize: largest.size,
+    largestMs: Math.max(...stretches.map((s) => s.maxUs)) / 1000,
+    medianSpacing: stretches.length > 1 ? median(stretches.slice(1).map((s, i) => s.start - stretches[i].start)) : null,
   }
 }

@@ -209,6 +209,19 @@ export function renderMarkdown(report) {
     out.push('')
     out.push(`⁴ CPU time the hypervisor took from this VM while the target's rounds ran (/proc/stat \`steal\`), as a share of all its cores. A stolen core runs nothing, so every process on it — the fake and the load generator too — answers or wakes late without any of them seeing it in its own accounting; a round with high steal has a p99 of the VM, not of the target.`)
     out.push('')
+    if (ids.some((id) => lat[id] && 'slow' in lat[id])) {
+      // Since 2026-12-03 (third session): where the p99 comes from, by how the slow answers cluster.
+      out.push('Slow answers (> 5 ms), grouped into stretches (slow answers at most 30 answers apart; answers in the order they came, ~1 ms apart): a few long stretches at a steady spacing are pauses of the target (a garbage collection), many short ones its queue catching up after it lost a core.')
+      out.push('')
+      out.push('| target | answers > 5 ms | stretches | median / largest stretch, answers | worst ms | one stretch every ~ answers |')
+      out.push('| --- | ---: | ---: | ---: | ---: | ---: |')
+      for (const id of ids) {
+        if (!lat[id] || !('slow' in lat[id])) continue
+        const s = lat[id].slow
+        out.push(s ? `| ${labels[id]} | ${int(s.slow)} | ${s.stretches} | ${s.medianSize} / ${s.largestSize} | ${fmt(s.largestMs, 1)} | ${s.medianSpacing ?? '–'} |` : `| ${labels[id]} | 0 | 0 | – | – | – |`)
+      }
+      out.push('')
+    }
     out.push(...ownOverheadTable(lat, labels, 'latencyMs', 'answer ready'))
     const overheadRatio = (a, b, q) => {
       if (saturated(lat[a], report.plan.latRate) || saturated(lat[b], report.plan.latRate)) return '– (saturated)'

@@ -1,7 +1,7 @@
 // How the bench pools open-loop rounds (bench/lib/open-loop-stats.mjs). Nothing here is timed.
 import { describe, expect, it } from 'vitest'
 // (a plain ES module of the bench: bench/ has no types and is not type-checked)
-import { mergeRounds, percentiles } from '../lib/open-loop-stats.mjs'
+import { mergeRounds, percentiles, slowStretches } from '../lib/open-loop-stats.mjs'
 
 const round = (latencyUs: number[], extra: Record<string, unknown> = {}) => ({
   sent: latencyUs.length,
@@ -46,5 +46,20 @@ describe('open-loop statistics', () => {
     const merged = mergeRounds([round([2000], { raw: { latency: [2000], own: [150, 170] } }), round([2500], { raw: { latency: [2500], own: [160] } })])
     expect(merged.ownOverheadMs).toMatchObject({ p50: 0.16, max: 0.17, count: 3 })
     expect(mergeRounds([round([2000]), round([2500])])).not.toHaveProperty('ownOverheadMs')
+  })
+
+  it('groups slow answers into stretches: how many, how large, how far apart', () => {
+    // 1,000 answers of 0.5 ms; a pause every 300 answers makes 5 slow ones (6–9 ms) in a row, and
+    // one lone slow answer at 950 (more than `gap` after the last stretch).
+    const us = Array.from({ length: 1000 }, () => 500)
+    for (const start of [100, 400, 700]) for (let i = 0; i < 5; i++) us[start + i] = 6000 + 750 * i
+    us[950] = 12_000
+    expect(slowStretches(us)).toEqual({ slow: 16, stretches: 4, medianSize: 5, largestSize: 5, largestMs: 12, medianSpacing: 300 })
+    // Slow answers up to `gap` apart are one stretch.
+    us[960] = 7000
+    expect(slowStretches(us, { gap: 10 })).toMatchObject({ slow: 17, stretches: 4, largestSize: 5 })
+    expect(slowStretches(us, { gap: 5 })).toMatchObject({ slow: 17, stretches: 5 })
+    expect(slowStretches(us, { thresholdMs: 10 })).toEqual({ slow: 1, stretches: 1, medianSize: 1, largestSize: 1, largestMs: 12, medianSpacing: null })
+    expect(slowStretches([100, 200])).toBeNull()
   })
 })

@@ -115,6 +115,16 @@ describe("ModelMesh's self-reported overhead next to the measured one", () => {
     expect(row('bare').endsWith(' | – |')).toBe(true)
     expect(markdown).toContain('⁴ CPU time the hypervisor took from this VM')
   })
+  it('shows how the slow answers cluster when the run recorded it, a zero row for a target with none, no table for older results', () => {
+    const slow = { slow: 412, stretches: 23, medianSize: 14, largestSize: 80, largestMs: 36.94, medianSpacing: 330 }
+    const markdown = renderMarkdown(report({ latency: { direct: open(0.4, 2, { slow: null }), bare: open(0.7, 20, { slow }), 'mesh-full': open(0.85, 9.5) } }))
+    const lines = markdown.split('\n')
+    const start = lines.findIndex((line) => line.startsWith('| target | answers > 5 ms |'))
+    const table = lines.slice(start + 2, lines.indexOf('', start))
+    // mesh-full's result has no `slow` (a run from before it was recorded): no row.
+    expect(table).toEqual(['| direct | 0 | 0 | – | – | – |', '| bare | 412 | 23 | 14 / 80 | 36.9 | 330 |'])
+    expect(renderMarkdown(report())).not.toContain('Slow answers (> 5 ms)')
+  })
 })
 
 describe('instructions per lone request', () => {
