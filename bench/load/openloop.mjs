@@ -13,8 +13,9 @@
 // stream=false: latency = until the whole answer is read.
 // stream=true:  ttft = until the first SSE event (`data:`) arrives; total = until the stream ends.
 // client 'raw' (default): the lean keep-alive client of raw-http.mjs, pre-encoded request bytes and
-//   a callback per answer (~4x less CPU per request than undici's Pool here: this process shares the
-//   cores with what it measures). client 'undici': undici's Pool, as every run before 2026-12-03.
+//   a callback per answer (about half the CPU per request of undici's Pool here, where this process
+//   shares the cores with what it measures). client 'undici': undici's Pool, as every run before
+//   the third session of 2026-12-03.
 import { Worker } from 'node:worker_threads'
 import { Pool } from 'undici'
 import { percentiles } from '../lib/open-loop-stats.mjs'
@@ -25,7 +26,8 @@ const target = new URL(input.url)
 const client = input.client ?? 'raw'
 const headers = { 'content-type': 'application/json', ...input.headers }
 const path = target.pathname + target.search
-const pool = client === 'undici' ? new Pool(target.origin, { connections: input.connections ?? 64, pipelining: 1, keepAliveTimeout: 60_000 }) : new RawPool(target.origin, { connections: input.connections ?? 64 })
+const connections = input.connections ?? 64
+const pool = client === 'undici' ? new Pool(target.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 }) : new RawPool(target.origin, { connections })
 const requestBytes = client === 'undici' ? undefined : encodeRequest({ method: 'POST', url: input.url, headers, body: input.body })
 
 // own: ModelMesh's own overhead per request as it reports it (`x-mesh-overhead-ms`), when it does.

@@ -2,9 +2,10 @@
 // pre-encoded request written per call, answers framed by Content-Length or chunked encoding, and a
 // callback per answer (no streams, promises or async iterators). The load generator shares two cores
 // with the fake and the target, so every microsecond it spends is taken from what it measures; with
-// undici's Pool it used ~440 µs of CPU per request here (bench/README "Session of 2026-12-03,
-// third"). It speaks only what the benchmark needs: one request at a time per connection (no
-// pipelining), no 1xx answers, no trailers kept, no redirects. Tested in bench/test/raw-http.test.ts.
+// undici's Pool it used 390–440 µs of CPU per request here, with this one 215–235 (bench/README
+// "Third session of 2026-12-03"). It speaks only what the benchmark needs: one request at a time
+// per connection (no pipelining), no 1xx answers, no trailers kept, no redirects. Tested in
+// bench/test/raw-http.test.ts.
 import { connect } from 'node:net'
 
 const CR = 0x0d
@@ -28,10 +29,10 @@ export function encodeRequest({ method = 'POST', url, headers = {}, body = '' })
 }
 
 /**
- * What one answer gave: its status, the time (performance.now()) its first body bytes holding
- * `data:` arrived (`firstDataAt`, streams) and its end (`endedAt`), the `x-mesh-overhead-ms`
- * header, and some of its text — the first `keepHead` characters (up to the first `data:` when
- * `watchData`) and the last 32 characters (to see a stream's `[DONE]`).
+ * What one answer gave: its status, the time (performance.now()) its body first held `data:`
+ * (`firstDataAt`, with `watchData`) and its end (`endedAt`), the value of the header asked for, and
+ * some of its text: `head`, the body until it held `data:` (with `watchData`) or its first
+ * `keepHead` characters, and `tail`, its last 32 characters (with `keepTail`: a stream's `[DONE]`).
  */
 class Answer {
   status = 0
