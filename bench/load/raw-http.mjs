@@ -4,8 +4,9 @@
 // with the fake and the target, so every microsecond it spends is taken from what it measures; with
 // undici's Pool it used 390–440 µs of CPU per request here, with this one 215–235 (bench/README
 // "Third session of 2026-12-03"). It speaks only what the benchmark needs: one request at a time
-// per connection (no pipelining), no 1xx answers, no trailers kept, no redirects. Tested in
-// bench/test/raw-http.test.ts.
+// per connection (no pipelining), no 1xx answers, no body delimited by the connection's close (an
+// answer without Content-Length or chunked encoding has none), no trailers kept, no redirects.
+// Tested in bench/test/raw-http.test.ts.
 import { connect } from 'node:net'
 
 const CR = 0x0d
