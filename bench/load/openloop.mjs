@@ -24,6 +24,7 @@ import { RawPool, encodeRequest } from './raw-http.mjs'
 const input = JSON.parse(process.argv[2])
 const target = new URL(input.url)
 const client = input.client ?? 'raw'
+if (client !== 'raw' && client !== 'undici') throw new Error(`client must be raw or undici, not ${client}`)
 const headers = { 'content-type': 'application/json', ...input.headers }
 const path = target.pathname + target.search
 const connections = input.connections ?? 64

@@ -38,7 +38,12 @@ export class UsageWriter {
     // the post of 25 events to its worker, up to ~0.4 ms under load; their JSON, ~0.1 ms, when it
     // has no worker) would otherwise delay that one answer (bench/README.md).
     if (this.queue.length >= this.options.batchSize) this.immediate ??= setImmediate(() => void this.write(true))
-    else this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref()
+    else this.flushLater()
+  }
+
+  /** Everything queued is written within the interval (a timer already set stays). */
+  private flushLater(): void {
+    this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref()
   }
 
   /** Write what is queued; resolves when it is stored. */
@@ -60,7 +65,7 @@ export class UsageWriter {
     this.flushing = this.flushing.then(async () => {
       while (this.queue.length > 0) {
         if (fullOnly && this.queue.length < this.options.batchSize) {
-          this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref()
+          this.flushLater()
           return
         }
         const batch = this.queue.splice(0, this.options.batchSize)
@@ -71,7 +76,7 @@ export class UsageWriter {
           this.options.onError(error)
           // Keep them for the next flush rather than losing them to a passing store error.
           this.queue.unshift(...batch)
-          this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs).unref()
+          this.flushLater()
           return
         }
       }
