@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, spawnChild, stealMeter, waitForLine } from './lib/procs.mjs'
+import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, startFake, stealMeter } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 import { percentiles, slowStretches } from './lib/open-loop-stats.mjs'
 import { roundOrder } from './lib/rounds.mjs'
@@ -73,8 +73,7 @@ async function openLoop(targets) {
 }
 
 try {
-  const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
-  const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
+  const { child: fake, port: fakePort } = await startFake()
   const roots = values.roots.split(',')
   const targets = []
   const flagSets = values['node-args'].split('|').map((alternative) => alternative.split(' ').filter(Boolean))

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { chatBody, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine } from './lib/procs.mjs'
+import { chatBody, installCleanup, kill, killAll, runJsonChild, startFake, waitForLine } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 import { summarizeHeapProfile, topPerRequest } from './lib/heap-profile.mjs'
 
@@ -39,8 +39,7 @@ const rate = Number(values.rate)
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`
 
 try {
-  const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
-  const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
+  const { child: fake, port: fakePort } = await startFake()
   const roots = values.roots.split(',')
   const results = []
   for (const [r, root] of roots.entries())

@@ -28,7 +28,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Pool, request } from 'undici'
-import { chatBody, freePort, installCleanup, killAll, spawnChild, waitForLine, waitForReady } from './lib/procs.mjs'
+import { chatBody, freePort, installCleanup, killAll, spawnChild, startFake, waitForLine, waitForReady } from './lib/procs.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -128,8 +128,7 @@ function objectTotals(file) {
 }
 
 try {
-  const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
-  const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
+  const { child: fake, port: fakePort } = await startFake()
   const fakeOrigin = `http://127.0.0.1:${fakePort}`
   const rows = []
   const roots = values.roots.split(',')

@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
-import { chat, chatBody, freePort, installCleanup, kill, killAll, memoryOf, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
+import { chat, chatBody, freePort, installCleanup, kill, killAll, memoryOf, spawnChild, startFake, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -140,8 +140,7 @@ function printBreakdown(p) {
 }
 
 try {
-  const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
-  const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
+  const { child: fake, port: fakePort } = await startFake()
   env.BENCH_UPSTREAM = `http://127.0.0.1:${fakePort}/v1`
   console.log(`config ${configFile}${values['node-arg'].length ? ` · node ${values['node-arg'].join(' ')}` : ''}`)
 

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { chatBody, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine } from './lib/procs.mjs'
+import { chatBody, installCleanup, kill, killAll, runJsonChild, startFake } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 import { summarize } from './lib/cpuprofile.mjs'
 import { summarizePerf } from './lib/perf-summary.mjs'
@@ -28,8 +28,7 @@ mkdirSync(dir, { recursive: true })
 const before = new Set(readdirSync(dir))
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-profile-db-'))
 try {
-  const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
-  const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
+  const { child: fake, port: fakePort } = await startFake()
   const nodeArgs = values.perf ? ['--perf-basic-prof'] : ['--cpu-prof', '--cpu-prof-interval', values.interval, '--cpu-prof-dir', dir]
   const { child: mesh, url, headers } = await startGateway({ config: values.config, fakePort, dbPath: join(dbDir, 'profile.db'), nodeArgs, provisionKey: values.config.includes('full') && !values['no-provision'] })
   const body = JSON.stringify(chatBody('bench', values.stream ? { stream: true } : {}))

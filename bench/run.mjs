@@ -20,7 +20,7 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { chat, chatBody, cpuMsOf, freePort, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, runQueueWaitMsOf, spawnChild, stealMeter, stealPercent, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
+import { chat, chatBody, cpuMsOf, freePort, HELPER_NODE_ARGS, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, runQueueWaitMsOf, spawnChild, startFake, stealMeter, stealPercent, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { roundOrder } from './lib/rounds.mjs'
 import { mergeRounds } from './lib/open-loop-stats.mjs'
@@ -87,13 +87,6 @@ function machine() {
   }
 }
 
-
-/** Start the fake upstream; returns { child, port, baseURL }. */
-async function startFake(name, options = {}) {
-  const child = spawnChild(name, process.execPath, [join(BENCH, 'procs/fake.mjs'), JSON.stringify(options)])
-  const [, port] = await waitForLine(child, /ready (\d+)/)
-  return { child, port: Number(port), baseURL: `http://127.0.0.1:${port}/v1` }
-}
 
 /** The targets, each described by how to start it and how to call it. */
 function targetSpecs(fake) {
@@ -397,6 +390,7 @@ async function main() {
     pinned: flags.pin,
     pacing: flags.pacing,
     openLoopClient: flags.client,
+    helperNodeArgs: HELPER_NODE_ARGS,
     notes: ['ModelMesh full = virtual-key auth + per-key rate limit, usage events and ledger on SQLite (synchronous=normal), pricing/cost/credits with sync settlement, retries and timeouts (targets/mesh-full.config.ts).'],
   }
   console.log(`ModelMesh bench (${quick ? 'quick' : 'full'}), load tool ${tool}, ${report.machine.cpus} CPUs, node ${process.version}`)
@@ -427,7 +421,7 @@ async function main() {
 
   if (enabled('routing')) {
     console.log('routing decision time:')
-    report.routing = await runJsonChild('routing', join(BENCH, 'micro/routing.mjs'), { sizes: [10, 1000], budgetMs: PLAN.routingBudgetMs })
+    report.routing = await runJsonChild('routing', join(BENCH, 'micro/routing.mjs'), { sizes: [10, 1000], budgetMs: PLAN.routingBudgetMs }, { nodeArgs: [] })
     for (const r of report.routing) console.log(`  ${String(r.deployments).padStart(5)} deployments ${r.selection.padEnd(9)} mean ${r.meanUs.toFixed(2)} µs  p99 ${r.p99Us.toFixed(2)} µs`)
   }
   if (enabled('coldstart')) {

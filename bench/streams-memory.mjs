@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { chatBody, freePort, installCleanup, kill, killAll, memoryOf, spawnChild, waitForLine } from './lib/procs.mjs'
+import { chatBody, freePort, installCleanup, kill, killAll, memoryOf, spawnChild, startFake, waitForLine } from './lib/procs.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({
@@ -53,8 +53,7 @@ installCleanup()
 const KiB = (bytes) => (bytes / 1024).toFixed(1)
 const MiB = (bytes) => (bytes / 2 ** 20).toFixed(1)
 
-const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), JSON.stringify({ chunkDelayMs: 1000, chunkSize: 5, reply: 'x'.repeat(values.timeline ? 75 : 1000) })])
-const fakePort = Number((await waitForLine(fake, /ready (\d+)/))[1])
+const { child: fake, port: fakePort } = await startFake('fake', JSON.stringify({ chunkDelayMs: 1000, chunkSize: 5, reply: 'x'.repeat(values.timeline ? 75 : 1000) }))
 const port = await freePort()
 const nodeArgs = ['--expose-gc', '--import', join(BENCH, 'lib/stream-probe.mjs'), ...values['node-arg']]
 const target =

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { chatBody, installCleanup, kill, killAll, runJsonChild, spawnChild, waitForLine } from './lib/procs.mjs'
+import { chatBody, installCleanup, kill, killAll, runJsonChild, startFake } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 const BENCH = dirname(fileURLToPath(import.meta.url))
 installCleanup()
@@ -27,8 +27,7 @@ const seconds = Number(values.seconds)
 const traced = join(tmpdir(), `mesh-syscalls-${process.pid}.txt`)
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-strace-'))
 try {
-  const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
-  const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
+  const { child: fake, port: fakePort } = await startFake()
   const { child: mesh, url, headers } = await startGateway({ config, fakePort, dbPath: join(dbDir, 'syscalls.db') })
   const body = JSON.stringify(chatBody())
   await runJsonChild('warm', join(BENCH, 'load/throughput.mjs'), { tool: 'wrk', url, connections: conns, durationS: 2, body, headers })

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { chatBody, installCleanup, kill, killAll, runJsonChild, spawnChild, threadTimesOf, waitForLine } from './lib/procs.mjs'
+import { chatBody, installCleanup, kill, killAll, runJsonChild, startFake, threadTimesOf } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -22,8 +22,7 @@ installCleanup()
 
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-threads-'))
 try {
-  const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
-  const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
+  const { child: fake, port: fakePort } = await startFake()
   const body = JSON.stringify(chatBody())
   const rate = Number(values.rate)
   for (const config of values.configs.split(',')) {

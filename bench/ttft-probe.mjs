@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool, request } from 'undici'
-import { freePort, installCleanup, killAll, spawnChild, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
+import { freePort, installCleanup, killAll, spawnChild, startFake, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -20,8 +20,7 @@ const body = JSON.stringify({ model: 'bench', stream: true, messages: [{ role: '
 const q = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]
 
 try {
-  const fake = spawnChild('fake', process.execPath, [join(BENCH, 'procs/fake.mjs'), '{}'])
-  const [, fakePort] = await waitForLine(fake, /ready (\d+)/)
+  const { child: fake, port: fakePort } = await startFake()
   const targets = [{ name: 'direct', origin: `http://127.0.0.1:${fakePort}`, headers: { authorization: 'Bearer x' }, model: 'gpt-4o-mini' }]
   const barePort = await freePort()
   spawnChild('bare', process.execPath, [join(BENCH, 'targets/bare-proxy.mjs'), String(barePort), `http://127.0.0.1:${fakePort}`])

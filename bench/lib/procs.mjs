@@ -54,14 +54,35 @@ export function waitForLine(child, pattern, timeoutMs = 15_000) {
   })
 }
 
-/** Run a child to completion and parse the JSON it prints as its last stdout line. */
-export async function runJsonChild(name, script, input, { timeoutMs = 120_000, nodeArgs = [], cpus } = {}) {
+/**
+ * Node flags of the bench's own helper processes — the fake upstream and the load generators, never
+ * a target: GC on the main thread only. With Node's default, each of them scavenges in parallel on
+ * V8's helper threads, and on a two-core machine those bursts take the core the target was about to
+ * run on: `sched.mjs` found the fake's and the load generator's GC helpers among what ran while slow
+ * answers were in flight, at ~30× their share of the rest of the run. `BENCH_HELPER_NODE_ARGS`
+ * replaces them ('' for Node's default, as every run before the fourth session of 2026-12-03).
+ */
+export const HELPER_NODE_ARGS = process.env.BENCH_HELPER_NODE_ARGS === undefined ? ['--single-threaded-gc'] : process.env.BENCH_HELPER_NODE_ARGS.split(' ').filter(Boolean)
+
+const FAKE = new URL('../procs/fake.mjs', import.meta.url).pathname
+
+/** Start the fake upstream (procs/fake.mjs with `options`) and wait until it listens; returns { child, port, baseURL }. */
+export async function startFake(name = 'fake', options = {}, { cwd } = {}) {
+  const child = spawnChild(name, process.execPath, [...HELPER_NODE_ARGS, FAKE, JSON.stringify(options)], cwd ? { cwd } : {})
+  const [, port] = await waitForLine(child, /ready (\d+)/)
+  return { child, port: Number(port), baseURL: `http://127.0.0.1:${port}/v1` }
+}
+
+/** Run a child (a load generator: HELPER_NODE_ARGS by default) to completion and parse the JSON it prints as its last stdout line. */
+export async function runJsonChild(name, script, input, { timeoutMs = 120_000, nodeArgs = HELPER_NODE_ARGS, cpus } = {}) {
   const command = [process.execPath, ...nodeArgs, script, JSON.stringify(input)]
   const child = cpus === undefined ? spawnChild(name, command[0], command.slice(1)) : spawnChild(name, 'taskset', ['-c', cpus, ...command])
   let stdout = ''
   child.stdout.on('data', (chunk) => (stdout += chunk.toString()))
+  // 'exit' can come before the last of a long output is read: wait for the end of stdout too.
+  const ended = new Promise((resolve) => child.stdout.once('end', resolve))
   const timer = setTimeout(() => kill(child), timeoutMs)
-  const { code, signal } = await child.exited
+  const [{ code, signal }] = await Promise.all([child.exited, ended])
   clearTimeout(timer)
   if (code !== 0) throw new Error(`${name} failed (${code ?? signal})\n${child.output}`)
   const last = stdout.trim().split('\n').pop()

@@ -133,6 +133,13 @@ export function ownOverheadTable(section, labels, field, until) {
 
 const PINNED_NOTE = 'Pinned (`--pin`): the fake upstream and the load generator run on CPU 0, the target alone on CPU 1 (for "direct" the fake answers from CPU 0), so the scheduler does not preempt the target for the harness.'
 
+/** The Node flags of the fake and the load generators (lib/procs.mjs HELPER_NODE_ARGS); not recorded before they had any. */
+function helperNote(report) {
+  const args = report.helperNodeArgs ?? []
+  if (args.length === 0) return report.helperNodeArgs ? ' The fake and the load generators run with Node\'s defaults.' : ''
+  return ` The fake and the load generators (not the targets) run with \`${args.join(' ')}\`: their GC stays on their own thread instead of taking the other core in bursts.`
+}
+
 /** How the open-loop requests were paced, and how many left alone rather than in a burst (older runs: no figure). */
 function pacingNote(report, results) {
   const alone = Object.values(results).map((r) => r?.pacing?.sentAlone).filter((x) => typeof x === 'number')
@@ -152,7 +159,7 @@ export function renderMarkdown(report) {
   out.push('')
   out.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${m.os}, Node ${m.node}, open-file limit ${m.fileLimit}. ` + `Load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd?.join(' / ')}. ` + `Commit \`${report.git.commit?.slice(0, 12)}\`${report.git.dirty ? ' + uncommitted changes in packages/' : ''}. Closed-loop load: ${report.loadTool}. Run took ${fmt(report.durationS / 60, 1)} min.`)
   out.push('')
-  out.push('Every process is on 127.0.0.1: the fake upstream, each target and each load generator run in their own process and share the same 2 cores, so absolute numbers are low and the ratios are what to compare.')
+  out.push(`Every process is on 127.0.0.1: the fake upstream, each target and each load generator run in their own process and share the same 2 cores, so absolute numbers are low and the ratios are what to compare.${helperNote(report)}`)
   out.push('')
   out.push('¹ **ModelMesh full** (`targets/mesh-full.config.ts`): virtual-key auth with a per-key rate limit (key created through the admin API before the run), usage events and the ledger on SQLite (the embedded default store, `synchronous=normal`: a commit survives a crash of the gateway process; `holds: \'process\'`: reservation holds in memory, as for one gateway process per file), prices → cost and credits with sync settlement, retries and timeouts. **ModelMesh minimal** (`targets/mesh-minimal.config.ts`): one target, no auth, no prices, no configured stores (the built-in defaults: usage events go to the in-memory ledger).')
   out.push('')

@@ -1,7 +1,7 @@
 // Open-loop load at a fixed rate, in its own process: requests leave on schedule whether or not earlier
 // ones were answered (no coordinated omission from a closed loop). Latency is measured per request with
 // a monotonic clock, in microseconds, from the moment the request is handed to the connection pool.
-//   { url, rate, durationS, warmupS, connections, body, headers, stream, drainS, pacing, raw }
+//   { url, rate, durationS, warmupS, connections, body, headers, stream, drainS, pacing, raw, sentTimes }
 // pacing 'clock' (default): a worker thread sleeps until each request's due time (Atomics.wait, which
 //   takes fractional milliseconds) and tells the main thread to send it, so requests leave evenly
 //   spaced (1 ms apart at 1,000/s) at almost no CPU cost; a late main thread still catches up.
@@ -32,7 +32,10 @@ const pool = client === 'undici' ? new Pool(target.origin, { connections, pipeli
 const requestBytes = client === 'undici' ? undefined : encodeRequest({ method: 'POST', url: input.url, headers, body: input.body })
 
 // own: ModelMesh's own overhead per request as it reports it (`x-mesh-overhead-ms`), when it does.
-const samples = { latency: [], ttft: [], own: [] }
+const samples = { latency: [], ttft: [], own: [], sent: [] }
+// sentTimes: each measured request's send time on CLOCK_MONOTONIC in ms (as `perf -k CLOCK_MONOTONIC`
+// stamps its events), for sched.mjs. performance.now() reads the same clock from another origin.
+const monotonicOffsetMs = Number(process.hrtime.bigint()) / 1e6 - performance.now()
 let errors = 0
 let non2xx = 0
 let firstError
@@ -57,6 +60,7 @@ function answered(record, statusCode, text, started, firstAt, ended, own) {
   if (!record) return
   lastAnswerAt = performance.now()
   samples.latency.push((ended - started) * 1000)
+  if (input.sentTimes) samples.sent.push(started + monotonicOffsetMs)
   if (input.stream) samples.ttft.push((firstAt - started) * 1000)
   if (typeof own === 'string') samples.own.push(Number(own) * 1000)
 }
@@ -187,7 +191,7 @@ const result = {
   ...(input.stream && { ttftMs: percentiles(samples.ttft) }),
   ...(samples.own.length > 0 && { ownOverheadMs: percentiles(samples.own) }),
   // raw: every measured sample (µs), for a caller that pools several rounds before taking percentiles.
-  ...(input.raw && { raw: { latency: samples.latency.map(Math.round), ...(input.stream && { ttft: samples.ttft.map(Math.round) }), ...(samples.own.length > 0 && { own: samples.own.map(Math.round) }) } }),
+  ...(input.raw && { raw: { latency: samples.latency.map(Math.round), ...(input.stream && { ttft: samples.ttft.map(Math.round) }), ...(samples.own.length > 0 && { own: samples.own.map(Math.round) }), ...(input.sentTimes && { sentMonotonicMs: samples.sent.map((ms) => Math.round(ms * 1000) / 1000) }) } }),
 }
 console.log(JSON.stringify(result))
 if (client !== 'undici') pool.close()

@@ -84,6 +84,11 @@ describe('bench verdicts on the issue-6 goals', () => {
     const older = report({ plan: { ...report().plan, latRounds: undefined, ttftRounds: undefined, latDurationS: 10 } })
     expect(renderMarkdown(older)).toContain('10 s after a 2 s warm-up')
   })
+  it('says with which Node flags the fake and the load generators ran, nothing for runs that did not record them', () => {
+    expect(renderMarkdown(report({ helperNodeArgs: ['--single-threaded-gc'] }))).toContain('The fake and the load generators (not the targets) run with `--single-threaded-gc`')
+    expect(renderMarkdown(report({ helperNodeArgs: [] }))).toContain("The fake and the load generators run with Node's defaults.")
+    expect(renderMarkdown(report())).not.toContain('The fake and the load generators')
+  })
 })
 
 describe("ModelMesh's self-reported overhead next to the measured one", () => {

@@ -1,0 +1,102 @@
+// What the two cores did while answers were slow: `perf sched timehist` text (recorded with
+// `-k CLOCK_MONOTONIC`) turned into run and wait intervals per thread, each thread given a role
+// (the target's event loop, its V8 platform threads, the fake, the load generator, the kernel…),
+// and the time of each role summed over the intervals in which slow answers were in flight.
+// Used by sched.mjs; tested in bench/test/sched-timeline.test.ts.
+
+/**
+ * One line of `perf sched timehist`: `time [cpu] comm[tid/pid] wait sch-delay run` (ms; `[tid]`
+ * alone for a process's main thread or a kernel thread). The thread ran on `cpu` for `run` ms up to
+ * `time` and, before that, waited `delay` ms runnable for a core (`<idle>`: the core was idle). Null
+ * for headers and other lines.
+ */
+export function parseTimehistLine(line) {
+  const m = /^\s*([\d.]+)\s+\[(\d+)\]\s+(?:<idle>|(.+?)\[(\d+)(?:\/(\d+))?\])\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$/.exec(line)
+  if (!m) return null
+  const endMs = Number(m[1]) * 1000
+  const runMs = Number(m[8])
+  // A core's idle time is printed as `<idle>`, without a thread id.
+  const tid = m[4] === undefined ? 0 : Number(m[4])
+  return { endMs, startMs: endMs - runMs, cpu: Number(m[2]), comm: m[3] ?? '<idle>', tid, pid: m[5] === undefined ? tid : Number(m[5]), delayMs: Number(m[7]), runMs }
+}
+
+/**
+ * The role of a thread. `processes` maps a pid to a name ('target', 'fake', 'load'); within one of
+ * them the main thread is `<name> main` and the others are told apart by their order of creation
+ * (Node 20 names every thread "node"): the first five after the main thread are V8's platform
+ * (its delayed-task thread and the four workers that run GC and compiler jobs), the rest libuv's
+ * pool and worker threads (the SQLite checkpoint worker, the load generator's clock). Kernel
+ * threads keep their name without the per-CPU suffix; other processes are grouped by command name.
+ */
+export function roleOf(event, processes, threadOrder) {
+  const name = processes.get(event.pid)
+  if (name) {
+    if (event.tid === event.pid) return `${name}: main thread`
+    const index = threadOrder.get(event.pid)?.indexOf(event.tid) ?? -1
+    if (name === 'load') return 'load: other threads (clock)'
+    return index >= 1 && index <= 5 ? `${name}: V8 platform threads` : `${name}: other threads`
+  }
+  if (event.comm === '<idle>') return 'idle'
+  return event.comm.replace(/\/\d+$/, '').replace(/:\d+.*$/, '')
+}
+
+/** Thread ids of each process of interest in order of creation (ascending tid: Linux hands them out in order here). */
+export function threadOrderOf(events, pids) {
+  const order = new Map()
+  for (const pid of pids) order.set(pid, [...new Set(events.filter((e) => e.pid === pid).map((e) => e.tid))].sort((a, b) => a - b))
+  return order
+}
+
+/**
+ * The stretches of time with a slow answer in flight: each slow answer spans [sent, sent + latency]
+ * (ms, on the monotonic clock perf used), and overlapping spans merge.
+ */
+export function slowIntervals(sentMs, latencyMs, thresholdMs) {
+  const spans = []
+  for (let i = 0; i < latencyMs.length; i++) if (latencyMs[i] > thresholdMs) spans.push([sentMs[i], sentMs[i] + latencyMs[i]])
+  spans.sort((a, b) => a[0] - b[0])
+  const merged = []
+  for (const s of spans) {
+    const last = merged.at(-1)
+    if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1])
+    else merged.push([...s])
+  }
+  return merged
+}
+
+const overlap = (a0, a1, b0, b1) => Math.max(0, Math.min(a1, b1) - Math.max(a0, b0))
+
+/**
+ * Per role, the ms it ran on either core and the ms it waited runnable for one, within `intervals`
+ * (sorted, disjoint). Returns { ran: Map, waited: Map, spanMs }.
+ */
+export function timeByRole(events, intervals, role) {
+  const ran = new Map()
+  const waited = new Map()
+  const add = (map, key, ms) => ms > 0 && map.set(key, (map.get(key) ?? 0) + ms)
+  const spanMs = intervals.reduce((sum, [a, b]) => sum + (b - a), 0)
+  if (intervals.length === 0) return { ran, waited, spanMs }
+  const starts = intervals.map((i) => i[0])
+  // The first interval that may overlap [from, to]: binary search on the interval ends.
+  const firstEndingAfter = (from) => {
+    let lo = 0
+    let hi = intervals.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (intervals[mid][1] <= from) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  const sumOverlap = (from, to) => {
+    let total = 0
+    for (let i = firstEndingAfter(from); i < intervals.length && starts[i] < to; i++) total += overlap(from, to, intervals[i][0], intervals[i][1])
+    return total
+  }
+  for (const e of events) {
+    const r = role(e)
+    add(ran, r, sumOverlap(e.startMs, e.endMs))
+    if (e.delayMs > 0) add(waited, r, sumOverlap(e.startMs - e.delayMs, e.startMs))
+  }
+  return { ran, waited, spanMs }
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// Where the p99 goes: runs one target at a fixed open-loop rate under `perf sched record` (every
+// context switch of both cores, on the monotonic clock) and, for the stretches of time in which a
+// slow answer (> --threshold ms) was in flight, sums what each core was doing — the target's event
+// loop, its V8 platform threads (GC and compiler jobs), its other threads, the fake upstream, the
+// load generator, the kernel's own threads, other processes, idle — and how long each waited
+// runnable for a core. The same sums over the whole run are the baseline to compare with.
+//   node bench/sched.mjs [--config mesh-full.config.ts | --config bare] [--rate 1000] [--seconds 8]
+//                        [--threshold 5] [--node-args=--v8-pool-size=1]
+// Needs linux-perf (`apt-get install -y linux-perf`) and root (or perf_event_paranoid ≤ 1).
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { chatBody, freePort, HELPER_NODE_ARGS, installCleanup, kill, killAll, runJsonChild, spawnChild, startFake, waitForLine, waitUntilServing } from './lib/procs.mjs'
+import { startGateway } from './lib/gateway.mjs'
+import { parseTimehistLine, roleOf, slowIntervals, threadOrderOf, timeByRole } from './lib/sched-timeline.mjs'
+
+const BENCH = dirname(fileURLToPath(import.meta.url))
+const tidsOf = (pid) => readdirSync(`/proc/${pid}/task`).map(Number)
+const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, threshold: { type: 'string', default: '5' }, 'node-args': { type: 'string', default: '' } } })
+if (spawnSync('perf', ['--version']).error) throw new Error('perf is missing: apt-get install -y linux-perf')
+installCleanup()
+
+const rate = Number(values.rate)
+const seconds = Number(values.seconds)
+const thresholdMs = Number(values.threshold)
+const nodeArgs = values['node-args'].split(' ').filter(Boolean)
+const dir = mkdtempSync(join(tmpdir(), 'mesh-sched-'))
+try {
+  const { child: fake, port: fakePort } = await startFake()
+  let target
+  let url
+  let headers = {}
+  if (values.config === 'bare') {
+    const port = await freePort()
+    target = spawnChild('bare', process.execPath, [...nodeArgs, join(BENCH, 'targets/bare-proxy.mjs'), String(port), `http://127.0.0.1:${fakePort}`])
+    await waitForLine(target, /ready \d+/)
+    url = `http://127.0.0.1:${port}/v1/chat/completions`
+    await waitUntilServing(url, chatBody(), headers)
+  } else {
+    ;({ child: target, url, headers } = await startGateway({ config: values.config, fakePort, dbPath: join(dir, 'sched.db'), nodeArgs }))
+  }
+  const body = JSON.stringify(chatBody())
+  const load = { url, rate, warmupS: 0, connections: 64, body, headers }
+  await runJsonChild('warm-up', join(BENCH, 'load/openloop.mjs'), { ...load, durationS: 3 })
+
+  const file = join(dir, 'sched.data')
+  const perf = spawn('perf', ['sched', 'record', '-k', 'CLOCK_MONOTONIC', '-o', file, '--', 'sleep', String(seconds + 2)], { stdio: 'ignore' })
+  const perfExited = new Promise((resolve) => perf.once('exit', resolve))
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  const loader = spawnChild('openloop', process.execPath, [...HELPER_NODE_ARGS, join(BENCH, 'load/openloop.mjs'), JSON.stringify({ ...load, durationS: seconds, raw: true, sentTimes: true })])
+  let stdout = ''
+  loader.stdout.on('data', (chunk) => (stdout += chunk))
+  // Every thread of the three processes, while they all run (the load generator's clock thread
+  // lives as long as its run): perf prints some threads' ids without their process's.
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const threads = new Map([...[target, fake, loader].map((child) => [child.pid, tidsOf(child.pid)]), [process.pid, tidsOf(process.pid)]])
+  await Promise.all([loader.exited, new Promise((resolve) => loader.stdout.once('end', resolve))])
+  const run = JSON.parse(stdout.trim().split('\n').pop())
+  await perfExited
+  await kill(target, 10_000)
+  await kill(fake)
+
+  const text = spawnSync('perf', ['sched', 'timehist', '-i', file], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).stdout
+  const pidOf = new Map([...threads].flatMap(([pid, tids]) => tids.map((tid) => [tid, pid])))
+  const events = text.split('\n').map(parseTimehistLine).filter(Boolean).map((e) => (pidOf.has(e.tid) ? { ...e, pid: pidOf.get(e.tid) } : e))
+  const processes = new Map([[target.pid, 'target'], [fake.pid, 'fake'], [loader.pid, 'load'], [process.pid, 'bench driver']])
+  const order = threadOrderOf([...events, ...[...pidOf].map(([tid, pid]) => ({ tid, pid }))], processes.keys())
+  const role = (e) => roleOf(e, processes, order)
+  const latencyMs = run.raw.latency.map((us) => us / 1000)
+  const sent = run.raw.sentMonotonicMs
+  const slow = slowIntervals(sent, latencyMs, thresholdMs)
+  const whole = [[sent[0], sent.at(-1) + latencyMs.at(-1)]]
+  const inSlow = timeByRole(events, slow, role)
+  const overall = timeByRole(events, whole, role)
+
+  const p = run.latencyMs
+  console.log(`${values.config}${nodeArgs.length ? ` (${nodeArgs.join(' ')})` : ''}: ${run.sent} requests at ${rate} req/s, p50 ${p.p50.toFixed(3)} p99 ${p.p99.toFixed(3)} max ${p.max.toFixed(1)} ms`)
+  console.log(`${latencyMs.filter((ms) => ms > thresholdMs).length} answers above ${thresholdMs} ms, in flight during ${slow.length} stretches, ${inSlow.spanMs.toFixed(0)} ms of ${overall.spanMs.toFixed(0)} ms (${((100 * inSlow.spanMs) / overall.spanMs).toFixed(1)} %)\n`)
+  console.log('share of the two cores (200 % = both busy) and runnable-waiting, per role:')
+  console.log(`${'role'.padEnd(34)} ${'ran, slow'.padStart(10)} ${'ran, all'.padStart(10)} ${'waited, slow'.padStart(13)} ${'waited, all'.padStart(12)}`)
+  const roles = [...new Set([...inSlow.ran.keys(), ...overall.ran.keys()])]
+  const pct = (ms, span) => `${((100 * (ms ?? 0)) / span).toFixed(1)} %`
+  roles.sort((a, b) => (inSlow.ran.get(b) ?? 0) - (inSlow.ran.get(a) ?? 0))
+  for (const r of roles.filter((r) => (inSlow.ran.get(r) ?? 0) / Math.max(1, inSlow.spanMs) > 0.002 || (overall.ran.get(r) ?? 0) / overall.spanMs > 0.002)) {
+    console.log(`${r.padEnd(34)} ${pct(inSlow.ran.get(r), inSlow.spanMs).padStart(10)} ${pct(overall.ran.get(r), overall.spanMs).padStart(10)} ${pct(inSlow.waited.get(r), inSlow.spanMs).padStart(13)} ${pct(overall.waited.get(r), overall.spanMs).padStart(12)}`)
+  }
+  // The event loop neither running nor runnable: waiting for the network, a timer, or a lock.
+  const asleep = (t) => t.spanMs - (t.ran.get('target: main thread') ?? 0) - (t.waited.get('target: main thread') ?? 0)
+  console.log(`\ntarget's event loop asleep (neither running nor runnable): ${pct(asleep(inSlow), inSlow.spanMs)} of the slow stretches, ${pct(asleep(overall), overall.spanMs)} of the whole run`)
+} finally {
+  await killAll()
+  rmSync(dir, { recursive: true, force: true })
+}

@@ -1,0 +1,85 @@
+// The scheduler timeline of bench/sched.mjs: `perf sched timehist` lines, thread roles, the stretches
+// with a slow answer in flight and the time of each role inside them. Nothing here is timed.
+import { describe, expect, it } from 'vitest'
+// (plain ES modules of the bench: bench/ has no types and is not type-checked)
+import { parseTimehistLine, roleOf, slowIntervals, threadOrderOf, timeByRole } from '../lib/sched-timeline.mjs'
+
+// As perf 6.x prints it: time [cpu] comm[tid/pid] wait sch-delay run (ms); a main thread has no /pid.
+const TIMEHIST = `           time    cpu  task name                       wait time  sch delay   run time
+                        [tid/pid]                          (msec)     (msec)     (msec)
+--------------- ------  ------------------------------  ---------  ---------  ---------
+     647.128534 [0000]  node[6768/6766]                     0.403      0.007      3.979
+     647.132536 [0001]  node[6770/6766]                     4.381      3.976      4.001
+     647.132539 [0000]  node[6766]                          3.979      0.000      4.005
+     647.132582 [0001]  node[6807/6796]                     8.116      7.195      0.045
+     647.133000 [0001]  <idle>                              0.000      0.000      0.418
+     647.134000 [0000]  kdamond.0[75]                     509.495      0.010      1.000
+     647.135000 [0000]  1_scheduler[2987/2960]             89.307      3.410      1.000
+     647.136000 [0001]  node[6755]                          1.000      2.000      3.000
+`
+
+const events = TIMEHIST.split('\n').map(parseTimehistLine).filter(Boolean)
+
+describe('perf sched timehist lines', () => {
+  it('reads run intervals, waits and thread ids, and skips the headers', () => {
+    expect(events).toHaveLength(8)
+    expect(events[0]).toEqual({ endMs: 647_128.534, startMs: 647_128.534 - 3.979, cpu: 0, comm: 'node', tid: 6768, pid: 6766, delayMs: 0.007, runMs: 3.979 })
+    expect(events[2]).toMatchObject({ tid: 6766, pid: 6766, cpu: 0 })
+    expect(events[4]).toMatchObject({ comm: '<idle>', tid: 0, pid: 0, runMs: 0.418 })
+    expect(events[6]).toMatchObject({ comm: '1_scheduler', tid: 2987, pid: 2960, delayMs: 3.41 })
+    expect(parseTimehistLine('  Task | Runtime ms')).toBeNull()
+  })
+})
+
+describe('thread roles', () => {
+  const processes = new Map([[6766, 'target'], [6755, 'fake'], [6796, 'load']])
+  // Threads of the target in order of creation: main, then V8's five, then libuv's pool and workers.
+  const more = [6767, 6769, 6771, 6772, 6790].map((tid) => ({ tid, pid: 6766 }))
+  const order = threadOrderOf([...events, ...more], processes.keys())
+  it('orders each process’s threads by id', () => {
+    expect(order.get(6766)).toEqual([6766, 6767, 6768, 6769, 6770, 6771, 6772, 6790])
+    expect(order.get(6755)).toEqual([6755])
+  })
+  it('names the main thread, V8’s platform threads and the others of a process we started', () => {
+    const role = (e: object) => roleOf(e, processes, order)
+    expect(role({ tid: 6766, pid: 6766, comm: 'node' })).toBe('target: main thread')
+    expect(role({ tid: 6768, pid: 6766, comm: 'node' })).toBe('target: V8 platform threads')
+    expect(role({ tid: 6771, pid: 6766, comm: 'node' })).toBe('target: V8 platform threads')
+    expect(role({ tid: 6772, pid: 6766, comm: 'node' })).toBe('target: other threads')
+    expect(role({ tid: 6807, pid: 6796, comm: 'node' })).toBe('load: other threads (clock)')
+    expect(role({ tid: 6755, pid: 6755, comm: 'node' })).toBe('fake: main thread')
+  })
+  it('keeps kernel threads and other processes by name, and idle as idle', () => {
+    const role = (e: object) => roleOf(e, processes, order)
+    expect(role({ tid: 75, pid: 75, comm: 'kdamond.0' })).toBe('kdamond.0')
+    expect(role({ tid: 14, pid: 14, comm: 'ksoftirqd/0' })).toBe('ksoftirqd')
+    expect(role({ tid: 2987, pid: 2960, comm: '1_scheduler' })).toBe('1_scheduler')
+    expect(role({ tid: 0, pid: 0, comm: '<idle>' })).toBe('idle')
+  })
+})
+
+describe('slow stretches and the time inside them', () => {
+  it('merges overlapping spans of slow answers and leaves fast ones out', () => {
+    // sent at 0, 1, 2, 10 ms; latencies 6, 0.4, 7, 6 ms; threshold 5 ms.
+    expect(slowIntervals([0, 1, 2, 10], [6, 0.4, 7, 6], 5)).toEqual([[0, 9], [10, 16]])
+    expect(slowIntervals([0, 1], [1, 1], 5)).toEqual([])
+  })
+  it('sums each role’s run and wait time within the intervals only', () => {
+    const t0 = 647_124.555
+    const role = (e: { tid: number; comm: string }) => (e.comm === '<idle>' ? 'idle' : `${e.comm}:${e.tid}`)
+    // One interval over 6768's run (647124.555 … 647128.534) exactly: 6770's run begins just after it,
+    // and its wait before (3.976 ms, from 647124.559) falls inside for 3.975 ms.
+    const { ran, waited, spanMs } = timeByRole(events, [[t0, t0 + 3.979]], role)
+    expect(spanMs).toBeCloseTo(3.979, 9)
+    expect(ran.get('node:6768')).toBeCloseTo(3.979, 6)
+    expect(ran.has('node:6770')).toBe(false)
+    expect(waited.get('node:6770')).toBeCloseTo(3.975, 6)
+    // An interval split in two counts each part once.
+    const split = timeByRole(events, [[647_132.0, 647_133.0], [647_134.5, 647_135.5]], role)
+    expect(split.spanMs).toBeCloseTo(2, 9)
+    expect(split.ran.get('node:6766')).toBeCloseTo(0.539, 6)
+    expect(split.ran.get('1_scheduler:2987')).toBeCloseTo(0.5, 6)
+    expect(split.ran.get('idle')).toBeCloseTo(0.418, 6)
+    expect(timeByRole(events, [], role).ran.size).toBe(0)
+  })
+})
