@@ -30,6 +30,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     'node-args': { type: 'string', default: '' },
     rate: { type: 'string' },
+    warmup: { type: 'string', default: '1' },
     client: { type: 'string', default: 'raw' },
   },
 })
@@ -37,10 +38,11 @@ installCleanup()
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-ab-db-'))
 const body = JSON.stringify(chatBody())
 
-/** `--rate`: interleaved open-loop rounds (1 s of warm-up each), percentiles over the pooled requests. */
+/** `--rate`: interleaved open-loop rounds (`--warmup` s of warm-up each, default 1), percentiles over the pooled requests. */
 async function openLoop(targets) {
   const rate = Number(values.rate)
   const seconds = Number(values.seconds)
+  const warmup = Number(values.warmup)
   const pooled = new Map(targets.map((t) => [t, { latency: [], own: [], cpuMs: 0, offered: 0 }]))
   for (let round = 0; round < Number(values.rounds); round++)
     for (const t of roundOrder(targets, round)) {
@@ -48,9 +50,9 @@ async function openLoop(targets) {
       const cpuBefore = cpuMsOf(t.child.pid)
       const steal = stealMeter()
       const requestBody = t.model ? JSON.stringify(chatBody(t.model)) : body
-      const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS: seconds, warmupS: 1, connections: 64, client: values.client, raw: true, body: requestBody, headers: t.headers })
+      const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS: seconds, warmupS: warmup, connections: 64, client: values.client, raw: true, body: requestBody, headers: t.headers })
       acc.cpuMs += cpuMsOf(t.child.pid) - cpuBefore
-      acc.offered += rate * (seconds + 1)
+      acc.offered += rate * (seconds + warmup)
       acc.latency.push(...r.raw.latency)
       if (r.raw.own) acc.own.push(...r.raw.own)
       console.log(`round ${round + 1}  ${t.name.padEnd(36)} p50 ${r.latencyMs.p50.toFixed(3)}  p90 ${r.latencyMs.p90.toFixed(3)}  p99 ${r.latencyMs.p99.toFixed(3)} ms  answered ${Math.round(r.completedRate)}/s  errors ${r.errors + r.non2xx}  steal ${steal().percent.toFixed(1)} %`)

@@ -58,8 +58,8 @@ const enabled = (name) => !only || only.has(name)
 // Durations: full ≈ 17 min on 2 cores (6 of them the instructions scenario under valgrind); --quick a few
 // minutes (a smoke run: numbers are indicative only).
 const PLAN = quick
-  ? { tpWarmupS: 1, tpDurationS: 3, tpRounds: 1, latRate: 1000, latWarmupS: 1, latDurationS: 1.5, latRounds: 2, ttftRate: 50, ttftWarmupS: 0.5, ttftDurationS: 1.5, ttftRounds: 2, streams: 1000, streamClients: 2, streamChunkDelayMs: 300, streamReplyChars: 40, coldRuns: 1, routingBudgetMs: 300, instructionWarmup: 1000, instructionRequests: 200, roundOrder: 'alternating' }
-  : { tpWarmupS: 3, tpDurationS: 4, tpRounds: 4, latRate: 1000, latWarmupS: 2, latDurationS: 4, latRounds: 3, ttftRate: 100, ttftWarmupS: 2, ttftDurationS: 4, ttftRounds: 3, streams: 10_000, streamClients: 4, streamChunkDelayMs: 1000, streamReplyChars: 75, coldRuns: 5, routingBudgetMs: 700, instructionWarmup: 6000, instructionRequests: 2000, roundOrder: 'alternating' }
+  ? { tpWarmupS: 1, tpDurationS: 3, tpRounds: 1, latRate: 1000, latWarmupS: 1, latRoundWarmupS: 1, latDurationS: 1.5, latRounds: 2, ttftRate: 50, ttftWarmupS: 0.5, ttftDurationS: 1.5, ttftRounds: 2, streams: 1000, streamClients: 2, streamChunkDelayMs: 300, streamReplyChars: 40, coldRuns: 1, routingBudgetMs: 300, instructionWarmup: 1000, instructionRequests: 200, roundOrder: 'alternating' }
+  : { tpWarmupS: 3, tpDurationS: 4, tpRounds: 4, latRate: 1000, latWarmupS: 5, latRoundWarmupS: 5, latDurationS: 4, latRounds: 3, ttftRate: 100, ttftWarmupS: 2, ttftDurationS: 4, ttftRounds: 3, streams: 10_000, streamClients: 4, streamChunkDelayMs: 1000, streamReplyChars: 75, coldRuns: 5, routingBudgetMs: 700, instructionWarmup: 6000, instructionRequests: 2000, roundOrder: 'alternating' }
 
 function detectTool() {
   if (flags.tool) return flags.tool
@@ -209,16 +209,17 @@ async function pinned(target, measure) {
 /**
  * Open-loop rounds, interleaved: round 1 of every target, then round 2 of every target (in the
  * reverse order: `roundOrder`), … Each
- * round warms up first (the whole warm-up before round 1, a second before the later ones), and the
+ * round warms up first (`warmupS` before round 1, `roundWarmupS` before the later ones: for latency as
+ * long as the first — a target idle while the others ran needs seconds to be back at its steady state), and the
  * percentiles are taken over the pooled samples of all rounds — so a VM hiccup lands in one round of
  * one target instead of deciding that target's p99 alone. Per-round p50/p99 are kept for the spread.
  */
-async function openLoopRounds(targets, { label, rate, durationS, warmupS, rounds, stream }) {
+async function openLoopRounds(targets, { label, rate, durationS, warmupS, roundWarmupS = Math.min(1, warmupS), rounds, stream }) {
   const parts = Object.fromEntries(targets.map((t) => [t.id, { runs: [], cpuMs: 0, waitMs: 0, stolenMs: 0, wallMs: 0, offered: 0, pid: (t.child ?? t.fakeChild)?.pid }]))
   for (let round = 0; round < rounds; round++) {
     for (const t of roundOrder(targets, round)) {
       const part = parts[t.id]
-      const warm = round === 0 ? warmupS : Math.min(1, warmupS)
+      const warm = round === 0 ? warmupS : roundWarmupS
       const cpuBefore = part.pid ? cpuMsOf(part.pid) : undefined
       const waitBefore = part.pid ? runQueueWaitMsOf(part.pid) : undefined
       const steal = stealMeter()
@@ -249,7 +250,7 @@ async function openLoopRounds(targets, { label, rate, durationS, warmupS, rounds
   return out
 }
 
-const latency = (targets) => openLoopRounds(targets, { label: 'openloop', rate: PLAN.latRate, durationS: PLAN.latDurationS, warmupS: PLAN.latWarmupS, rounds: PLAN.latRounds, stream: false })
+const latency = (targets) => openLoopRounds(targets, { label: 'openloop', rate: PLAN.latRate, durationS: PLAN.latDurationS, warmupS: PLAN.latWarmupS, roundWarmupS: PLAN.latRoundWarmupS, rounds: PLAN.latRounds, stream: false })
 const ttft = (targets) => openLoopRounds(targets, { label: 'ttft', rate: PLAN.ttftRate, durationS: PLAN.ttftDurationS, warmupS: PLAN.ttftWarmupS, rounds: PLAN.ttftRounds, stream: true })
 
 /**

@@ -6,7 +6,10 @@
 // load generator, the kernel's own threads, other processes, idle — and how long each waited
 // runnable for a core. The same sums over the whole run are the baseline to compare with.
 //   node bench/sched.mjs [--config mesh-full.config.ts | --config bare] [--rate 1000] [--seconds 8]
-//                        [--threshold 5] [--node-args=--v8-pool-size=1]
+//                        [--threshold 5] [--warmup 15] [--node-args=--v8-pool-size=1]
+// The warm-up is long on purpose: a freshly started gateway keeps TurboFan busy on V8's threads for
+// ~10 s at 1,000 req/s (134, then 52, then 4 functions optimised in three 5-s spells after 4 s), and
+// those compiles would dominate the slow stretches of a run that began sooner.
 // Needs linux-perf (`apt-get install -y linux-perf`) and root (or perf_event_paranoid ≤ 1).
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
@@ -20,7 +23,7 @@ import { parseTimehistLine, roleOf, slowIntervals, threadOrderOf, timeByRole } f
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const tidsOf = (pid) => readdirSync(`/proc/${pid}/task`).map(Number)
-const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, threshold: { type: 'string', default: '5' }, 'node-args': { type: 'string', default: '' } } })
+const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '15' }, threshold: { type: 'string', default: '5' }, 'node-args': { type: 'string', default: '' } } })
 if (spawnSync('perf', ['--version']).error) throw new Error('perf is missing: apt-get install -y linux-perf')
 installCleanup()
 
@@ -45,7 +48,7 @@ try {
   }
   const body = JSON.stringify(chatBody())
   const load = { url, rate, warmupS: 0, connections: 64, body, headers }
-  await runJsonChild('warm-up', join(BENCH, 'load/openloop.mjs'), { ...load, durationS: 3 })
+  await runJsonChild('warm-up', join(BENCH, 'load/openloop.mjs'), { ...load, durationS: Number(values.warmup) })
 
   const file = join(dir, 'sched.data')
   const perf = spawn('perf', ['sched', 'record', '-k', 'CLOCK_MONOTONIC', '-o', file, '--', 'sleep', String(seconds + 2)], { stdio: 'ignore' })

@@ -97,9 +97,10 @@ function overhead(section, id, field) {
 }
 
 /** How an open-loop scenario was split (older runs: one round). */
-const roundsText = (rounds, durationS, warmupS, order) =>
+/** `roundWarmupS`: the warm-up before every round after the first (runs before 2026-12-03 10:30 UTC: min(1, warmupS)). */
+const roundsText = (rounds, durationS, warmupS, order, roundWarmupS = Math.min(1, warmupS)) =>
   (rounds ?? 1) > 1
-    ? `${rounds} interleaved rounds of ${durationS} s per target${order === 'alternating' ? ' (targets in the reverse order every other round)' : ''} (${warmupS} s of warm-up before the first, ${Math.min(1, warmupS)} s before the others), percentiles over all rounds' requests`
+    ? `${rounds} interleaved rounds of ${durationS} s per target${order === 'alternating' ? ' (targets in the reverse order every other round)' : ''} (${roundWarmupS === warmupS ? `${warmupS} s of warm-up before each` : `${warmupS} s of warm-up before the first, ${roundWarmupS} s before the others`}), percentiles over all rounds' requests`
     : `${durationS} s after a ${warmupS} s warm-up`
 
 /** The hypervisor's steal over a target's rounds (% of the VM's cores), then by round; '–' for results from before it was recorded. */
@@ -195,7 +196,7 @@ export function renderMarkdown(report) {
 
   if (report.latency) {
     const lat = report.latency
-    out.push(`## Overhead latency (open loop at ${report.plan.latRate} req/s, ${roundsText(report.plan.latRounds, report.plan.latDurationS, report.plan.latWarmupS, report.plan.roundOrder)}; overhead = target − direct, same percentile)`)
+    out.push(`## Overhead latency (open loop at ${report.plan.latRate} req/s, ${roundsText(report.plan.latRounds, report.plan.latDurationS, report.plan.latWarmupS, report.plan.roundOrder, report.plan.latRoundWarmupS)}; overhead = target − direct, same percentile)`)
     if (report.pinned) out.push('', PINNED_NOTE)
     out.push('', pacingNote(report, lat))
     out.push('')

@@ -81,6 +81,10 @@ describe('bench verdicts on the issue-6 goals', () => {
     expect(alternating).toContain('3 interleaved rounds of 4 s per target (targets in the reverse order every other round)')
     expect(alternating).toContain('interleaved rounds (targets in the reverse order every other round) after a')
     expect(renderMarkdown(report())).not.toContain('reverse order')
+    // Since 2026-12-03 10:30 UTC every latency round warms up as long as the first (a target idle while the others ran re-warms).
+    const steady = renderMarkdown(report({ plan: { ...report().plan, latWarmupS: 5, latRoundWarmupS: 5 } }))
+    expect(steady).toContain('3 interleaved rounds of 4 s per target (5 s of warm-up before each)')
+    expect(steady).toContain('(2 s of warm-up before the first, 1 s before the others)') // TTFT keeps its short warm-ups
     const older = report({ plan: { ...report().plan, latRounds: undefined, ttftRounds: undefined, latDurationS: 10 } })
     expect(renderMarkdown(older)).toContain('10 s after a 2 s warm-up')
   })
