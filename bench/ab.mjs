@@ -7,7 +7,9 @@
 //                     [--connections 2,100] [--seconds 5] [--rounds 2] [--node-args '|--max-semi-space-size=64']
 // `--roots` compares builds: every config is run from each checkout's bench/targets (default: this one).
 // `--client raw|undici`: the open-loop load generator's HTTP client (load/openloop.mjs; default raw).
-// `--node-args` compares Node/V8 flags: alternatives separated by `|` (an empty one: no flags), each
+// `--warmup S`: with `--rate`, seconds of load before each round that are not counted (default 1).
+// `--node-args` compares Node/V8 flags (write `--node-args='…'` when the first starts with a dash):
+// alternatives separated by `|` (an empty one: no flags), each
 // alternative's flags separated by spaces, given to the gateway process only.
 // A config named *full* gets an account, credits and a key through the admin API first.
 import { mkdtempSync, rmSync } from 'node:fs'

@@ -56,11 +56,12 @@ export function waitForLine(child, pattern, timeoutMs = 15_000) {
 
 /**
  * Node flags of the bench's own helper processes — the fake upstream and the load generators, never
- * a target: GC on the main thread only. With Node's default, each of them scavenges in parallel on
- * V8's helper threads, and on a two-core machine those bursts take the core the target was about to
- * run on: `sched.mjs` found the fake's and the load generator's GC helpers among what ran while slow
- * answers were in flight, at ~30× their share of the rest of the run. `BENCH_HELPER_NODE_ARGS`
- * replaces them ('' for Node's default, as every run before the fourth session of 2026-12-03).
+ * a target: GC on their main thread only. With Node's default their collections also run on V8's
+ * helper threads, and on a two-core machine those take the core the target was about to run on:
+ * `sched.mjs` found the fake's and the load generator's V8 threads among what ran while slow answers
+ * were in flight, at 10–90× their share of the rest of the run; with this flag an `ab.mjs` run had
+ * fewer slow answers (> 5 ms: direct 39 → 11, full 195 → 143; bench/README, fourth session of
+ * 2026-12-03). `BENCH_HELPER_NODE_ARGS` replaces them ('' for Node's default, as before then).
  */
 export const HELPER_NODE_ARGS = process.env.BENCH_HELPER_NODE_ARGS === undefined ? ['--single-threaded-gc'] : process.env.BENCH_HELPER_NODE_ARGS.split(' ').filter(Boolean)
 

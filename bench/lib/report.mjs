@@ -96,8 +96,10 @@ function overhead(section, id, field) {
   return { p50: t.p50 - d.p50, p90: t.p90 - d.p90, p99: t.p99 - d.p99 }
 }
 
-/** How an open-loop scenario was split (older runs: one round). */
-/** `roundWarmupS`: the warm-up before every round after the first (runs before 2026-12-03 10:30 UTC: min(1, warmupS)). */
+/**
+ * How an open-loop scenario was split (older runs: one round). `roundWarmupS`: the warm-up before
+ * every round after the first (runs before 2026-12-03 10:30 UTC recorded none: min(1, warmupS)).
+ */
 const roundsText = (rounds, durationS, warmupS, order, roundWarmupS = Math.min(1, warmupS)) =>
   (rounds ?? 1) > 1
     ? `${rounds} interleaved rounds of ${durationS} s per target${order === 'alternating' ? ' (targets in the reverse order every other round)' : ''} (${roundWarmupS === warmupS ? `${warmupS} s of warm-up before each` : `${warmupS} s of warm-up before the first, ${roundWarmupS} s before the others`}), percentiles over all rounds' requests`
