@@ -51,6 +51,7 @@ const scopeKeysOf = (hold: Reservation): string[] => {
 }
 
 interface ScopeHolds {
+  /** The scope's holds by request id, and the keeper (below). */
   readonly holds: Map<string, Reservation>
   /** Sum of every hold of the scope, expired or not. */
   total: number
@@ -59,20 +60,41 @@ interface ScopeHolds {
 }
 
 /**
+ * The key of the entry that keeps every map of `Holds` from emptying. V8 gives a `Map` a new table
+ * each time `delete` empties it, and a gateway serving one request at a time emptied these maps on
+ * every request (the request map and each scope's map, and a scope's entry was dropped and made
+ * again): tables held by long-lived maps, the largest share of what outlived the young generation
+ * and grew the old one (bench/README, fourth session of 2026-12-03). No request id holds a NUL.
+ */
+export const KEEPER_ID = '\u0000holds-keeper'
+/** Holds nothing and never expires: sums and expiries are as if it were not there; never listed. */
+const KEEPER: Reservation = Object.freeze({ requestId: KEEPER_ID, accountId: '', amountMicroUsd: 0, createdAt: 0, expiresAt: Infinity })
+
+/** Scopes without holds are kept (their next hold reuses them) until there are this many scopes. */
+const SCOPES_BEFORE_PRUNING = 4096
+
+const newScope = (): ScopeHolds => ({ holds: new Map([[KEEPER_ID, KEEPER]]), total: 0, minExpiresAt: Infinity })
+
+/**
  * Reservation holds in memory, indexed by request and by scope, with each scope's total kept as
  * holds come and go: what a scope holds is O(1) until one of its holds expires (then one pass).
  * For stores that keep holds in memory (the memory ledger, SQLite's `holds: 'process'` and its
  * cache of `mesh_reservations`).
  */
 export class Holds {
-  readonly byRequest = new Map<string, Reservation>()
+  /** Holds by request id (plus one entry under `KEEPER_ID`, which no request id equals). */
+  readonly byRequest = new Map<string, Reservation>([[KEEPER_ID, KEEPER]])
   private readonly byScope = new Map<string, ScopeHolds>()
 
   add(hold: Reservation): void {
+    if (hold.requestId === KEEPER_ID) throw new Error('a hold cannot use the reserved request id of Holds')
     this.byRequest.set(hold.requestId, hold)
     for (const key of scopeKeysOf(hold)) {
       let scope = this.byScope.get(key)
-      if (!scope) this.byScope.set(key, (scope = { holds: new Map(), total: 0, minExpiresAt: Infinity }))
+      if (!scope) {
+        if (this.byScope.size >= SCOPES_BEFORE_PRUNING) this.pruneEmptyScopes()
+        this.byScope.set(key, (scope = newScope()))
+      }
       scope.holds.set(hold.requestId, hold)
       scope.total += hold.amountMicroUsd
       if (hold.expiresAt < scope.minExpiresAt) scope.minExpiresAt = hold.expiresAt
@@ -80,13 +102,27 @@ export class Holds {
   }
 
   remove(hold: Reservation): void {
+    if (hold.requestId === KEEPER_ID) return
     this.byRequest.delete(hold.requestId)
     for (const key of scopeKeysOf(hold)) {
       const scope = this.byScope.get(key)
       if (!scope?.holds.delete(hold.requestId)) continue
-      if (scope.holds.size === 0) this.byScope.delete(key)
-      else scope.total -= hold.amountMicroUsd
+      if (scope.holds.size > 1) scope.total -= hold.amountMicroUsd
+      else {
+        // Only the keeper is left: nothing is held (exactly, whatever the subtractions left).
+        scope.total = 0
+        scope.minExpiresAt = Infinity
+      }
     }
+  }
+
+  /** How many scopes are kept, with or without holds (for tests). */
+  get scopeCount(): number {
+    return this.byScope.size
+  }
+
+  private pruneEmptyScopes(): void {
+    for (const [key, scope] of this.byScope) if (scope.holds.size === 1) this.byScope.delete(key)
   }
 
   /** Sum of the active holds of a scope at `now` (what `SUM(amount) ... WHERE expires_at > now` returns). */
@@ -109,7 +145,7 @@ export class Holds {
     const scope = this.byScope.get(key)
     if (!scope) return []
     return [...scope.holds.values()]
-      .filter((hold) => hold.expiresAt > now)
+      .filter((hold) => hold.expiresAt > now && hold !== KEEPER)
       .sort((a, b) => a.createdAt - b.createdAt || (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0))
   }
 
