@@ -70,7 +70,11 @@ export const KEEPER_ID = '\u0000holds-keeper'
 /** Holds nothing and never expires: sums and expiries are as if it were not there; never listed. */
 const KEEPER: Reservation = Object.freeze({ requestId: KEEPER_ID, accountId: '', amountMicroUsd: 0, createdAt: 0, expiresAt: Infinity })
 
-/** Scopes without holds are kept (their next hold reuses them) until there are this many scopes. */
+/**
+ * Scopes without holds are kept (their next hold reuses them) until there are this many scopes;
+ * then the empty ones are dropped, and the next pruning waits until the count has doubled (so many
+ * scopes with live holds never make every new scope pay a pass over all of them).
+ */
 const SCOPES_BEFORE_PRUNING = 4096
 
 const newScope = (): ScopeHolds => ({ holds: new Map([[KEEPER_ID, KEEPER]]), total: 0, minExpiresAt: Infinity })
@@ -85,6 +89,7 @@ export class Holds {
   /** Holds by request id (plus one entry under `KEEPER_ID`, which no request id equals). */
   readonly byRequest = new Map<string, Reservation>([[KEEPER_ID, KEEPER]])
   private readonly byScope = new Map<string, ScopeHolds>()
+  private pruneAt = SCOPES_BEFORE_PRUNING
 
   add(hold: Reservation): void {
     if (hold.requestId === KEEPER_ID) throw new Error('a hold cannot use the reserved request id of Holds')
@@ -92,7 +97,7 @@ export class Holds {
     for (const key of scopeKeysOf(hold)) {
       let scope = this.byScope.get(key)
       if (!scope) {
-        if (this.byScope.size >= SCOPES_BEFORE_PRUNING) this.pruneEmptyScopes()
+        if (this.byScope.size >= this.pruneAt) this.pruneEmptyScopes()
         this.byScope.set(key, (scope = newScope()))
       }
       scope.holds.set(hold.requestId, hold)
@@ -123,6 +128,7 @@ export class Holds {
 
   private pruneEmptyScopes(): void {
     for (const [key, scope] of this.byScope) if (scope.holds.size === 1) this.byScope.delete(key)
+    this.pruneAt = Math.max(SCOPES_BEFORE_PRUNING, 2 * this.byScope.size)
   }
 
   /** Sum of the active holds of a scope at `now` (what `SUM(amount) ... WHERE expires_at > now` returns). */

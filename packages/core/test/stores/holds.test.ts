@@ -76,4 +76,18 @@ describe('Holds', () => {
     expect(holds.heldIn(scopeKey('account', 'busy'), 0)).toBe(5)
     expect(holds.heldIn(scopeKey('account', 'new'), 0)).toBe(2)
   })
+
+  it('with 4,096 scopes that all hold something, does not pass over them again for every new scope', () => {
+    const holds = new Holds()
+    for (let i = 0; i < 4096; i++) holds.add(hold(`live${i}`, 1, 1e12, { accountId: `busy${i}` }))
+    // The pass at the 4,097th scope finds nothing to drop; the next one waits for twice as many scopes,
+    // so the empty scopes of these short requests stay until then.
+    for (let i = 0; i < 100; i++) {
+      const h = hold(`short${i}`, 1, 1e12, { accountId: `short${i}` })
+      holds.add(h)
+      holds.remove(h)
+    }
+    expect(holds.scopeCount).toBe(4196)
+    expect(holds.heldIn(scopeKey('account', 'busy4095'), 0)).toBe(1)
+  })
 })
