@@ -7,3 +7,22 @@
  * rounds it cancels in the median.
  */
 export const roundOrder = (targets, round) => (round % 2 === 0 ? targets : [...targets].reverse())
+
+/**
+ * One open-loop round of one target, measured again while the hypervisor took more than
+ * `limitPercent` of the VM's cores during its measured seconds (`run.steal.percent`, from the load
+ * generator), at most `retries` times. A stolen virtual CPU runs nothing: every process on it — the
+ * fake and the load generator too — answers or sends late, and a round with a few % of steal has
+ * the VM's p99, not the target's (bench/README, Caveats). `measure(attempt)` runs the round
+ * (attempt 0, 1, …). Returns the run kept (the last one) and what each discarded run measured.
+ * A run without a steal reading (older load generators) is kept as it is.
+ */
+export async function measureRound(measure, { limitPercent = Infinity, retries = 0 } = {}) {
+  const remeasured = []
+  for (let attempt = 0; ; attempt++) {
+    const run = await measure(attempt)
+    const percent = run.steal?.percent
+    if (!(percent > limitPercent) || attempt >= retries) return { run, remeasured }
+    remeasured.push({ stealPercent: percent, p50: run.latencyMs?.p50, p99: run.latencyMs?.p99, ...(run.ttftMs && { ttftP99: run.ttftMs.p99 }) })
+  }
+}

@@ -19,6 +19,7 @@
 import { Worker } from 'node:worker_threads'
 import { Pool } from 'undici'
 import { percentiles } from '../lib/open-loop-stats.mjs'
+import { stealMeter } from '../lib/procs.mjs'
 import { RawPool, encodeRequest } from './raw-http.mjs'
 
 const input = JSON.parse(process.argv[2])
@@ -174,7 +175,10 @@ async function phase(seconds) {
 if (input.warmupS) await phase(input.warmupS)
 measuring = true
 measureStart = performance.now()
+// The hypervisor's steal over the measured seconds only (the warm-up's is not in the samples).
+const steal = stealMeter()
 const { sent, elapsed, unfinished } = await phase(input.durationS)
+const stolen = steal()
 const result = {
   client,
   sent,
@@ -186,6 +190,7 @@ const result = {
   non2xx,
   firstError,
   latencyMs: percentiles(samples.latency),
+  steal: { stolenMs: stolen.stolenMs, wallMs: Math.round(stolen.wallMs), percent: Number(stolen.percent.toFixed(2)) },
   // Share of the measured requests that left alone (not in a burst with others).
   pacing: { mode: pacing.mode, sentAlone: Number((pacing.alone / Math.max(1, sent)).toFixed(4)), largestBurst: pacing.largestBurst },
   ...(input.stream && { ttftMs: percentiles(samples.ttft) }),
