@@ -35,7 +35,7 @@ afterAll(async () => {
 })
 
 describe('upstreamRequest', () => {
-  it("uses undici's Agent and request API loaded by path, not the whole package (the installed undici still has them there)", () => {
+  it("uses undici's Agent and header-name table loaded by path, not the whole package (the installed undici still has them there)", () => {
     // If this fails, a newer undici moved them: the client still works through the package entry,
     // but loads all of undici (~9 MB more resident memory) — update the paths in client.ts.
     expect(undiciLoadedByPath).toBe(true)
@@ -194,6 +194,110 @@ describe('upstreamRequest', () => {
     const error = await upstreamRequest({ url: `${baseURL}/hang`, method: 'GET', headersTimeoutMs: 50 }).catch((e: unknown) => e)
     expect(UpstreamError.isInstance(error)).toBe(true)
     expect((error as UpstreamError).message).toContain('UND_ERR_HEADERS_TIMEOUT')
+  })
+
+  it('joins repeated headers, keeps a __proto__ header as a plain entry, and reads text as UTF-8 across chunks without a byte-order mark', async () => {
+    routes.set('/multi', (_req, res) => {
+      res.writeHead(200, [['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'], ['X-Mesh-Test', 'one'], ['x-mesh-test', 'two'], ['__proto__', 'odd']])
+      // "é" is two bytes (c3 a9): the first chunk ends inside it.
+      const bytes = Buffer.from('\ufeffcaf\u00e9 ok', 'utf8')
+      res.write(bytes.subarray(0, 6))
+      setTimeout(() => res.end(bytes.subarray(6)), 5)
+    })
+    const res = await upstreamRequest({ url: `${baseURL}/multi`, method: 'GET' })
+    expect(res.headers['set-cookie']).toBe('a=1, b=2')
+    expect(res.headers['x-mesh-test']).toBe('one, two')
+    expect(Object.hasOwn(res.headers, '__proto__')).toBe(true)
+    expect(res.headers['__proto__']).toBe('odd')
+    expect(Object.getPrototypeOf(res.headers)).toBe(Object.prototype)
+    expect(await res.text()).toBe('caf\u00e9 ok')
+  })
+
+  it('stops reading the socket while nobody reads a large body, then yields every byte in order', async () => {
+    const chunk = Buffer.alloc(16 * 1024, 'x')
+    const total = 4 * 1024 * 1024
+    let written = 0
+    let blocked!: () => void
+    const serverBlocked = new Promise<void>((resolve) => (blocked = resolve))
+    routes.set('/large', (_req, res) => {
+      res.writeHead(200, { 'content-length': String(total) })
+      const pump = () => {
+        while (written < total) {
+          chunk[0] = 48 + ((written / chunk.length) % 10) // a marker per chunk, to check the order
+          written += chunk.length
+          if (!res.write(Buffer.from(chunk))) return void (res.once('drain', pump), blocked())
+        }
+        res.end()
+      }
+      pump()
+    })
+    const res = await upstreamRequest({ url: `${baseURL}/large`, method: 'GET' })
+    await serverBlocked
+    // Nobody reads: once the client's queue and the socket buffers are full, the server stays blocked.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const writtenWhileIdle = written
+    expect(writtenWhileIdle).toBeLessThan(total)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(written).toBe(writtenWhileIdle)
+    let received = 0
+    let ordered = true
+    for await (const part of res.body) {
+      for (let i = 0; i < part.length; i++) {
+        const at = received + i
+        if (at % chunk.length === 0 && part[i] !== 48 + ((at / chunk.length) % 10)) ordered = false
+      }
+      received += part.length
+    }
+    expect(received).toBe(total)
+    expect(ordered).toBe(true)
+  })
+
+  it('gives the chunks received before a broken connection, then the error, then ends', async () => {
+    routes.set('/cut', (_req, res) => {
+      res.writeHead(200, { 'content-length': '1000' })
+      res.write('one ')
+      setTimeout(() => res.write('two'), 5)
+      setTimeout(() => res.destroy(), 20)
+    })
+    const res = await upstreamRequest({ url: `${baseURL}/cut`, method: 'GET' })
+    // Nobody reads until the connection is gone.
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    const iterator = res.body[Symbol.asyncIterator]()
+    let text = ''
+    let error: unknown
+    for (;;) {
+      try {
+        const r = await iterator.next()
+        if (r.done) break
+        text += Buffer.from(r.value).toString()
+      } catch (e) {
+        error = e
+        break
+      }
+    }
+    expect(text).toBe('one two')
+    expect(UpstreamError.isInstance(error)).toBe(true)
+    expect(await iterator.next()).toEqual({ value: undefined, done: true })
+    // text() of a failed answer rejects with the same error.
+    const again = await upstreamRequest({ url: `${baseURL}/cut`, method: 'GET' })
+    expect(UpstreamError.isInstance(await again.text().catch((e: unknown) => e))).toBe(true)
+  })
+
+  it('an early return() from the body frees the connection, and the body ends', async () => {
+    let closed!: () => void
+    const serverSawClose = new Promise<void>((resolve) => (closed = resolve))
+    routes.set('/endless2', (_req, res) => {
+      res.writeHead(200)
+      const timer = setInterval(() => res.write('tick'), 5)
+      res.on('close', () => {
+        clearInterval(timer)
+        closed()
+      })
+    })
+    const res = await upstreamRequest({ url: `${baseURL}/endless2`, method: 'GET' })
+    for await (const _ of res.body) break
+    await serverSawClose
+    expect(await res.body[Symbol.asyncIterator]().next()).toEqual({ value: undefined, done: true })
   })
 })
 
