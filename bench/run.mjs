@@ -20,7 +20,7 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { chat, chatBody, cpuMsOf, freePort, HELPER_NODE_ARGS, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, runQueueWaitMsOf, spawnChild, startFake, stealMeter, stealPercent, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
+import { chat, chatBody, cpuMsOf, freePort, HELPER_NODE_ARGS, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, runQueueWaitMsOf, spawnChild, startFake, stealPercent, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { measureRound, roundOrder } from './lib/rounds.mjs'
 import { mergeRounds } from './lib/open-loop-stats.mjs'
@@ -231,7 +231,6 @@ async function openLoopRounds(targets, { label, rate, durationS, warmupS, roundW
         const warm = round === 0 && attempt === 0 ? warmupS : roundWarmupS
         const cpuBefore = part.pid ? cpuMsOf(part.pid) : undefined
         const waitBefore = part.pid ? runQueueWaitMsOf(part.pid) : undefined
-        const steal = stealMeter()
         const body = JSON.stringify(chatBody(t.model, stream ? { stream: true } : undefined))
         const run = await pinned(t, (cpus) => runJsonChild(label, join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS, warmupS: warm, connections: 64, pacing: flags.pacing, client: flags.client, stream, raw: true, body, headers: t.headers }, { timeoutMs: 180_000, cpus }))
         // CPU per request counts every attempt (a discarded one served its requests too).
@@ -240,9 +239,8 @@ async function openLoopRounds(targets, { label, rate, durationS, warmupS, roundW
           part.waitMs += runQueueWaitMsOf(part.pid) - waitBefore
         }
         part.offered += rate * (durationS + warm)
-        // The steal of the measured seconds (the load generator's reading); the whole child's when it has none.
-        const stolen = run.steal ?? steal()
-        run.stealPercent = stolen.percent
+        // The hypervisor's steal over the measured seconds, as the load generator read it.
+        run.stealPercent = run.steal.percent
         return run
       }
       // A round the hypervisor took more than stealLimitPercent of the cores from is measured again (bench/README, Caveats).
@@ -251,8 +249,8 @@ async function openLoopRounds(targets, { label, rate, durationS, warmupS, roundW
         part.remeasured.push({ round, ...r })
         console.log(`  ${t.id.padEnd(13)} round ${round + 1}: steal ${r.stealPercent.toFixed(1)} % > ${PLAN.stealLimitPercent} % — measured again (p99 was ${(r.ttftP99 ?? r.p99)?.toFixed(2)} ms)`)
       }
-      part.stolenMs += run.steal?.stolenMs ?? 0
-      part.wallMs += run.steal?.wallMs ?? 0
+      part.stolenMs += run.steal.stolenMs
+      part.wallMs += run.steal.wallMs
       part.runs.push(run)
     }
   }
