@@ -90,17 +90,21 @@ describe('upstreamRequest', () => {
     expect(rest).toBe('second')
   })
 
+  /** A route at `path` that writes until its client leaves; resolves when the server saw it leave. */
+  const endlessRoute = (path: string): Promise<void> =>
+    new Promise<void>((closed) =>
+      routes.set(path, (_req, res) => {
+        res.writeHead(200)
+        const timer = setInterval(() => res.write('tick'), 5)
+        res.on('close', () => {
+          clearInterval(timer)
+          closed()
+        })
+      }),
+    )
+
   it('cancel() releases an unfinished stream', async () => {
-    let closed!: () => void
-    const serverSawClose = new Promise<void>((resolve) => (closed = resolve))
-    routes.set('/endless', (_req, res) => {
-      res.writeHead(200)
-      const timer = setInterval(() => res.write('tick'), 5)
-      res.on('close', () => {
-        clearInterval(timer)
-        closed()
-      })
-    })
+    const serverSawClose = endlessRoute('/endless')
     const res = await upstreamRequest({ url: `${baseURL}/endless`, method: 'GET' })
     await res.body[Symbol.asyncIterator]().next()
     await res.cancel()
@@ -284,16 +288,7 @@ describe('upstreamRequest', () => {
   })
 
   it('an early return() from the body frees the connection, and the body ends', async () => {
-    let closed!: () => void
-    const serverSawClose = new Promise<void>((resolve) => (closed = resolve))
-    routes.set('/endless2', (_req, res) => {
-      res.writeHead(200)
-      const timer = setInterval(() => res.write('tick'), 5)
-      res.on('close', () => {
-        clearInterval(timer)
-        closed()
-      })
-    })
+    const serverSawClose = endlessRoute('/endless2')
     const res = await upstreamRequest({ url: `${baseURL}/endless2`, method: 'GET' })
     for await (const _ of res.body) break
     await serverSawClose
