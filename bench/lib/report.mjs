@@ -130,13 +130,13 @@ function stolenRounds(report, scenario, ids) {
 /** Rounds measured again for steal (`remeasured`), one line per scenario; nothing when there were none. */
 function remeasuredNote(report, scenario, ids, labels, key) {
   // One entry per round, its discarded attempts in order: "round 3 (15.0 %, p99 27.7 ms; 15.9 %, p99 40.9 ms)".
-  const byRound = (remeasured) => {
+  if (report.plan.stealLimitPercent === undefined) return []
+  const attemptsByRound = (remeasured) => {
     const rounds = new Map()
     for (const r of remeasured) rounds.set(r.round, [...(rounds.get(r.round) ?? []), `${fmt(r.stealPercent, 1)} %, p99 ${fmt(key === 'ttftMs' ? r.ttftP99 : r.p99, 1)} ms`])
     return [...rounds].map(([round, attempts]) => `round ${round + 1} (${attempts.join('; ')})`).join(', ')
   }
-  const parts = ids.filter((id) => scenario[id]?.remeasured?.length).map((id) => `${labels[id]} ${byRound(scenario[id].remeasured)}`)
-  if (report.plan.stealLimitPercent === undefined) return []
+  const parts = ids.filter((id) => scenario[id]?.remeasured?.length).map((id) => `${labels[id]} ${attemptsByRound(scenario[id].remeasured)}`)
   const rule = `Rounds whose measured seconds had more than ${report.plan.stealLimitPercent} % hypervisor steal are measured again, up to ${report.plan.stealRetries} times (their requests count in the CPU column, not in the percentiles)`
   return [parts.length ? `${rule}; measured again here: ${parts.join('; ')}.` : `${rule}; none was needed in this run.`, '']
 }
