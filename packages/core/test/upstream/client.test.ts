@@ -58,6 +58,12 @@ describe('upstreamRequest', () => {
     expect(JSON.parse(await res.text())).toEqual({ method: 'POST', url: '/echo?api-version=1', auth: 'Bearer k', body: '{"a":1}' })
   })
 
+  it('rejects (does not throw) for a URL it cannot parse', async () => {
+    let promise: Promise<unknown> | undefined
+    expect(() => (promise = upstreamRequest({ url: 'not a url', method: 'GET' }))).not.toThrow()
+    await expect(promise).rejects.toThrow(/Invalid URL/)
+  })
+
   it('accepts a Uint8Array body', async () => {
     routes.set('/bytes', (_req, res, body) => res.end(body.toUpperCase()))
     const res = await upstreamRequest({ url: `${baseURL}/bytes`, method: 'POST', body: new TextEncoder().encode('héllo') })
