@@ -150,7 +150,7 @@ const enum Phase {
   Body,
   Ended,
   Failed,
-  /** `cancel()` or an early `return()`: the rest is not wanted. */
+  /** `cancel()`, an early `return()`, or the body already handed out (`text()`, a failure told once): nothing more to read. */
   Cancelled,
 }
 
