@@ -34,7 +34,7 @@ export interface DeploymentState {
   inFlight: number
   requests: number
   failures: number
-  /** Recent outcomes for error-rate windows: [epoch ms, 1 = failure | 0 = success]. */
+  /** Recent outcomes for error-rate windows: [epoch ms, 1 = failure | 0 = success], oldest first. A tuple trimmed from the window is reused for a later outcome: copy one to keep it. */
   recent: Array<[number, 0 | 1]>
   /** Usage within the current quota window (free-tier caps). */
   quota: { windowStart: number; requests: number; tokens: number; costUsd: number }

@@ -35,6 +35,36 @@ function pushCapped<T>(list: T[], item: T): void {
   if (list.length >= 2 * RECENT_CAP) list.splice(0, list.length - RECENT_CAP)
 }
 
+type Outcome = [number, 0 | 1]
+
+/**
+ * Outcome tuples trimmed from a deployment's `recent`, reused by the next outcomes of any
+ * deployment. A tuple stays in `recent` for RECENT_CAP to 2 × RECENT_CAP requests (a second or two
+ * under load): long enough to be promoted to V8's old generation, so a new one per request grew
+ * the old space by ~64 bytes a request and brought the next mark-compact sooner (bench/README,
+ * sixth session of 2026-12-03). A tuple read from `recent` is the deployment's until it is
+ * trimmed; after that it is overwritten.
+ */
+const spareOutcomes: Outcome[] = []
+
+function retireOutcomes(tuples: Outcome[]): void {
+  for (const tuple of tuples) {
+    if (spareOutcomes.length >= 2 * RECENT_CAP) return
+    spareOutcomes.push(tuple)
+  }
+}
+
+/** `pushCapped` for `recent`, in a reused tuple when there is one. */
+function pushOutcome(list: Outcome[], at: number, bad: 0 | 1): void {
+  const tuple = spareOutcomes.pop()
+  if (tuple) {
+    tuple[0] = at
+    tuple[1] = bad
+    list.push(tuple)
+  } else list.push([at, bad])
+  if (list.length >= 2 * RECENT_CAP) retireOutcomes(list.splice(0, list.length - RECENT_CAP))
+}
+
 /** Runtime state of every deployment, kept apart from the frozen routing table. */
 export class DeploymentStates {
   private readonly states = new Map<string, DeploymentState>()
@@ -79,7 +109,7 @@ export class DeploymentStates {
     s.consecutiveFailures = 0
     s.lastSuccessAt = now
     s.latencyEwmaMs = s.latencyEwmaMs === undefined ? latencyMs : s.latencyEwmaMs + EWMA_ALPHA * (latencyMs - s.latencyEwmaMs)
-    pushCapped(s.recent, [now, 0])
+    pushOutcome(s.recent, now, 0)
     if (s.breaker === 'half-open') this.activate(s, now, 'half-open request succeeded')
   }
 
@@ -97,7 +127,7 @@ export class DeploymentStates {
     s.lastFailureAt = now
     if (!counts) return
     s.consecutiveFailures++
-    pushCapped(s.recent, [now, 1])
+    pushOutcome(s.recent, now, 1)
   }
 
   recordRateLimit(id: string, snapshot: RateLimitSnapshot): void {
@@ -124,7 +154,7 @@ export class DeploymentStates {
     s.status = 'active'
     s.breaker = 'closed'
     s.consecutiveFailures = 0
-    s.recent.length = 0
+    retireOutcomes(s.recent.splice(0))
     delete s.reason
     delete s.standbySince
     delete s.standbyUntil

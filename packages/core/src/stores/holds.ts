@@ -33,7 +33,8 @@ export class JoinedKeys {
   }
 
   clear(): void {
-    this.byFirst.clear()
+    // (V8 gives a map a new table on `clear`, even an empty one.)
+    if (this.byFirst.size > 0) this.byFirst.clear()
     this.size = 0
   }
 }
