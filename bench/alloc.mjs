@@ -4,7 +4,9 @@
 //   node bench/alloc.mjs [--configs mesh-minimal.config.ts,mesh-full.config.ts] [--roots /other/checkout,...]
 //                        [--rate 1000] [--seconds 10] [--warmup 6] [--top 25]
 //                        [--survivors]   (only objects that outlived the young generation — what scavenges
-//                                         copy and promote — instead of every allocation)
+//                                         copy and promote — instead of every allocation; sampling starts
+//                                         after a full GC, and a mark-compact during it is reported: keep
+//                                         --seconds below the interval between two, ~7 s for full)
 //                        [--interval 1024] (bytes between samples)
 // Prints bytes per answered request: the total, then by the nearest ModelMesh frame (builtins charged to
 // the project function that called them) and by allocating frame; with several targets, the rows of
@@ -54,14 +56,14 @@ try {
       g.child.kill('SIGUSR2')
       await started
       const run = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: g.url, rate, durationS: Number(values.seconds), warmupS: 0, connections: 64, body, headers: g.headers })
-      const written = waitForLine(g.child, /heap-profile written/, 60_000)
+      const written = waitForLine(g.child, /heap-profile written(?:, (\d+) mark-compacts while sampling)?\n/, 60_000)
       g.child.kill('SIGUSR2')
-      await written
+      const marks = (await written)[1]
       await kill(g.child)
       const requests = run.sent - (run.unfinished ?? 0)
       const summary = summarizeHeapProfile(JSON.parse(readFileSync(profilePath, 'utf8')))
       results.push({ name, requests, ...summary })
-      console.log(`${name}: ${requests} requests answered (${Math.round(run.completedRate)}/s), ${kb(summary.totalBytes / requests)} ${values.survivors ? 'outlived the young generation' : 'allocated'} per request`)
+      console.log(`${name}: ${requests} requests answered (${Math.round(run.completedRate)}/s), ${kb(summary.totalBytes / requests)} ${values.survivors ? 'outlived the young generation' : 'allocated'} per request${marks === undefined ? '' : `; ${marks} mark-compacts while sampling${marks === '0' ? '' : ' (their young-generation garbage counts too: sample for fewer seconds)'}`}`)
     }
   await kill(fake)
   const [first, ...others] = results
