@@ -27,7 +27,7 @@ await post('HeapProfiler.enable')
 // A mark-compact also empties the young generation, so the garbage it finds there (up to a
 // semi-space of every kind of short-lived object) would count as surviving too: sampling starts
 // right after a full GC of its own, and the mark-compacts that come while it runs are counted and
-// reported (`heap-profile written, N mark-compacts`): a profile without any holds what was
+// reported (`heap-profile written, N mark-compacts while sampling`): a profile without any holds what was
 // promoted and nothing else. Old space grows ~1 MB/s in full at 1,000 req/s, a mark-compact every
 // ~7 s: sample for less than that.
 let scavenge = () => {}
