@@ -4,7 +4,7 @@ import type { Agent, Dispatcher } from 'undici'
 import type { ProviderCallContext, UpstreamResponse } from '../contracts/provider.js'
 import { abortOf, type AbortState } from './call-abort.js'
 import { UpstreamError } from '../errors/upstream-error.js'
-import { nextFromPull, type PullSink, type PullSource } from './pull-source.js'
+import { PullIterator, type PullSink } from './pull-source.js'
 
 /** One upstream HTTP call. */
 export interface UpstreamRequestInit {
@@ -165,7 +165,7 @@ const enum Phase {
  * freeing the connection, and a connection broken before the end fails the next read, after the
  * chunks already received. A wait is one promise (`next()`) or none (`pull()`, see {@link PullSource}).
  */
-class UpstreamCall implements UpstreamResponse, AsyncIterableIterator<Uint8Array>, PullSource<Uint8Array> {
+class UpstreamCall extends PullIterator<Uint8Array> implements UpstreamResponse {
   status = 0
   headers: Readonly<Record<string, string | undefined>> = NO_HEADERS
   #phase = Phase.Head
@@ -186,6 +186,7 @@ class UpstreamCall implements UpstreamResponse, AsyncIterableIterator<Uint8Array
   readonly #onAbort: (() => void) | undefined
 
   constructor(origin: string, signal: (AbortState & (EventEmitter | AbortSignal)) | undefined, resolve: (response: UpstreamResponse) => void, reject: (error: unknown) => void) {
+    super()
     this.#origin = origin
     this.#signal = signal
     this.#resolve = resolve
@@ -267,14 +268,6 @@ class UpstreamCall implements UpstreamResponse, AsyncIterableIterator<Uint8Array
 
   get body(): AsyncIterable<Uint8Array> {
     return this
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this
-  }
-
-  next(): Promise<IteratorResult<Uint8Array>> {
-    return nextFromPull(this)
   }
 
   pull(sink: PullSink<Uint8Array>): void {

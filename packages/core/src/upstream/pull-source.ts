@@ -28,3 +28,16 @@ export function nextFromPull<T>(source: PullSource<T>): Promise<IteratorResult<T
     source.pull({ item: (value) => resolve({ value, done: false }), end: () => resolve({ value: undefined, done: true }), fail: reject }),
   )
 }
+
+/** A {@link PullSource} that is its own async iterable: `next()` (and `for await`) in terms of its `pull()`. */
+export abstract class PullIterator<T> implements PullSource<T>, AsyncIterableIterator<T> {
+  abstract pull(sink: PullSink<T>): void
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    return nextFromPull(this)
+  }
+}

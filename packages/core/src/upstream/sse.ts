@@ -1,5 +1,5 @@
 import { createParser, type EventSourceParser } from 'eventsource-parser'
-import { isPullSource, nextFromPull, type PullSink, type PullSource } from './pull-source.js'
+import { isPullSource, PullIterator, type PullSink } from './pull-source.js'
 
 /** One server-sent event. `event` is absent for plain `data:` messages. */
 export interface SSEEvent {
@@ -35,7 +35,7 @@ const done = (): IteratorResult<SSEEvent> => ({ value: undefined, done: true })
  * the young generation. Pulled (`pull`) from a body that is a pull source too, a wait allocates nothing.
  * Like a generator, it is not meant to be pulled again before the previous pull has been answered.
  */
-class SSEEvents implements AsyncIterableIterator<SSEEvent>, PullSource<SSEEvent> {
+class SSEEvents extends PullIterator<SSEEvent> {
   readonly #chunks: AsyncIterator<Uint8Array>
   readonly #decoder = new TextDecoder()
   readonly #pending: SSEEvent[] = []
@@ -54,6 +54,7 @@ class SSEEvents implements AsyncIterableIterator<SSEEvent>, PullSource<SSEEvent>
   readonly #onBreak = (error: unknown): void => this.#fail(error)
 
   constructor(chunks: AsyncIterator<Uint8Array>, maxEventSize: number) {
+    super()
     this.#chunks = chunks
     this.#parser = createParser({
       maxBufferSize: maxEventSize,
@@ -65,14 +66,6 @@ class SSEEvents implements AsyncIterableIterator<SSEEvent>, PullSource<SSEEvent>
         if (error.type === 'max-buffer-size-exceeded') this.#failure = error
       },
     })
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this
-  }
-
-  next(): Promise<IteratorResult<SSEEvent>> {
-    return nextFromPull(this)
   }
 
   pull(sink: PullSink<SSEEvent>): void {
