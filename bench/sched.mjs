@@ -5,8 +5,12 @@
 // loop, its V8 platform threads (GC and compiler jobs), its other threads, the fake upstream, the
 // load generator, the kernel's own threads, other processes, idle — and how long each waited
 // runnable for a core. The same sums over the whole run are the baseline to compare with.
-//   node bench/sched.mjs [--config mesh-full.config.ts | --config bare] [--rate 1000] [--seconds 8]
-//                        [--threshold 5] [--warmup 15] [--node-args=--v8-pool-size=1]
+// Then which answers above the threshold had a main-thread GC pause of the target in flight (its
+// pauses from the preload lib/gc-probe.mjs) or a run of at least --burst ms of a thread outside the
+// bench (the VM's kdamond, say: it took a core for 6-11 ms twice a second under load here), and the
+// percentiles of the answers neither overlapped (lib/gc-slow.mjs).
+//   node bench/sched.mjs [--config mesh-full.config.ts | --config bare | --config direct] [--rate 1000] [--seconds 8]
+//                        [--threshold 5] [--warmup 15] [--burst 1] [--node-args=--v8-pool-size=1]
 // The warm-up is long on purpose: a freshly started gateway keeps TurboFan busy on V8's threads for
 // ~10 s at 1,000 req/s (134, then 52, then 4 functions optimised in three 5-s spells after 4 s), and
 // those compiles would dominate the slow stretches of a run that began sooner.
@@ -18,12 +22,20 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { chatBody, freePort, HELPER_NODE_ARGS, installCleanup, kill, killAll, runJsonChild, spawnChild, startFake, waitForLine, waitUntilServing } from './lib/procs.mjs'
+
+/** The fake upstream with extra Node arguments (the GC probe), as lib/procs.mjs's startFake starts it otherwise. */
+async function startFakeWith(nodeArgs) {
+  const child = spawnChild('fake', process.execPath, [...HELPER_NODE_ARGS, ...nodeArgs, join(BENCH, 'procs/fake.mjs'), '{}'])
+  const [, port] = await waitForLine(child, /ready (\d+)/)
+  return { child, port: Number(port) }
+}
 import { startGateway } from './lib/gateway.mjs'
 import { parseTimehistLine, roleOf, slowIntervals, threadOrderOf, timeByRole } from './lib/sched-timeline.mjs'
+import { attribute, parseGcLine, pausesByKind } from './lib/gc-slow.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const tidsOf = (pid) => readdirSync(`/proc/${pid}/task`).map(Number)
-const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '15' }, threshold: { type: 'string', default: '5' }, 'node-args': { type: 'string', default: '' } } })
+const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '15' }, threshold: { type: 'string', default: '5' }, burst: { type: 'string', default: '1' }, 'node-args': { type: 'string', default: '' } } })
 if (spawnSync('perf', ['--version']).error) throw new Error('perf is missing: apt-get install -y linux-perf')
 installCleanup()
 
@@ -31,25 +43,42 @@ const rate = Number(values.rate)
 const seconds = Number(values.seconds)
 const thresholdMs = Number(values.threshold)
 const nodeArgs = values['node-args'].split(' ').filter(Boolean)
+const probe = ['--import', join(BENCH, 'lib/gc-probe.mjs')]
 const dir = mkdtempSync(join(tmpdir(), 'mesh-sched-'))
 try {
-  const { child: fake, port: fakePort } = await startFake()
+  // direct: the fake upstream is the target (with the GC probe), called without a proxy.
+  const direct = values.config === 'direct'
+  const { child: fake, port: fakePort } = direct ? await startFakeWith(probe) : await startFake()
   let target
   let url
   let headers = {}
-  if (values.config === 'bare') {
+  if (direct) {
+    target = fake
+    url = `http://127.0.0.1:${fakePort}/v1/chat/completions`
+  } else if (values.config === 'bare') {
     const port = await freePort()
-    target = spawnChild('bare', process.execPath, [...nodeArgs, join(BENCH, 'targets/bare-proxy.mjs'), String(port), `http://127.0.0.1:${fakePort}`])
+    target = spawnChild('bare', process.execPath, [...nodeArgs, ...probe, join(BENCH, 'targets/bare-proxy.mjs'), String(port), `http://127.0.0.1:${fakePort}`])
     await waitForLine(target, /ready \d+/)
     url = `http://127.0.0.1:${port}/v1/chat/completions`
     await waitUntilServing(url, chatBody(), headers)
   } else {
-    ;({ child: target, url, headers } = await startGateway({ config: values.config, fakePort, dbPath: join(dir, 'sched.db'), nodeArgs }))
+    ;({ child: target, url, headers } = await startGateway({ config: values.config, fakePort, dbPath: join(dir, 'sched.db'), nodeArgs: [...nodeArgs, ...probe] }))
   }
   const body = JSON.stringify(chatBody())
   const load = { url, rate, warmupS: 0, connections: 64, body, headers }
   await runJsonChild('warm-up', join(BENCH, 'load/openloop.mjs'), { ...load, durationS: Number(values.warmup) })
 
+  const pauses = []
+  let buffered = ''
+  target.stdout.on('data', (chunk) => {
+    buffered += chunk.toString()
+    const lines = buffered.split('\n')
+    buffered = lines.pop()
+    for (const line of lines) {
+      const pause = parseGcLine(line)
+      if (pause) pauses.push(pause)
+    }
+  })
   const file = join(dir, 'sched.data')
   const perf = spawn('perf', ['sched', 'record', '-k', 'CLOCK_MONOTONIC', '-o', file, '--', 'sleep', String(seconds + 2)], { stdio: 'ignore' })
   const perfExited = new Promise((resolve) => perf.once('exit', resolve))
@@ -65,12 +94,14 @@ try {
   const run = JSON.parse(stdout.trim().split('\n').pop())
   await perfExited
   await kill(target, 10_000)
-  await kill(fake)
+  if (!direct) await kill(fake)
 
+  // The observer reports a pause in a task after it: give the last ones a moment.
+  await new Promise((resolve) => setTimeout(resolve, 200))
   const text = spawnSync('perf', ['sched', 'timehist', '-i', file], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).stdout
   const pidOf = new Map([...threads].flatMap(([pid, tids]) => tids.map((tid) => [tid, pid])))
   const events = text.split('\n').map(parseTimehistLine).filter(Boolean).map((e) => (pidOf.has(e.tid) ? { ...e, pid: pidOf.get(e.tid) } : e))
-  const processes = new Map([[target.pid, 'target'], [fake.pid, 'fake'], [loader.pid, 'load'], [process.pid, 'bench driver']])
+  const processes = new Map([[fake.pid, 'fake'], [target.pid, 'target'], [loader.pid, 'load'], [process.pid, 'bench driver']])
   const order = threadOrderOf([...events, ...[...pidOf].map(([tid, pid]) => ({ tid, pid }))], processes.keys())
   const role = (e) => roleOf(e, processes, order)
   const latencyMs = run.raw.latency.map((us) => us / 1000)
@@ -94,6 +125,20 @@ try {
   // The event loop neither running nor runnable: waiting for the network, a timer, or a lock.
   const asleep = (t) => t.spanMs - (t.ran.get('target: main thread') ?? 0) - (t.waited.get('target: main thread') ?? 0)
   console.log(`\ntarget's event loop asleep (neither running nor runnable): ${pct(asleep(inSlow), inSlow.spanMs)} of the slow stretches, ${pct(asleep(overall), overall.spanMs)} of the whole run`)
+  // Answers in the way of a GC pause of the target or of a thread outside the bench taking a core.
+  const t0 = sent[0]
+  const t1 = sent.at(-1) + latencyMs.at(-1)
+  const gc = pauses.filter((p) => p.startMs + p.durationMs >= t0 && p.startMs <= t1)
+  const burstMs = Number(values.burst)
+  const foreign = events.filter((e) => !processes.has(e.pid) && e.comm !== '<idle>' && e.comm !== 'perf' && e.runMs >= burstMs && e.endMs >= t0 && e.startMs <= t1).map((e) => ({ kind: role(e), startMs: e.startMs, durationMs: e.runMs }))
+  const a = attribute(sent, latencyMs, { gc, foreign }, { slowMs: thresholdMs })
+  const f = (ms) => (Number.isFinite(ms) ? ms.toFixed(3) : '-')
+  console.log(`\npauses in the measured ${((t1 - t0) / 1000).toFixed(1)} s: the target's GC (main thread) and runs of at least ${burstMs} ms of threads outside the bench:`)
+  for (const k of [...pausesByKind(gc).map((k) => ({ ...k, kind: `GC ${k.kind}` })), ...pausesByKind(foreign)]) console.log(`  ${k.kind.padEnd(24)} ${String(k.count).padStart(5)}, median ${f(k.p50)} ms, max ${f(k.max)} ms, ${f(k.totalMs)} ms in all`)
+  const share = (n) => `${n} (${a.slow.count ? ((100 * n) / a.slow.count).toFixed(0) : 0} %)`
+  console.log(`answers above ${thresholdMs} ms: ${a.slow.count}; a GC pause overlapped ${share(a.slow.by.gc)}, an outside thread's run ${share(a.slow.by.foreign)}, neither ${share(a.slow.none)}`)
+  console.log(`all answers                     p50 ${f(a.all.p50)}  p90 ${f(a.all.p90)}  p99 ${f(a.all.p99)}  max ${f(a.all.max)} ms`)
+  console.log(`answers neither overlapped      p50 ${f(a.clean.p50)}  p90 ${f(a.clean.p90)}  p99 ${f(a.clean.p99)}  max ${f(a.clean.max)} ms  (${a.clean.count} of ${latencyMs.length})`)
 } finally {
   await killAll()
   rmSync(dir, { recursive: true, force: true })
