@@ -100,3 +100,48 @@ export function timeByRole(events, intervals, role) {
   }
   return { ran, waited, spanMs }
 }
+
+/**
+ * Stalls of the machine rather than of a process: a thread (not a core's idle task) that waited at
+ * least `minMs` runnable for a core while a core was idle. Linux gives a runnable thread an idle core
+ * within microseconds, so a long wait beside an idle core means the virtual CPUs did not run (the
+ * hypervisor woke a halted one late, or paused the VM): no thread of the guest could have caused it.
+ * Returns { kind: 'stall', startMs, durationMs } from the first to the last idle moment of each such
+ * wait. `events`: parsed timehist lines, idle ones included.
+ */
+export function stallsOf(events, { minMs = 1 } = {}) {
+  const idle = events.filter((e) => e.comm === '<idle>').sort((a, b) => a.startMs - b.startMs)
+  // The first idle run that may overlap [from, ...]: binary search on the runs' ends would need them
+  // sorted by end; idle runs of one core do not overlap, so a start-sorted scan from the first run
+  // that ends after `from - longest` is enough.
+  const longest = idle.reduce((max, e) => Math.max(max, e.runMs), 0)
+  const firstFrom = (from) => {
+    let lo = 0
+    let hi = idle.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (idle[mid].startMs < from - longest) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  const stalls = []
+  for (const e of events) {
+    if (e.comm === '<idle>' || e.delayMs < minMs) continue
+    const from = e.startMs - e.delayMs
+    const to = e.startMs
+    let idleMs = 0
+    let first = Infinity
+    let last = -Infinity
+    for (let i = firstFrom(from); i < idle.length && idle[i].startMs < to; i++) {
+      const a = Math.max(from, idle[i].startMs)
+      const b = Math.min(to, idle[i].endMs)
+      if (b <= a) continue
+      idleMs += b - a
+      first = Math.min(first, a)
+      last = Math.max(last, b)
+    }
+    if (idleMs >= minMs) stalls.push({ kind: 'stall', startMs: first, durationMs: last - first })
+  }
+  return stalls
+}

@@ -2,7 +2,7 @@
 // with a slow answer in flight and the time of each role inside them. Nothing here is timed.
 import { describe, expect, it } from 'vitest'
 // (plain ES modules of the bench: bench/ has no types and is not type-checked)
-import { parseTimehistLine, roleOf, slowIntervals, threadOrderOf, timeByRole } from '../lib/sched-timeline.mjs'
+import { parseTimehistLine, roleOf, slowIntervals, stallsOf, threadOrderOf, timeByRole } from '../lib/sched-timeline.mjs'
 
 // As perf 6.x prints it: time [cpu] comm[tid/pid] wait sch-delay run (ms); a main thread has no /pid.
 const TIMEHIST = `           time    cpu  task name                       wait time  sch delay   run time
@@ -81,5 +81,31 @@ describe('slow stretches and the time inside them', () => {
     expect(split.ran.get('1_scheduler:2987')).toBeCloseTo(0.5, 6)
     expect(split.ran.get('idle')).toBeCloseTo(0.418, 6)
     expect(timeByRole(events, [], role).ran.size).toBe(0)
+  })
+})
+
+describe('stallsOf', () => {
+  const run = (cpu: number, comm: string, tid: number, endMs: number, runMs: number, delayMs: number) => ({ endMs, startMs: endMs - runMs, cpu, comm, tid, pid: tid, delayMs, runMs })
+  it('finds a thread waiting for a core while a core was idle, and nothing when both cores were busy', () => {
+    const events = [
+      // core 1 idle from 10 to 20 while the fake (tid 7) waited from 12 to 20: a stall of 8 ms
+      run(1, '<idle>', 0, 20, 10, 0),
+      run(1, 'node', 7, 21, 1, 8),
+      // both cores busy from 30 to 40 while the load generator (tid 9) waited 5 ms: no stall
+      run(0, 'node', 5, 40, 10, 0),
+      run(1, 'node', 6, 40, 10, 0),
+      run(0, 'node', 9, 41, 1, 5),
+      // a wait of 0.5 ms beside an idle core: under the threshold
+      run(0, '<idle>', 0, 50, 5, 0),
+      run(1, 'node', 8, 51, 1, 0.5),
+    ]
+    expect(stallsOf(events)).toEqual([{ kind: 'stall', startMs: 12, durationMs: 8 }])
+    expect(stallsOf(events, { minMs: 0.25 })).toHaveLength(2)
+  })
+
+  it('counts only the idle part of a wait', () => {
+    // waited 6 ms (from 100 to 106) but a core was idle for 0.8 ms of it: not a stall at 1 ms
+    const events = [run(0, 'node', 5, 106, 6, 0), run(1, '<idle>', 0, 104.8, 0.8, 0), run(1, 'node', 7, 107, 1, 6)]
+    expect(stallsOf(events)).toEqual([])
   })
 })

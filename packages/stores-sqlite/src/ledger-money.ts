@@ -1,4 +1,6 @@
 import {
+  ChurnMap,
+  ChurnSet,
   checkSettleAmount,
   compact,
   newLedgerEntry,
@@ -139,7 +141,7 @@ export function sqliteLedgerMoney(
   // which reads outside a batch wait for (read-your-writes in this process).
   const journal = journals?.keep && processHolds ? new DebitJournal(journals.path) : undefined
   /** This process's journaled settlements not yet committed, by request id; their hold is gone and the cache counts them (`MoneyCache.journaled`). */
-  const journaling = new Map<string, LedgerEntry>()
+  const journaling = new ChurnMap<string, LedgerEntry>()
   let unapplied = 0
   /**
    * Holds reserved under a `fresh` request id (the caller made the id for this request: nothing
@@ -157,7 +159,7 @@ export function sqliteLedgerMoney(
     journaledThisTurn = 0
   }
   /** The commits of journaled entries not yet done (the worker's, or this thread's retries: not in order). */
-  const applying = new Set<Promise<boolean>>()
+  const applying = new ChurnSet<Promise<boolean>>()
   let recovered = !journals
   /** Journal problems are reported once per process and kind (a broken disk would repeat them per request). */
   const warned = new Set<string>()

@@ -1,4 +1,4 @@
-import { Holds, JoinedKeys, newReservation, StoreError, type Reservation } from '@modelmesh/core'
+import { ChurnMap, Holds, JoinedKeys, newReservation, StoreError, type Reservation } from '@modelmesh/core'
 import type { Connection } from './connection.js'
 
 export interface HoldRow {
@@ -55,8 +55,9 @@ export class MoneyCache {
   /** `<scope key>\n<bucket>`, one string per pair (`JoinedKeys`). */
   private readonly spendKeys = new JoinedKeys('\n', CACHE_LIMIT)
   private holdTable: Holds | undefined
-  private readonly balanceDelta = new Map<string, number>()
-  private readonly spendDelta = new Map<string, number>()
+  // (ChurnMaps: a batch's deltas are set and cleared ~100 times a second at 1,000 req/s.)
+  private readonly balanceDelta = new ChurnMap<string, number>()
+  private readonly spendDelta = new ChurnMap<string, number>()
   private readonly holdDeletes = new Set<string>()
   /**
    * Settlements acknowledged from the debit journal and not yet written to the tables: their
@@ -64,8 +65,8 @@ export class MoneyCache {
    * so an operation asked before their commit sees them as settled. Not part of the cache proper:
    * kept when it is dropped, and moved into it by the batch that writes each settlement.
    */
-  private readonly journaledBalance = new Map<string, number>()
-  private readonly journaledSpend = new Map<string, number>()
+  private readonly journaledBalance = new ChurnMap<string, number>()
+  private readonly journaledSpend = new ChurnMap<string, number>()
 
   /**
    * @param processHolds holds live in this process's memory only (`sqlite({ holds: 'process' })`):
@@ -235,7 +236,7 @@ export class MoneyCache {
 }
 
 /** Adds to a map's number, dropping the key when it comes back to zero. */
-function shift(map: Map<string, number>, key: string, by: number): void {
+function shift(map: ChurnMap<string, number>, key: string, by: number): void {
   const next = (map.get(key) ?? 0) + by
   if (next === 0) map.delete(key)
   else map.set(key, next)

@@ -1,4 +1,5 @@
 import type { Reservation } from '../contracts/ledger-store.js'
+import { ChurnMap } from './churn-map.js'
 
 /**
  * `<first><separator><second>` strings, the same string object for the same pair every time (at
@@ -53,7 +54,7 @@ const scopeKeysOf = (hold: Reservation): string[] => {
 
 interface ScopeHolds {
   /** The scope's holds by request id, and the keeper (below). */
-  readonly holds: Map<string, Reservation>
+  readonly holds: ChurnMap<string, Reservation>
   /** Sum of every hold of the scope, expired or not. */
   total: number
   /** No hold of the scope expires before this: while `now` is below it, `total` is what is held. */
@@ -78,7 +79,7 @@ const KEEPER: Reservation = Object.freeze({ requestId: KEEPER_ID, accountId: '',
  */
 const SCOPES_BEFORE_PRUNING = 4096
 
-const newScope = (): ScopeHolds => ({ holds: new Map([[KEEPER_ID, KEEPER]]), total: 0, minExpiresAt: Infinity })
+const newScope = (): ScopeHolds => ({ holds: new ChurnMap<string, Reservation>().set(KEEPER_ID, KEEPER), total: 0, minExpiresAt: Infinity })
 
 /**
  * Reservation holds in memory, indexed by request and by scope, with each scope's total kept as
@@ -87,14 +88,21 @@ const newScope = (): ScopeHolds => ({ holds: new Map([[KEEPER_ID, KEEPER]]), tot
  * cache of `mesh_reservations`).
  */
 export class Holds {
-  /** Holds by request id (plus one entry under `KEEPER_ID`, which no request id equals). */
-  readonly byRequest = new Map<string, Reservation>([[KEEPER_ID, KEEPER]])
+  /**
+   * Holds by request id (plus one entry under `KEEPER_ID`, which no request id equals). Read-only:
+   * `add` and `remove` change it. (A `ChurnMap`, as is each scope's map: one set and one delete per
+   * request in a long-lived map.)
+   */
+  get byRequest(): ReadonlyMap<string, Reservation> {
+    return this.requests
+  }
+  private readonly requests = new ChurnMap<string, Reservation>().set(KEEPER_ID, KEEPER)
   private readonly byScope = new Map<string, ScopeHolds>()
   private pruneAt = SCOPES_BEFORE_PRUNING
 
   add(hold: Reservation): void {
     if (hold.requestId === KEEPER_ID) throw new Error('a hold cannot use the reserved request id of Holds')
-    this.byRequest.set(hold.requestId, hold)
+    this.requests.set(hold.requestId, hold)
     for (const key of scopeKeysOf(hold)) {
       let scope = this.byScope.get(key)
       if (!scope) {
@@ -109,7 +117,7 @@ export class Holds {
 
   remove(hold: Reservation): void {
     if (hold.requestId === KEEPER_ID) return
-    this.byRequest.delete(hold.requestId)
+    this.requests.delete(hold.requestId)
     for (const key of scopeKeysOf(hold)) {
       const scope = this.byScope.get(key)
       if (!scope?.holds.delete(hold.requestId)) continue

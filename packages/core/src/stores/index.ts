@@ -23,4 +23,5 @@ export {
 export { memoryStateStore, checkLockTtl, checkStateName, checkStateValue } from './memory-state.js'
 export { memoryLedgerStore, inScope } from './memory-ledger.js'
 export { Holds, JoinedKeys, scopeKey } from './holds.js'
+export { ChurnMap, ChurnSet } from './churn-map.js'
 export { memoryCounterStore, checkCounterArgs, checkStateTtl } from './memory-counters.js'
