@@ -198,8 +198,9 @@ const result = {
   // raw: every measured sample (µs), for a caller that pools several rounds before taking percentiles.
   ...(input.raw && { raw: { latency: samples.latency.map(Math.round), ...(input.stream && { ttft: samples.ttft.map(Math.round) }), ...(samples.own.length > 0 && { own: samples.own.map(Math.round) }), ...(input.sentTimes && { sentMonotonicMs: samples.sent.map((ms) => Math.round(ms * 1000) / 1000) }) } }),
 }
-console.log(JSON.stringify(result))
 if (client !== 'undici') pool.close()
 else if (unfinished) await pool.destroy().catch(() => {})
 else await pool.close()
-process.exit(0)
+// Exit once the line is written: a raw result of more than ~10 s (hundreds of KB) outlasts the
+// pipe's buffer, and process.exit() right after console.log cut it short.
+process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0))
