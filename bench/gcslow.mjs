@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { chatBody, installCleanup, kill, killAll, runJsonChild, startFake } from './lib/procs.mjs'
+import { chatBody, installCleanup, kill, killAll, onStdoutLines, runJsonChild, startFake } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 import { attribute, parseGcLine, pausesByKind } from './lib/gc-slow.mjs'
 
@@ -38,21 +38,14 @@ try {
     const load = { url: g.url, rate, warmupS: 0, connections: 64, body, headers: g.headers }
     await runJsonChild('warm-up', join(BENCH, 'load/openloop.mjs'), { ...load, durationS: Number(values.warmup) })
     const pauses = []
-    let buffered = ''
-    const onData = (chunk) => {
-      buffered += chunk.toString()
-      const lines = buffered.split('\n')
-      buffered = lines.pop()
-      for (const line of lines) {
-        const pause = parseGcLine(line)
-        if (pause) pauses.push(pause)
-      }
-    }
-    g.child.stdout.on('data', onData)
+    const stop = onStdoutLines(g.child, (line) => {
+      const pause = parseGcLine(line)
+      if (pause) pauses.push(pause)
+    })
     const run = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { ...load, durationS: Number(values.seconds), raw: true, sentTimes: true })
     // The observer reports a pause in a task after it: give the last ones a moment.
     await new Promise((resolve) => setTimeout(resolve, 200))
-    g.child.stdout.off('data', onData)
+    stop()
     await kill(g.child, 10_000)
     const sent = run.raw.sentMonotonicMs
     const latency = run.raw.latency.map((us) => us / 1000)

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { chatBody, installCleanup, kill, killAll, runJsonChild, startFake } from './lib/procs.mjs'
+import { chatBody, installCleanup, kill, killAll, onStdoutLines, runJsonChild, startFake } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 import { growthOf, parseOldSpaceLine } from './lib/old-space.mjs'
 
@@ -45,19 +45,12 @@ try {
         const g = await startGateway({ root, config, fakePort, dbPath: join(dir, `${rows.length}.db`), nodeArgs: ['--import', join(BENCH, 'lib/old-space-probe.mjs')] })
         await runJsonChild('warm-up', join(BENCH, 'load/openloop.mjs'), { url: g.url, rate, durationS: Number(values.warmup), warmupS: 0, connections: 64, body, headers: g.headers })
         const samples = []
-        let buffered = ''
-        const onData = (chunk) => {
-          buffered += chunk.toString()
-          const lines = buffered.split('\n')
-          buffered = lines.pop()
-          for (const line of lines) {
-            const sample = parseOldSpaceLine(line)
-            if (sample) samples.push(sample)
-          }
-        }
-        g.child.stdout.on('data', onData)
+        const stop = onStdoutLines(g.child, (line) => {
+          const sample = parseOldSpaceLine(line)
+          if (sample) samples.push(sample)
+        })
         const result = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: g.url, rate, durationS: Number(values.seconds), warmupS: 0, connections: 64, body, headers: g.headers })
-        g.child.stdout.off('data', onData)
+        stop()
         await kill(g.child)
         const { bytesPerSecond, seconds, markCompacts } = growthOf(samples)
         const perRequest = bytesPerSecond / result.completedRate

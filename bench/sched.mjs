@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { chatBody, freePort, HELPER_NODE_ARGS, installCleanup, kill, killAll, runJsonChild, spawnChild, startFake, waitForLine, waitUntilServing } from './lib/procs.mjs'
+import { chatBody, freePort, HELPER_NODE_ARGS, installCleanup, kill, killAll, onStdoutLines, runJsonChild, spawnChild, startFake, waitForLine, waitUntilServing } from './lib/procs.mjs'
 
 /** The fake upstream with extra Node arguments (the GC probe), as lib/procs.mjs's startFake starts it otherwise. */
 async function startFakeWith(nodeArgs) {
@@ -73,15 +73,9 @@ try {
   await runJsonChild('warm-up', join(BENCH, 'load/openloop.mjs'), { ...load, durationS: Number(values.warmup) })
 
   const pauses = []
-  let buffered = ''
-  target.stdout.on('data', (chunk) => {
-    buffered += chunk.toString()
-    const lines = buffered.split('\n')
-    buffered = lines.pop()
-    for (const line of lines) {
-      const pause = parseGcLine(line)
-      if (pause) pauses.push(pause)
-    }
+  onStdoutLines(target, (line) => {
+    const pause = parseGcLine(line)
+    if (pause) pauses.push(pause)
   })
   const file = join(dir, 'sched.data')
   const perf = spawn('perf', ['sched', 'record', '-k', 'CLOCK_MONOTONIC', '-o', file, '--', 'sleep', String(seconds + 2)], { stdio: 'ignore' })

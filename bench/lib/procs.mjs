@@ -31,6 +31,19 @@ export function spawnChild(name, command, args, options = {}) {
   return child
 }
 
+/** Calls `onLine` with each whole stdout line `child` prints from now on; returns a function that stops it. */
+export function onStdoutLines(child, onLine) {
+  let buffered = ''
+  const onData = (chunk) => {
+    buffered += chunk.toString()
+    const lines = buffered.split('\n')
+    buffered = lines.pop()
+    for (const line of lines) onLine(line)
+  }
+  child.stdout.on('data', onData)
+  return () => child.stdout.off('data', onData)
+}
+
 /** Resolve with the first stdout line matching `pattern`; reject if the child exits or time runs out. */
 export function waitForLine(child, pattern, timeoutMs = 15_000) {
   return new Promise((resolve, reject) => {
