@@ -4,6 +4,9 @@
  */
 const RENEW_AFTER = 64
 
+/** The rule of both classes: renew after `writes` sets (adds) into a map (set) of `size` entries. */
+const renewalDue = (writes: number, size: number): boolean => writes >= RENEW_AFTER && writes >= 4 * size
+
 /**
  * A `Map` for a long-lived structure whose keys come and go all the time (one `set` and one `delete`
  * per request: holds by request id, debits waiting for their commit). V8 gives a `Map` a new table
@@ -34,7 +37,7 @@ export class ChurnMap<K, V> implements ReadonlyMap<K, V> {
   }
 
   set(key: K, value: V): this {
-    if (++this.sets >= RENEW_AFTER && this.sets >= 4 * this.map.size) {
+    if (renewalDue(++this.sets, this.map.size)) {
       this.map = new Map(this.map)
       this.sets = 0
     }
@@ -87,7 +90,7 @@ export class ChurnSet<T> implements ReadonlySet<T> {
   }
 
   add(value: T): this {
-    if (++this.adds >= RENEW_AFTER && this.adds >= 4 * this.set.size) {
+    if (renewalDue(++this.adds, this.set.size)) {
       this.set = new Set(this.set)
       this.adds = 0
     }

@@ -66,7 +66,10 @@ interface ScopeHolds {
  * each time `delete` empties it, and a gateway serving one request at a time emptied these maps on
  * every request (the request map and each scope's map, and a scope's entry was dropped and made
  * again): tables held by long-lived maps, the largest share of what outlived the young generation
- * and grew the old one (bench/README, fourth session of 2026-12-03). No request id holds a NUL.
+ * and grew the old one (bench/README, fourth session of 2026-12-03). Since the maps are `ChurnMap`s
+ * their tables are young and that growth is gone whatever empties them; the keeper still spares a
+ * new table per lone request, and a scope whose map holds only it has no holds. No request id holds
+ * a NUL.
  */
 export const KEEPER_ID = '\u0000holds-keeper'
 /** Holds nothing and never expires: sums and expiries are as if it were not there; never listed. */
