@@ -153,7 +153,8 @@ const byRound = (l, field) => (l.rounds?.length > 1 ? l.rounds.map((r) => `${fmt
  * before the handler runs or before the upstream's answer is read, sockets, the scheduler).
  */
 export function ownOverheadTable(section, labels, field, until) {
-  const ids = ['mesh-minimal', 'mesh-full'].filter((id) => labels[id] && section[id]?.ownOverheadMs)
+  // (`--compare`: the other build's targets too, each after its own.)
+  const ids = ['mesh-minimal', 'mesh-minimal@base', 'mesh-full', 'mesh-full@base'].filter((id) => labels[id] && section[id]?.ownOverheadMs)
   if (ids.length === 0) return []
   const out = [
     `ModelMesh's own overhead, as it reports it on each answer (\`x-mesh-overhead-ms\`: body read → ${until}, minus the time inside the upstream attempts; also \`timings.overheadMs\` of its usage events), and what the client measured on top of it:`,

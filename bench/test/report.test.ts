@@ -131,6 +131,15 @@ describe("ModelMesh's self-reported overhead next to the measured one", () => {
     expect(rows).toEqual(['| full | 0.250 | 0.500 | 2.000 | +1.000 | +0.750 |'])
     expect(ownOverheadTable({ direct: section.direct, 'mesh-minimal': section['mesh-minimal'] }, labels, 'latencyMs', 'answer ready')).toEqual([])
   })
+  it('shows the other build of a --compare run after each target', () => {
+    const section = {
+      direct: { latencyMs: { p50: 0.4, p90: 1, p99: 5 } },
+      'mesh-full': { latencyMs: { p50: 1.4, p90: 3, p99: 12 }, ownOverheadMs: { p50: 0.25, p90: 0.5, p99: 2 } },
+      'mesh-full@base': { latencyMs: { p50: 1.5, p90: 3, p99: 12 }, ownOverheadMs: { p50: 0.3, p90: 0.6, p99: 2.5 } },
+    }
+    const rows = ownOverheadTable(section, { ...labels, 'mesh-full@base': 'full (base)' }, 'latencyMs', 'answer ready').filter((line: string) => line.startsWith('| full'))
+    expect(rows).toEqual(['| full | 0.250 | 0.500 | 2.000 | +1.000 | +0.750 |', '| full (base) | 0.300 | 0.600 | 2.500 | +1.100 | +0.800 |'])
+  })
   it('shows each target’s CPU and its event loop’s run-queue wait per request in the latency table, a dash where a run did not measure them', () => {
     const markdown = renderMarkdown(report({ latency: { direct: open(0.4, 8, { cpuUsPerRequest: 300, runQueueWaitUsPerRequest: 41.6 }), 'mesh-full': open(0.85, 9.5, { cpuUsPerRequest: 690.2, runQueueWaitUsPerRequest: 212.4 }), bare: open(0.7, 10) } }))
     const row = (label: string) => markdown.split('\n').find((line) => line.startsWith(`| ${label} | `) && line.includes('990'))!.split(' | ')

@@ -76,8 +76,12 @@ export interface BatchOptions {
  * the write lock.
  */
 export interface BatchHooks {
-  /** After `BEGIN IMMEDIATE` (or, for a batch of `none` operations, instead of it), before the first operation. */
-  begin(): void
+  /**
+   * After `BEGIN IMMEDIATE` (or, for a batch of `none` operations, instead of it), before the first
+   * operation. `inTransaction` false: a batch of `none` operations outside any transaction (no
+   * snapshot asked), where a read of the database starts and ends a read transaction of its own.
+   */
+  begin(inTransaction: boolean): void
   /** After the last operation, before `COMMIT`; a throw rolls the whole batch back. */
   beforeCommit(): void
   /** The batch's transaction was rolled back or never started. */
@@ -331,7 +335,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
         read = controlsFor(handle)
         read.statements.beginRead.run()
       }
-      hooks?.begin()
+      hooks?.begin(handle.inTransaction)
     } catch (error) {
       endRead(read)
       hooks?.aborted()
@@ -404,7 +408,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       const sql = controlsFor(handle).statements
       if (split) setSynchronous(handle, kind === 'volatile' ? 'OFF' : options.synchronous.toUpperCase())
       sql.begin.run()
-      hooks?.begin()
+      hooks?.begin(true)
       for (const item of batch) {
         if (item.savepoint) {
           sql.savepoint.run()

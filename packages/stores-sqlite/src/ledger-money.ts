@@ -97,6 +97,8 @@ export function sqliteLedgerMoney(
   db: Connection,
   holdsMode: HoldsMode = 'shared',
   journals?: { readonly path: string; readonly keep: boolean; readonly commitDelayMs?: number; readonly inWorker?: boolean },
+  /** See SqliteStoreOptions.peerCheckMs (process-local holds only). */
+  peerCheckMs = 0,
 ): MoneyMethods {
   // Reads and writes of the group-commit batches go through the cache (see MoneyCache); reads
   // outside a batch (balance, spend, reservations) read the tables, which every commit leaves
@@ -119,7 +121,7 @@ export function sqliteLedgerMoney(
     }
   }
   // (Only with `debitsInWorker`: otherwise no batch has anything to look up.)
-  const cache = new MoneyCache(db, STORE, processHolds, journals?.inWorker ? committedByWorker : undefined)
+  const cache = new MoneyCache(db, STORE, processHolds, journals?.inWorker ? committedByWorker : undefined, peerCheckMs)
   const holdDurability = processHolds ? 'none' : 'volatile'
   const accountBalance = (accountId: string) => (db.prepare('SELECT balance FROM mesh_accounts WHERE id = ?').get(accountId) as { balance: number } | undefined)?.balance
   const entryFor = (kind: string, requestId: string) => {

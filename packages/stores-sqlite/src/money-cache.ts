@@ -24,6 +24,9 @@ const SPEND_UPSERT_SQL: string[] = []
 /** Above this many cached balances and spend rows the cache starts over at the next batch. */
 const CACHE_LIMIT = 50_000
 
+/** See SqliteStoreOptions.peerCheckMs. */
+export const DEFAULT_PEER_CHECK_MS = 50
+
 /** `clear` only a map with something in it: V8 gives a map a new table on `clear`, even an empty one. */
 const clearIfAny = (map: { readonly size: number; clear(): void }) => {
   if (map.size > 0) map.clear()
@@ -35,7 +38,9 @@ const clearIfAny = (map: { readonly size: number; clear(): void }) => {
  *
  * - it is read and changed only inside a batch's `BEGIN IMMEDIATE` transaction (the write lock);
  * - at the start of every batch `PRAGMA data_version` tells whether another connection (another
- *   process, another store on the same file) committed since: then everything is read again;
+ *   process, another store on the same file) committed since: then everything is read again
+ *   (with process-local holds, a batch outside any transaction asks at most every `peerCheckMs`,
+ *   and always after this process's checkpoint worker committed debits: see `begin`);
  * - an operation changes it only after its one SQL write succeeded (operations run without a
  *   savepoint: a failing statement undoes itself), and a batch that rolls back drops it all.
  *
@@ -50,6 +55,10 @@ export class MoneyCache {
   /** In-memory changes made in the running batch outside the maps below (process-local holds, the journaled overlay), undone if it rolls back. */
   private undo: Array<() => void> = []
   private dataVersion: number | undefined
+  /** When `data_version` was last read (performance.now()), and the worker's commit sequence just before. */
+  private checkedAt = -Infinity
+  private checkedWorker: Connection['checkpointer'] = undefined
+  private checkedSeq: number | undefined
   private readonly balances = new Map<string, number>()
   private readonly spent = new Map<string, number>()
   /** `<scope key>\n<bucket>`, one string per pair (`JoinedKeys`). */
@@ -78,11 +87,13 @@ export class MoneyCache {
     readonly processHolds = false,
     /** Runs first in every batch, before the cache is checked: brings the journaled overlay up to date (debits the worker committed). */
     private readonly beforeBegin?: () => void,
+    /** Process-local holds: see SqliteStoreOptions.peerCheckMs (0: every batch asks). */
+    private readonly peerCheckMs = 0,
   ) {
     db.setBatchHooks({
-      begin: () => {
+      begin: (inTransaction) => {
         this.beforeBegin?.()
-        this.begin()
+        this.begin(inTransaction)
       },
       beforeCommit: () => this.writeBack(),
       committed: () => {
@@ -97,12 +108,25 @@ export class MoneyCache {
     })
   }
 
-  private begin(): void {
+  private begin(inTransaction: boolean): void {
     this.tablesRead = false
+    const worker = this.db.checkpointer
+    const seq = worker?.commitSeq
+    // Outside a transaction the PRAGMA is a read transaction of its own (its shared-memory locks:
+    // 2-4 fcntl calls, 15-40 µs on the bench VM, on the first-token path of every billed request).
+    // With process-local holds (one gateway process per file) only another process can have
+    // written what the cache holds, and its holds are not seen anyway: asked at most every
+    // peerCheckMs there. This process's worker committing debits is not another process: its
+    // commit sequence moved (or is odd: a commit under way), so the version is read now.
+    if (!inTransaction && this.processHolds && this.valid && performance.now() - this.checkedAt < this.peerCheckMs && worker === this.checkedWorker && seq === this.checkedSeq && this.balances.size + this.spent.size <= CACHE_LIMIT) return
     const version = this.db.prepare('PRAGMA data_version').pluck().get() as number
     if (!this.valid || version !== this.dataVersion || this.balances.size + this.spent.size > CACHE_LIMIT) this.forget()
     this.dataVersion = version
     this.valid = true
+    // The sequence read before the version: a commit after it shows as a new sequence next time.
+    this.checkedAt = performance.now()
+    this.checkedWorker = worker
+    this.checkedSeq = seq
   }
 
   private forget(): void {

@@ -9,11 +9,12 @@ const tempPath = tempFiles('mesh-sqlite-holds-').dbPath
 const holdRows = (path: string) => readColumn(path, 'SELECT request_id FROM mesh_reservations')
 
 /** Two process-local-holds stores on one file (as two processes), account `a` granted 1,000 µUSD. */
-async function storeAndPeer() {
+async function storeAndPeer(peerCheckMs?: number) {
   const path = tempPath()
-  const store = await withAccountA(sqlite({ path, holds: 'process' }))
-  return { store, peer: sqlite({ path, holds: 'process' }) }
+  const store = await withAccountA(sqlite({ path, holds: 'process', peerCheckMs }))
+  return { path, store, peer: sqlite({ path, holds: 'process' }) }
 }
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe("sqlite holds: 'process'", () => {
   it('keeps holds in memory: nothing is written for them and no write lock is needed to reserve or release', async () => {
@@ -87,8 +88,8 @@ describe("sqlite holds: 'process'", () => {
     await Promise.all([store.close(), peer.close()])
   })
 
-  it("a fresh request id (the gateway's own) reserves the same way without a snapshot, and still sees another process's writes", async () => {
-    const { store, peer } = await storeAndPeer()
+  it("a fresh request id (the gateway's own) reserves the same way without a snapshot, and still sees another process's writes (peerCheckMs: 0)", async () => {
+    const { store, peer } = await storeAndPeer(0)
     expect(await store.reserve('a', 'f1', 800, { keyId: 'k', fresh: true })).toMatchObject({ ok: true, created: true })
     expect(await store.reserve('a', 'f2', 201, { keyId: 'k', fresh: true })).toMatchObject({ ok: false, reason: 'insufficient-credits', availableMicroUsd: 200 })
     expect(await store.reserve('a', 'f2', 100, { keyId: 'k', fresh: true, caps: [{ scope: 'key', period: 'day', limitMicroUsd: 850 }] })).toMatchObject({ ok: false, reason: 'spend-cap', spentMicroUsd: 800 })
@@ -105,6 +106,43 @@ describe("sqlite holds: 'process'", () => {
     expect((await store.settle('a', 'f1', 600)).created).toBe(false)
     expect((await store.entries('a')).filter((e) => e.kind === 'usage')).toHaveLength(1)
     await Promise.all([store.close(), peer.close()])
+  })
+
+  it("peerCheckMs: a fresh reserve sees another process's writes within that time; a reserve in a transaction, and this process's own writes, at once", async () => {
+    // A minute: nothing below asks data_version for the passing of time.
+    const { path, store, peer } = await storeAndPeer(60_000)
+    expect(await store.reserve('a', 'f1', 800, { keyId: 'k', fresh: true })).toMatchObject({ ok: true })
+    await peer.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 500 })
+    // The cache was checked a moment ago: the peer's grant is not counted yet.
+    expect(await store.reserve('a', 'f2', 201, { fresh: true })).toMatchObject({ ok: false, reason: 'insufficient-credits', availableMicroUsd: 200 })
+    // A reserve that is not fresh runs in a read transaction, where the check is free: it asks, and sees it.
+    expect(await store.reserve('a', 'n1', 201)).toMatchObject({ ok: true, created: true })
+    expect(await store.reserve('a', 'f3', 500, { fresh: true })).toMatchObject({ ok: false, availableMicroUsd: 499 })
+    // This process's own writes need no check: a settlement (its batch takes the write lock and asks), a grant.
+    expect((await store.settle('a', 'f1', 100)).created).toBe(true)
+    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1 })
+    expect(await store.reserve('a', 'f3', 1_200, { fresh: true })).toMatchObject({ ok: true })
+    expect(await store.reserve('a', 'f4', 1, { fresh: true })).toMatchObject({ ok: false, availableMicroUsd: 0 })
+    // Another process's debit while the window runs: counted once the window has passed (or a transaction asks).
+    await peer.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 10 })
+    expect(await store.reserve('a', 'f4', 1, { fresh: true })).toMatchObject({ ok: false, availableMicroUsd: 0 })
+    // (Reads outside the batches read the tables.)
+    expect(await store.balance('a')).toEqual({ balanceMicroUsd: 1_411, reservedMicroUsd: 1_401, availableMicroUsd: 10 })
+    await Promise.all([store.close(), peer.close()])
+
+    // A short window: after it, the next fresh reserve asks.
+    const short = sqlite({ path, holds: 'process', peerCheckMs: 20 })
+    expect(await short.reserve('a', 'g1', 210, { fresh: true })).toMatchObject({ ok: true })
+    const other = sqlite({ path, holds: 'process' })
+    await other.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 90 })
+    await sleep(40)
+    expect(await short.reserve('a', 'g2', 1_291, { fresh: true })).toMatchObject({ ok: true, created: true })
+    expect(await short.reserve('a', 'g3', 1, { fresh: true })).toMatchObject({ ok: false, availableMicroUsd: 0 })
+    await Promise.all([short.close(), other.close()])
+  })
+
+  it('refuses a peerCheckMs that is not a number of milliseconds from 0 to 60000', () => {
+    for (const peerCheckMs of [-1, 60_001, Number.NaN, '5' as unknown as number]) expect(() => sqlite({ peerCheckMs })).toThrow(/peerCheckMs/)
   })
 
   it('refuses an unknown holds mode', () => {

@@ -15,12 +15,17 @@ async function until(done: () => boolean, what: string): Promise<void> {
   if (!done()) throw new Error(`timed out waiting until ${what}`)
 }
 
-/** A connection whose checkpoint worker runs from the start, with the money and records of a store on it (process-local holds, journal on). */
+/**
+ * A connection whose checkpoint worker runs from the start, with the money and records of a store on
+ * it (process-local holds, journal on). `peerCheckMs` a minute: no reserve outside a transaction asks
+ * `data_version` for the passing of time, only because the worker's commit sequence moved — the
+ * worker's commits must be counted exactly by that alone.
+ */
 async function workerStore(commitDelayMs = 20, credits = 1_000, inWorker = true) {
   const path = tempPath()
   const connection = openConnection({ path, synchronous: 'normal', busyTimeoutMs: 1_000, checkpointStartBytes: 0, commitDelayMs }, 'test')
   const records = sqliteLedgerRecords(connection)
-  const money = sqliteLedgerMoney(connection, 'process', { path, keep: true, commitDelayMs, inWorker })
+  const money = sqliteLedgerMoney(connection, 'process', { path, keep: true, commitDelayMs, inWorker }, 60_000)
   await records.putAccount({ id: 'a', createdAt: 0 })
   await money.append({ accountId: 'a', kind: 'grant', amountMicroUsd: credits })
   const worker = connection.checkpointer!
