@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util'
 import { Pool, request } from 'undici'
 import { chatBody, freePort, installCleanup, killAll, spawnChild, startFake, waitForLine, waitForReady } from './lib/procs.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
+import { objectTotals } from './lib/callgrind-objects.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({
@@ -111,20 +112,12 @@ async function countRun(root, config, warmup, count, fakeOrigin, tag) {
   const file = values['main-thread'] ? `${out}.1-01` : `${out}.1`
   const summary = /^summary: (\d+)/m.exec(readFileSync(file, 'utf8'))
   if (!summary) throw new Error(`${tag}: no callgrind summary\n${mesh.output}`)
-  return { total: Number(summary[1]), objects: values['by-object'] ? objectTotals(file) : undefined }
-}
-
-/** Instructions per binary (the `[object]` callgrind_annotate names after each function; JIT code has none). */
-function objectTotals(file) {
-  const text = spawnSync('callgrind_annotate', ['--threshold=100', '--auto=no', file], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 }).stdout
-  const totals = {}
-  for (const line of text.split('\n')) {
-    const m = /^\s*([\d,]+) \([\s\d.]+%\)\s+(\S.*)$/.exec(line)
-    if (!m || m[2].startsWith('PROGRAM TOTALS')) continue
-    const object = /\[(.+)\]$/.exec(m[2])?.[1]?.split('/').pop() ?? '??? (JIT code and unnamed)'
-    totals[object] = (totals[object] ?? 0) + Number(m[1].replaceAll(',', ''))
-  }
-  return totals
+  // The file's cost lines add up to its `totals:` line, a few % above `summary:` in dumps after `-z`:
+  // each binary's share of them, applied to the summary.
+  const total = Number(summary[1])
+  const objects = values['by-object'] ? objectTotals(readFileSync(file, 'utf8')) : undefined
+  const inLines = objects ? Object.values(objects).reduce((sum, n) => sum + n, 0) : 0
+  return { total, objects: objects && Object.fromEntries(Object.entries(objects).map(([name, n]) => [name, (n / inLines) * total])) }
 }
 
 try {
