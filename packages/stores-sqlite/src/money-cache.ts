@@ -24,9 +24,6 @@ const SPEND_UPSERT_SQL: string[] = []
 /** Above this many cached balances and spend rows the cache starts over at the next batch. */
 const CACHE_LIMIT = 50_000
 
-/** See SqliteStoreOptions.peerCheckMs. */
-export const DEFAULT_PEER_CHECK_MS = 50
-
 /** `clear` only a map with something in it: V8 gives a map a new table on `clear`, even an empty one. */
 const clearIfAny = (map: { readonly size: number; clear(): void }) => {
   if (map.size > 0) map.clear()
@@ -118,9 +115,10 @@ export class MoneyCache {
     // written what the cache holds, and its holds are not seen anyway: asked at most every
     // peerCheckMs there. This process's worker committing debits is not another process: its
     // commit sequence moved (or is odd: a commit under way), so the version is read now.
-    if (!inTransaction && this.processHolds && this.valid && performance.now() - this.checkedAt < this.peerCheckMs && worker === this.checkedWorker && seq === this.checkedSeq && this.balances.size + this.spent.size <= CACHE_LIMIT) return
+    const full = this.balances.size + this.spent.size > CACHE_LIMIT
+    if (!inTransaction && this.processHolds && this.valid && !full && performance.now() - this.checkedAt < this.peerCheckMs && worker === this.checkedWorker && seq === this.checkedSeq) return
     const version = this.db.prepare('PRAGMA data_version').pluck().get() as number
-    if (!this.valid || version !== this.dataVersion || this.balances.size + this.spent.size > CACHE_LIMIT) this.forget()
+    if (!this.valid || version !== this.dataVersion || full) this.forget()
     this.dataVersion = version
     this.valid = true
     // The sequence read before the version: a commit after it shows as a new sequence next time.

@@ -2,7 +2,6 @@ import { StoreError, type LedgerStoreV1, type StateStoreV1 } from '@modelmesh/co
 import { resolve } from 'node:path'
 import { openConnection } from './connection.js'
 import { sqliteLedgerMoney } from './ledger-money.js'
-import { DEFAULT_PEER_CHECK_MS } from './money-cache.js'
 import { sqliteLedgerRecords } from './ledger-records.js'
 import { sqliteState } from './state.js'
 
@@ -110,6 +109,16 @@ export interface SqliteStoreOptions {
 
 /** See SqliteStoreOptions.commitDelayMs. */
 const DEFAULT_COMMIT_DELAY_MS = 10
+/** See SqliteStoreOptions.peerCheckMs. */
+const DEFAULT_PEER_CHECK_MS = 50
+
+/** An option in milliseconds, `value` (the default when not given) from 0 to `max`. */
+function millisecondsOption(name: string, given: unknown, value: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
+    throw new StoreError({ code: 'invalid-input', store: 'sqlite store', message: `sqlite({ ${name} }): a number of milliseconds from 0 to ${max}, not ${JSON.stringify(given)}` })
+  }
+  return value
+}
 
 /** The SQLite store plays both the state and the ledger role. */
 export type SqliteStore = StateStoreV1 &
@@ -130,14 +139,8 @@ export function sqlite(options: SqliteStoreOptions = {}): SqliteStore {
   if (options.holds !== undefined && options.holds !== 'shared' && options.holds !== 'process') {
     throw new StoreError({ code: 'invalid-input', store: 'sqlite store', message: `sqlite({ holds }): holds must be 'shared' or 'process', not ${JSON.stringify(options.holds)}` })
   }
-  const commitDelayMs = options.commitDelayMs ?? DEFAULT_COMMIT_DELAY_MS
-  if (typeof commitDelayMs !== 'number' || !Number.isFinite(commitDelayMs) || commitDelayMs < 0 || commitDelayMs > 1_000) {
-    throw new StoreError({ code: 'invalid-input', store: 'sqlite store', message: `sqlite({ commitDelayMs }): a number of milliseconds from 0 to 1000, not ${JSON.stringify(options.commitDelayMs)}` })
-  }
-  const peerCheckMs = options.peerCheckMs ?? DEFAULT_PEER_CHECK_MS
-  if (typeof peerCheckMs !== 'number' || !Number.isFinite(peerCheckMs) || peerCheckMs < 0 || peerCheckMs > 60_000) {
-    throw new StoreError({ code: 'invalid-input', store: 'sqlite store', message: `sqlite({ peerCheckMs }): a number of milliseconds from 0 to 60000, not ${JSON.stringify(options.peerCheckMs)}` })
-  }
+  const commitDelayMs = millisecondsOption('commitDelayMs', options.commitDelayMs, options.commitDelayMs ?? DEFAULT_COMMIT_DELAY_MS, 1_000)
+  const peerCheckMs = millisecondsOption('peerCheckMs', options.peerCheckMs, options.peerCheckMs ?? DEFAULT_PEER_CHECK_MS, 60_000)
   const workerStartBytes = options.workerStartBytes
   if (workerStartBytes !== undefined && (typeof workerStartBytes !== 'number' || !Number.isFinite(workerStartBytes) || workerStartBytes < 0)) {
     throw new StoreError({ code: 'invalid-input', store: 'sqlite store', message: `sqlite({ workerStartBytes }): a number of bytes, 0 or more, not ${JSON.stringify(workerStartBytes)}` })
