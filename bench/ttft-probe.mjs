@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Where a streamed request's first-token time goes, one request at a time (no load): for each target,
 // time to the response headers and to the first SSE event, as the client sees them.
-//   node bench/ttft-probe.mjs [--requests 300] [--configs mesh-minimal.config.ts,mesh-full.config.ts]
+//   node bench/ttft-probe.mjs [--requests 300] [--warmup 20] [--configs mesh-minimal.config.ts,mesh-full.config.ts]
+// `--warmup`: requests per target before the measured ones (the first 20 by default; a few thousand
+// let V8 optimise the request path, as under the open-loop scenarios' load). `--roots /a,/b`: every config
+// from each checkout (builds side by side, as in ab.mjs; default: this one).
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -13,7 +16,7 @@ import { freePort, installCleanup, killAll, spawnChild, startFake, waitForReady,
 import { httpAdmin, provision } from './lib/provision.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '300' }, configs: { type: 'string', default: 'mesh-minimal.config.ts,mesh-full.config.ts' }, 'node-args': { type: 'string', default: '' } } })
+const { values } = parseArgs({ options: { requests: { type: 'string', default: '300' }, warmup: { type: 'string', default: '20' }, configs: { type: 'string', default: 'mesh-minimal.config.ts,mesh-full.config.ts' }, roots: { type: 'string', default: join(dirname(fileURLToPath(import.meta.url)), '..') }, 'node-args': { type: 'string', default: '' } } })
 installCleanup()
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-ttft-probe-'))
 const body = JSON.stringify({ model: 'bench', stream: true, messages: [{ role: 'user', content: 'Hello bench, please answer briefly.' }] })
@@ -28,14 +31,15 @@ try {
   targets.push({ name: 'bare', origin: `http://127.0.0.1:${barePort}`, headers: { authorization: 'Bearer x' }, model: 'gpt-4o-mini' })
   // `--node-args`: alternatives separated by `|` (an empty one: no flags), each given to every config's gateway.
   const variants = values['node-args'].split('|').map((alternative) => alternative.split(' ').filter(Boolean))
-  const runs = values.configs.split(',').flatMap((config) => variants.map((nodeArgs) => ({ config, nodeArgs })))
-  for (const [i, { config, nodeArgs }] of runs.entries()) {
+  const roots = values.roots.split(',')
+  const runs = values.configs.split(',').flatMap((config) => roots.flatMap((root) => variants.map((nodeArgs) => ({ config, root, nodeArgs }))))
+  for (const [i, { config, root, nodeArgs }] of runs.entries()) {
     const port = await freePort()
-    spawnChild(config, process.execPath, [...nodeArgs, join(BENCH, '../packages/cli/dist/bin.js'), 'start', '--config', join(BENCH, 'targets', config), '--port', String(port)], { env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: join(dbDir, `${i}.db`) } })
+    spawnChild(config, process.execPath, [...nodeArgs, join(root, 'packages/cli/dist/bin.js'), 'start', '--config', join(root, 'bench/targets', config), '--port', String(port)], { env: { BENCH_UPSTREAM: `http://127.0.0.1:${fakePort}/v1`, BENCH_DB: join(dbDir, `${i}.db`) } })
     const origin = `http://127.0.0.1:${port}`
     await waitForReady(origin)
     const headers = config.includes('full') ? { authorization: `Bearer ${await provision(httpAdmin(origin, request))}` } : {}
-    targets.push({ name: config.replace('.config.ts', '') + (variants.length > 1 ? ` [${nodeArgs.join(' ') || 'no flags'}]` : ''), origin, headers, model: 'bench' })
+    targets.push({ name: config.replace('.config.ts', '') + (roots.length > 1 ? ` @${root}` : '') + (variants.length > 1 ? ` [${nodeArgs.join(' ') || 'no flags'}]` : ''), origin, headers, model: 'bench' })
   }
   for (const t of targets) {
     t.pool = new Pool(t.origin, { connections: 4 })
@@ -43,7 +47,8 @@ try {
     t.samples = { headers: [], first: [], end: [] }
     await waitUntilServing(`${t.origin}/v1/chat/completions`, JSON.parse(t.body), t.headers).catch(() => {})
   }
-  for (let i = 0; i < Number(values.requests); i++) {
+  const warmup = Number(values.warmup)
+  for (let i = 0; i < warmup + Number(values.requests); i++) {
     for (const t of targets) {
       const started = process.hrtime.bigint()
       const res = await t.pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', ...t.headers }, body: t.body })
@@ -51,7 +56,7 @@ try {
       let first
       for await (const chunk of res.body) if (first === undefined && chunk.toString().includes('data:')) first = process.hrtime.bigint()
       const end = process.hrtime.bigint()
-      if (i >= 20) {
+      if (i >= warmup) {
         t.samples.headers.push(Number(atHeaders - started) / 1e3)
         t.samples.first.push(Number(first - started) / 1e3)
         t.samples.end.push(Number(end - started) / 1e3)

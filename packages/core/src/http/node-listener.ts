@@ -5,12 +5,12 @@ import type { IngressDialect } from '../dialects/ingress-dialect.js'
 import { openAIChatIngress } from '../dialects/openai-chat/ingress.js'
 import { anthropicMessagesIngress } from '../dialects/anthropic-messages/ingress.js'
 import { toOpenAIError } from '../dialects/openai-chat/index.js'
-import type { TextStream } from '../engine/stream-relay.js'
 import type { AppRuntime } from './app.js'
 import { newRequestId } from '../ids/time-ordered-id.js'
 import { serveChat, type ChatReply, type ChatRequestIO } from './chat-handler.js'
 import { asGatewayError } from './errors.js'
 import { readIncoming } from './read-body.js'
+import { pumpText } from './sse-pump.js'
 
 type NodeRequest = IncomingMessage | Http2ServerRequest
 type NodeResponse = ServerResponse | Http2ServerResponse
@@ -75,44 +75,5 @@ function writeReply(response: NodeResponse, reply: ChatReply): void {
     return
   }
   ;(response as ServerResponse).writeHead(reply.status, reply.headers)
-  pump(response, reply.body)
-}
-
-/**
- * Write SSE text as it is pulled, at the client's pace (`write` → `drain`). A client that leaves
- * cancels the stream, which keeps reading the upstream to its end so the usage is billed.
- *
- * Callbacks rather than an async loop or a promise per text: the pump waits on the upstream most of
- * the time, and an `await` there kept its frame (and the last text written) alive across the wait,
- * long enough to be promoted to the old generation — garbage that adds up over 10,000 streams
- * (bench/README.md). `onText` may run synchronously inside `pull`; the relay loops instead of recursing.
- */
-function pump(nodeResponse: NodeResponse, stream: TextStream): void {
-  // The HTTP/2 compatibility response has the same write/drain/close surface.
-  const response = nodeResponse as ServerResponse
-  let gone = false
-  let ended = false
-  let awaitingDrain = false
-  const pull = () => stream.pull(onText)
-  const onText = (text: string | undefined): void => {
-    if (gone) return
-    if (text === undefined) {
-      ended = true
-      response.end()
-    } else if (response.write(text)) pull()
-    else awaitingDrain = true
-  }
-  response.on('drain', () => {
-    if (!awaitingDrain || gone) return
-    awaitingDrain = false
-    pull()
-  })
-  response.once('close', () => {
-    if (ended) return
-    gone = true
-    stream.cancel()
-  })
-  // Node sends the pending headers together with this first write: one packet for the first token.
-  if (stream.first && !response.write(stream.first)) awaitingDrain = true
-  else pull()
+  pumpText(response as ServerResponse, reply.body)
 }
