@@ -148,7 +148,7 @@ const byRound = (l, field) => (l.rounds?.length > 1 ? l.rounds.map((r) => `${fmt
 
 /**
  * ModelMesh's own overhead as it reported it on every answer (`x-mesh-overhead-ms`: body read →
- * answer ready or first chunk, minus the time inside the upstream attempts), next to the overhead
+ * answer ready or first event, minus the time the upstream kept the attempts waiting), next to the overhead
  * measured from outside; the difference is time the gateway cannot see itself (the event loop busy
  * before the handler runs or before the upstream's answer is read, sockets, the scheduler).
  */
@@ -157,7 +157,7 @@ export function ownOverheadTable(section, labels, field, until) {
   const ids = ['mesh-minimal', 'mesh-minimal@base', 'mesh-full', 'mesh-full@base'].filter((id) => labels[id] && section[id]?.ownOverheadMs)
   if (ids.length === 0) return []
   const out = [
-    `ModelMesh's own overhead, as it reports it on each answer (\`x-mesh-overhead-ms\`: body read → ${until}, minus the time inside the upstream attempts; also \`timings.overheadMs\` of its usage events), and what the client measured on top of it:`,
+    `ModelMesh's own overhead, as it reports it on each answer (\`x-mesh-overhead-ms\`: body read → ${until}, minus the time the upstream kept the attempts waiting (before 2026-12-03's ninth session: minus the whole attempts); also \`timings.overheadMs\` of its usage events), and what the client measured on top of it:`,
     '',
     '| target | own p50 ms | own p90 ms | own p99 ms | measured overhead p50 | measured − own, p50 |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
@@ -299,7 +299,7 @@ export function renderMarkdown(report) {
     }
     out.push('')
     out.push(...remeasuredNote(report, tt, ids, labels, 'ttftMs'))
-    out.push(...ownOverheadTable(tt, labels, 'ttftMs', 'first chunk ready'))
+    out.push(...ownOverheadTable(tt, labels, 'ttftMs', 'first event ready'))
   }
 
   if (report.streams) {

@@ -1,3 +1,6 @@
+import { createMesh, defineConfig, type ProviderV1 } from '@modelmesh/core'
+import { openai } from '@modelmesh/providers-openai'
+import { startFakeOpenAI } from '@modelmesh/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { billingSetup, REQUEST_COST, type BillingSetup } from './billing-helpers.js'
 
@@ -141,6 +144,37 @@ describe('credits ledger', () => {
     expect(stream.firstTokenMs).toBeGreaterThanOrEqual(120)
     expect(stream.firstTokenMs!).toBeLessThanOrEqual(stream.totalMs + 1)
     expect(data.find((e) => !e.stream)!.timings.firstTokenMs).toBeUndefined()
+  })
+
+  it("counts the gateway's own work inside an attempt as overhead: only the wait for the upstream is left out", async () => {
+    const fake = await startFakeOpenAI()
+    const upstream = openai({ baseURL: fake.baseURL, keys: ['upstream-key'] })
+    // A provider that spends 40 ms of its own before each upstream call (as a costly request
+    // translation would), then calls through the engine's context; the upstream takes 120 ms.
+    const busy: ProviderV1 = {
+      ...upstream,
+      doForward: (request, ctx) => {
+        const until = performance.now() + 40
+        while (performance.now() < until);
+        return upstream.doForward!(request, ctx)
+      },
+    }
+    const mesh = createMesh(defineConfig({ providers: { up: busy }, models: { smart: { targets: [{ provider: 'up', model: 'm' }] } } }), { onError: () => {} })
+    try {
+      await mesh.ready
+      fake.setDefault({ latencyMs: 120, reply: 'slow upstream', chunkSize: 4 })
+      for (const stream of [false, true]) {
+        const response = await mesh.fetch(new Request('http://gateway.test/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'smart', stream, messages: [{ role: 'user', content: 'Hello' }] }) }))
+        expect(response.status).toBe(200)
+        await response.text()
+        const overhead = Number(response.headers.get('x-mesh-overhead-ms'))
+        expect(overhead, `stream ${stream}`).toBeGreaterThanOrEqual(40)
+        expect(overhead, `stream ${stream}`).toBeLessThan(120)
+      }
+    } finally {
+      await mesh.close()
+      await fake.close()
+    }
   })
 
   it('answers 402 when credits would not cover the worst case, and calls nobody', async () => {

@@ -3,7 +3,7 @@ import type { DeploymentRef, ProviderCallContext, ProviderV1 } from '../contract
 import type { IngressDialect } from '../dialects/ingress-dialect.js'
 import type { TimeoutIR } from '../config/normalize.js'
 import type { Pool } from '../routing/table.js'
-import { CallAbort, engineCallContext } from '../upstream/call-abort.js'
+import { CallAbort, engineCallContext, UpstreamWait } from '../upstream/call-abort.js'
 import { classify } from './attempt-failure.js'
 import type { AttemptResult, LoopClock } from './attempt-loop.js'
 import type { DeploymentStates } from './deployment-state.js'
@@ -49,6 +49,8 @@ export interface AttemptAnswer {
 export class Attempt {
   /** Aborts the upstream call (timers, a relay that gives up); see {@link CallAbort}. */
   readonly abort = new CallAbort()
+  /** How long the upstream kept this attempt waiting (the rest of its time is the gateway's). */
+  readonly wait = new UpstreamWait()
   readonly ctx: ProviderCallContext
   readonly startedAt: number
   readonly timeouts: TimeoutIR
@@ -73,7 +75,7 @@ export class Attempt {
       idleMs: Math.min(own.idleMs ?? Infinity, t.idleMs),
       totalMs: Math.min(own.totalMs ?? Infinity, t.totalMs),
     }
-    this.ctx = engineCallContext(deployment, apiKey, input.requestId, this.timeouts.connectMs, this.abort)
+    this.ctx = engineCallContext(deployment, apiKey, input.requestId, this.timeouts.connectMs, this.abort, this.wait)
     this.startedAt = clock.now()
     this.totalTimer = setTimeout(() => this.abort.abort(new Error('total timeout')), this.timeouts.totalMs)
     // Non-streamed answers arrive whole, so only streams have a first-token deadline.

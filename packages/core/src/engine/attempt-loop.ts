@@ -26,9 +26,9 @@ export interface LoopOutcome<T> {
   readonly result?: { value: T; status: number; deployment: DeploymentRef }
   readonly attempts: AttemptRecord[]
   /**
-   * Time spent inside the attempts (building each upstream request, the upstream's answer — up to
-   * its first chunk for a stream — and reading it), in fractional ms of the monotonic clock: what
-   * the gateway's overhead excludes. Backoff waits between attempts are not in it.
+   * Time the attempts spent waiting for the upstream, in fractional ms of the monotonic clock: what
+   * the gateway's overhead excludes. Each attempt's share comes from `upstreamShare` (by default the
+   * whole attempt). Backoff waits between attempts are not in it.
    */
   readonly upstreamMs: number
 }
@@ -58,6 +58,8 @@ export async function runAttempts<T>(
   candidates: readonly PlannedCandidate[],
   attempt: (candidate: PlannedCandidate) => Promise<AttemptResult<T>>,
   clock: LoopClock,
+  /** The upstream's share of the attempt that just ended, which took `elapsedMs` and ended at `now` (`performance.now()`). */
+  upstreamShare: (elapsedMs: number, now: number) => number = (elapsedMs) => elapsedMs,
 ): Promise<LoopOutcome<T>> {
   const attempts: AttemptRecord[] = []
   const failed: FailedCandidate[] = []
@@ -69,7 +71,8 @@ export async function runAttempts<T>(
     const started = clock.now()
     const startedHiRes = performance.now()
     const result = await attempt(candidate)
-    upstreamMs += performance.now() - startedHiRes
+    const endedHiRes = performance.now()
+    upstreamMs += upstreamShare(endedHiRes - startedHiRes, endedHiRes)
     const durationMs = clock.now() - started
     if (result.kind === 'failure') {
       const retryAfterMs = result.failure.classification.retryAfterMs

@@ -20,7 +20,7 @@ export type { ChatInput } from './attempt-context.js'
 export interface ChatResult extends AttemptAnswer {
   readonly deployment: DeploymentRef
   readonly attempts: readonly AttemptRecord[]
-  /** Fractional ms spent inside the attempts (see `LoopOutcome.upstreamMs`). */
+  /** Fractional ms the attempts spent waiting for the upstream (see `LoopOutcome.upstreamMs`). */
   readonly upstreamMs: number
 }
 
@@ -65,7 +65,14 @@ export class MeshEngine {
     const preferences = providerPreferences(input.body)
     const plan = this.planner.plan({ models: input.models, body: input.body, ...(preferences ? { preferences } : {}), ...(input.sessionId ? { sessionId: input.sessionId } : {}) })
     if (plan.candidates.length === 0) throw noneAvailable(plan.excluded)
-    const outcome = await runAttempts<AttemptAnswer>(plan.candidates, (candidate) => this.attempt(candidate as PlanEntry, input), this.clock)
+    // Attempts run one after another: the one that just ended tells how long the upstream kept it waiting.
+    let current: Attempt | undefined
+    const outcome = await runAttempts<AttemptAnswer>(
+      plan.candidates,
+      (candidate) => this.attempt((current = this.newAttempt(candidate as PlanEntry, input)), input),
+      this.clock,
+      (elapsedMs, now) => current!.wait.upstreamMs(elapsedMs, now),
+    )
     if (!outcome.result) throw allFailed(outcome.attempts)
     const entry = plan.candidates.find((c) => c.deployment.id === outcome.result!.deployment.id)!
     void outcome.result.value.completion.then(({ usage }) => {
@@ -106,13 +113,15 @@ export class MeshEngine {
     return changed
   }
 
-  private attempt(entry: PlanEntry, input: ChatInput): Promise<AttemptResult<AttemptAnswer>> {
-    const { deployment, pool } = entry
-    const provider = this.providers[deployment.provider]!
+  private newAttempt(entry: PlanEntry, input: ChatInput): Attempt {
+    const { deployment } = entry
     const apiKey = this.credentials.get(deployment.provider)?.[deployment.keyIndex]
-    const attempt = new Attempt(provider, deployment, pool, input, apiKey, this.states, this.rotation, this.clock)
+    return new Attempt(this.providers[deployment.provider]!, deployment, entry.pool, input, apiKey, this.states, this.rotation, this.clock)
+  }
+
+  private attempt(attempt: Attempt, input: ChatInput): Promise<AttemptResult<AttemptAnswer>> {
     const passthrough = input.ingress.passthrough
-    return passthrough && provider.dialect === input.ingress.name ? passthroughAttempt(attempt, passthrough) : canonicalAttempt(attempt, pool.name)
+    return passthrough && attempt.provider.dialect === input.ingress.name ? passthroughAttempt(attempt, passthrough) : canonicalAttempt(attempt, attempt.pool.name)
   }
 }
 

@@ -113,7 +113,7 @@ export async function serveChat(io: ChatRequestIO, ingress: IngressDialect, runt
     headers['x-mesh-attempts'] = String(result.attempts.length)
     if (result.warnings?.length) headers['x-mesh-warnings'] = result.warnings.join('; ')
     const admitted = admission
-    /** Time on the request that was not spent inside the upstream attempts, until now. */
+    /** Time on the request that was not spent waiting for the upstream, until now. */
     const overheadNow = () => ms3(performance.now() - bodyReadAt - result.upstreamMs)
     const finish = (outcome: Awaited<ChatResult['completion']>, cost: Cost | undefined, overheadMs: () => number | undefined, firstTokenMs?: number) =>
       admitted.finish({ status: result.status, usage: outcome.usage, price, cost, overheadMs, event: usageEvent(ingress, models, stream, startedAt, result, outcome.clientDisconnected, firstTokenMs) })

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events'
 import { createRequire } from 'node:module'
 import type { Agent, Dispatcher } from 'undici'
 import type { ProviderCallContext, UpstreamResponse } from '../contracts/provider.js'
-import { abortOf, type AbortState } from './call-abort.js'
+import { abortOf, waitOf, type AbortState, type UpstreamWait } from './call-abort.js'
 import { UpstreamError } from '../errors/upstream-error.js'
 import { PullIterator, type PullSink } from './pull-source.js'
 
@@ -98,8 +98,9 @@ export function upstreamRequest(init: UpstreamRequestInit): Promise<UpstreamResp
     return Promise.reject(error)
   }
   if (signal?.aborted) return Promise.reject(networkError(abortError(), url.origin, signal))
+  const wait = init.context ? waitOf(init.context) : undefined
   return new Promise<UpstreamResponse>((resolve, reject) => {
-    const call = new UpstreamCall(url.origin, signal, resolve, reject)
+    const call = new UpstreamCall(url.origin, signal, wait, resolve, reject)
     try {
       agentFor(init.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS).dispatch(
         {
@@ -113,6 +114,7 @@ export function upstreamRequest(init: UpstreamRequestInit): Promise<UpstreamResp
         },
         call,
       )
+      wait?.sent(performance.now())
     } catch (error) {
       call.onError(error as Error)
     }
@@ -171,6 +173,7 @@ class UpstreamCall extends PullIterator<Uint8Array> implements UpstreamResponse 
   #phase = Phase.Head
   readonly #origin: string
   readonly #signal: (AbortState & (EventEmitter | AbortSignal)) | undefined
+  readonly #wait: UpstreamWait | undefined
   #resolve: ((response: UpstreamResponse) => void) | undefined
   #reject: ((error: unknown) => void) | undefined
   #abort: ((reason?: Error) => void) | undefined
@@ -185,10 +188,11 @@ class UpstreamCall extends PullIterator<Uint8Array> implements UpstreamResponse 
   #error: unknown
   readonly #onAbort: (() => void) | undefined
 
-  constructor(origin: string, signal: (AbortState & (EventEmitter | AbortSignal)) | undefined, resolve: (response: UpstreamResponse) => void, reject: (error: unknown) => void) {
+  constructor(origin: string, signal: (AbortState & (EventEmitter | AbortSignal)) | undefined, wait: UpstreamWait | undefined, resolve: (response: UpstreamResponse) => void, reject: (error: unknown) => void) {
     super()
     this.#origin = origin
     this.#signal = signal
+    this.#wait = wait
     this.#resolve = resolve
     this.#reject = reject
     if (signal) {
@@ -208,6 +212,7 @@ class UpstreamCall extends PullIterator<Uint8Array> implements UpstreamResponse 
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true // 1xx: the answer is still to come
+    this.#wait?.arrived(performance.now())
     this.status = statusCode
     this.headers = headersOf(rawHeaders)
     this.#resume = resume
@@ -220,6 +225,7 @@ class UpstreamCall extends PullIterator<Uint8Array> implements UpstreamResponse 
 
   onData(chunk: Buffer): boolean {
     if (this.#phase !== Phase.Body) return true
+    this.#wait?.arrived(performance.now())
     const sink = this.#sink
     if (sink) {
       this.#sink = undefined
@@ -235,6 +241,7 @@ class UpstreamCall extends PullIterator<Uint8Array> implements UpstreamResponse 
 
   onComplete(): void {
     if (this.#phase !== Phase.Body) return
+    this.#wait?.arrived(performance.now())
     this.#phase = Phase.Ended
     this.#stopListening()
     const sink = this.#sink
@@ -244,6 +251,7 @@ class UpstreamCall extends PullIterator<Uint8Array> implements UpstreamResponse 
   }
 
   onError(error: Error): void {
+    this.#wait?.arrived(performance.now())
     this.#stopListening()
     const phase = this.#phase
     if (phase === Phase.Ended || phase === Phase.Failed || phase === Phase.Cancelled) return

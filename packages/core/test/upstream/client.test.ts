@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { closeUpstreamClients, undiciLoadedByPath, upstreamRequest } from '../../src/upstream/client.js'
 import { UpstreamError } from '../../src/errors/upstream-error.js'
-import { CallAbort, engineCallContext } from '../../src/upstream/call-abort.js'
+import { CallAbort, engineCallContext, UpstreamWait } from '../../src/upstream/call-abort.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
 
@@ -184,6 +184,26 @@ describe('upstreamRequest', () => {
     expect(chunks).toBeGreaterThanOrEqual(3)
   })
 
+  it("records how long the upstream kept a call made with the engine's context waiting, not the caller's own work", async () => {
+    routes.set('/late', (_req, res) => setTimeout(() => res.end('{"ok":true}'), 60))
+    const wait = new UpstreamWait()
+    const ctx = engineCallContext({ id: 'p/m#0', provider: 'p', model: 'm', keyIndex: 0 }, undefined, 'req_4', undefined, new CallAbort(), wait)
+    const started = performance.now()
+    const response = await upstreamRequest({ url: `${baseURL}/late`, method: 'GET', context: ctx })
+    expect(await response.text()).toBe('{"ok":true}')
+    // The caller's own work after the answer (parsing, translating): part of the attempt, not of the wait.
+    const busyUntil = performance.now() + 40
+    while (performance.now() < busyUntil);
+    const now = performance.now()
+    const waited = wait.upstreamMs(now - started, now)
+    expect(waited).toBeGreaterThanOrEqual(55)
+    expect(waited).toBeLessThan(now - started - 35)
+    // A second call of the same attempt adds its own wait.
+    await (await upstreamRequest({ url: `${baseURL}/late`, method: 'GET', context: ctx })).text()
+    const later = performance.now()
+    expect(wait.upstreamMs(later - started, later)).toBeGreaterThanOrEqual(waited + 55)
+  })
+
   it('wraps a connection broken mid-body as an UpstreamError', async () => {
     routes.set('/broken', (_req, res) => {
       res.writeHead(200, { 'content-length': '1000' })
@@ -334,5 +354,22 @@ describe('CallAbort and the engine call context', () => {
     expect(copy.signal).toBe(ctx.signal)
     abort.abort(new Error('stop'))
     expect(copy.signal.aborted).toBe(true)
+  })
+})
+
+describe('UpstreamWait', () => {
+  it('is the whole attempt when no call was timed, the calls\' waits otherwise, and an unanswered call waits until now', () => {
+    const wait = new UpstreamWait()
+    expect(wait.upstreamMs(12, 1_000)).toBe(12)
+    wait.sent(100)
+    expect(wait.upstreamMs(50, 130)).toBe(30)
+    wait.arrived(110)
+    wait.arrived(120)
+    expect(wait.upstreamMs(50, 130)).toBe(20)
+    wait.sent(200)
+    wait.arrived(205)
+    expect(wait.upstreamMs(150, 250)).toBe(25)
+    // Never more than the attempt itself.
+    expect(wait.upstreamMs(10, 250)).toBe(10)
   })
 })
