@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { baselineWasm, quickerTierUp, tuneStartUpHeap } from './start-up-heap.js'
+import { baselineWasm, quickerTierUp, serialScavengeOnSmallHosts, tuneStartUpHeap } from './start-up-heap.js'
 
 const USAGE = `Usage: mesh <command> [options]
 
@@ -80,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
     const server = command === 'dev' ? await dev(options) : await start(options)
     heap.restore()
     quickerTierUp()
+    serialScavengeOnSmallHosts()
     const stop = () => {
       void server.close().then(() => process.exit(0))
     }

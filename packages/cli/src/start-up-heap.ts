@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { setFlagsFromString } from 'node:v8'
 
 /**
@@ -80,5 +81,27 @@ export function quickerTierUp(given: string = [...process.execArgv, process.env.
     return budget
   } catch {
     return undefined
+  }
+}
+
+/**
+ * On a host with two cores or fewer, once the gateway listens, young-generation collections
+ * (scavenges) run on the main thread alone (`--no-parallel-scavenge`). A gateway's scavenges keep
+ * little (~150 KB survive one under load), so helpers gain it little; on two busy cores they must
+ * first be scheduled, and the main thread waits for them: at 1,000 req/s on a 2-core VM full's
+ * scavenge pauses took a median 1.02 against 1.33 ms, 38 against 50 ms of pauses in 10 s (bench/README,
+ * tenth session). Hosts with more cores keep V8's default (not measured there).
+ * `MESH_PARALLEL_SCAVENGE=1`, or any scavenge or single-threaded-GC flag given to node, leaves V8's
+ * default. CLI only, never the library.
+ *
+ * @returns whether the flag was set
+ */
+export function serialScavengeOnSmallHosts(given: string = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '), env: NodeJS.ProcessEnv = process.env, cores: number = availableParallelism()): boolean {
+  if (env.MESH_PARALLEL_SCAVENGE === '1' || cores > 2 || /scavenge|single[-_]threaded[-_]gc/.test(given)) return false
+  try {
+    setFlagsFromString('--no-parallel-scavenge')
+    return true
+  } catch {
+    return false
   }
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import * as cli from '../src/index.js'
-import { baselineWasm, quickerTierUp, SERVING_INTERRUPT_BUDGET, tuneStartUpHeap } from '../src/start-up-heap.js'
+import { baselineWasm, quickerTierUp, serialScavengeOnSmallHosts, SERVING_INTERRUPT_BUDGET, tuneStartUpHeap } from '../src/start-up-heap.js'
 
 // What the flag saves (VmHWM 115 → 80 MB, no ~8 MB idle-RSS mode) is measured by bench/memory.mjs,
 // not here: CI times and weighs nothing.
@@ -52,10 +52,42 @@ describe('quickerTierUp (mesh start / mesh dev, once listening)', () => {
   })
 })
 
+describe('serialScavengeOnSmallHosts (mesh start / mesh dev, once listening)', () => {
+  it("leaves V8's default on more than two cores, with MESH_PARALLEL_SCAVENGE=1, or when the user passed a scavenge or single-threaded-GC flag", () => {
+    expect(serialScavengeOnSmallHosts('', {}, 4)).toBe(false)
+    expect(serialScavengeOnSmallHosts('', { MESH_PARALLEL_SCAVENGE: '1' }, 2)).toBe(false)
+    for (const given of ['--parallel-scavenge', '--no-parallel-scavenge', '--max-old-space-size=512 --scavenge-task-trigger=50', '--single-threaded-gc', '--single_threaded_gc'])
+      expect(serialScavengeOnSmallHosts(given, {}, 2), given).toBe(false)
+  })
+
+  it('sets it on one or two cores', () => {
+    expect(serialScavengeOnSmallHosts('--max-old-space-size=512', {}, 2)).toBe(true)
+    expect(serialScavengeOnSmallHosts('', { MESH_PARALLEL_SCAVENGE: '0' }, 1)).toBe(true)
+  })
+
+  it("takes effect when set at run time: V8's helper threads do no scavenging work after it", () => {
+    // A child process that allocates short-lived objects and keeps some across scavenges; V8's
+    // --trace-gc-nvp line of each scavenge gives the helper threads' share (background.scavenge.parallel, ms).
+    const script = `
+      if (process.argv[1] === 'serial') require('node:v8').setFlagsFromString('--no-parallel-scavenge')
+      let keep = []
+      for (let i = 0; i < 2e6; i++) { keep.push({ i, s: 'x' + i }); if (keep.length > 20000) keep = [] }`
+    const helpersMs = (mode: string) => {
+      const trace = execFileSync(process.execPath, ['--trace-gc-nvp', '--v8-pool-size=2', '-e', script, mode], { encoding: 'utf8' })
+      const shares = [...trace.matchAll(/background\.scavenge\.parallel=([\d.]+)/g)].map((m) => Number(m[1]))
+      expect(shares.length, mode).toBeGreaterThan(5)
+      return shares.reduce((a, b) => a + b, 0)
+    }
+    expect(helpersMs('parallel')).toBeGreaterThan(0)
+    expect(helpersMs('serial')).toBe(0)
+  })
+})
+
 describe('the package exports the start-up tuning (for servers that embed the gateway)', () => {
   it('exports what mesh start calls', () => {
     expect(cli.baselineWasm).toBe(baselineWasm)
     expect(cli.quickerTierUp).toBe(quickerTierUp)
+    expect(cli.serialScavengeOnSmallHosts).toBe(serialScavengeOnSmallHosts)
     expect(cli.tuneStartUpHeap).toBe(tuneStartUpHeap)
   })
 })
