@@ -1,6 +1,19 @@
 import { availableParallelism } from 'node:os'
 import { setFlagsFromString } from 'node:v8'
 
+/** The flags given to node (its command line and NODE_OPTIONS): a user's own choice is left alone. */
+const givenToNode = (): string => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ')
+
+/** Sets V8 flags at run time; false when V8 refuses them. */
+function setV8Flags(flags: string): boolean {
+  try {
+    setFlagsFromString(flags)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * Start-up (importing the gateway, compiling its request validators, loading the config) allocates a
  * lot of short-lived memory in a few hundred milliseconds. With V8's defaults the young generation
@@ -19,19 +32,14 @@ const DEFAULT = '--semi-space-growth-factor=2 --concurrent-recompilation'
 let active = false
 
 export function tuneStartUpHeap(): { restore(): void } {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ')
-  if (active || /semi[-_]space/.test(given)) return { restore() {} }
-  try {
-    setFlagsFromString(START_UP)
-    active = true
-  } catch {
-    return { restore() {} }
-  }
+  const given = givenToNode()
+  if (active || /semi[-_]space/.test(given) || !setV8Flags(START_UP)) return { restore() {} }
+  active = true
   return {
     restore() {
       if (!active) return
       active = false
-      setFlagsFromString(DEFAULT)
+      setV8Flags(DEFAULT)
     },
   }
 }
@@ -49,14 +57,9 @@ export function tuneStartUpHeap(): { restore(): void } {
  *
  * @returns whether the flag was set
  */
-export function baselineWasm(given: string = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '), env: NodeJS.ProcessEnv = process.env): boolean {
+export function baselineWasm(given: string = givenToNode(), env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.MESH_LIFTOFF_ONLY === '0' || /liftoff|wasm|turbofan/i.test(given)) return false
-  try {
-    setFlagsFromString('--liftoff-only')
-    return true
-  } catch {
-    return false
-  }
+  return setV8Flags('--liftoff-only')
 }
 
 /** V8's default `--interrupt-budget` is 67,584 (Node 20); the request path tiers up with a quarter of it. */
@@ -72,16 +75,11 @@ export const SERVING_INTERRUPT_BUDGET = 16_384
  *
  * @returns the budget set, or undefined
  */
-export function quickerTierUp(given: string = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '), env: NodeJS.ProcessEnv = process.env): number | undefined {
+export function quickerTierUp(given: string = givenToNode(), env: NodeJS.ProcessEnv = process.env): number | undefined {
   if (/interrupt[-_]budget|ticks[-_]before/.test(given)) return undefined
   const budget = env.MESH_INTERRUPT_BUDGET === undefined ? SERVING_INTERRUPT_BUDGET : Number(env.MESH_INTERRUPT_BUDGET)
   if (!Number.isInteger(budget) || budget <= 0) return undefined
-  try {
-    setFlagsFromString(`--interrupt-budget=${budget}`)
-    return budget
-  } catch {
-    return undefined
-  }
+  return setV8Flags(`--interrupt-budget=${budget}`) ? budget : undefined
 }
 
 /**
@@ -96,12 +94,7 @@ export function quickerTierUp(given: string = [...process.execArgv, process.env.
  *
  * @returns whether the flag was set
  */
-export function serialScavengeOnSmallHosts(given: string = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '), env: NodeJS.ProcessEnv = process.env, cores: number = availableParallelism()): boolean {
+export function serialScavengeOnSmallHosts(given: string = givenToNode(), env: NodeJS.ProcessEnv = process.env, cores: number = availableParallelism()): boolean {
   if (env.MESH_PARALLEL_SCAVENGE === '1' || cores > 2 || /scavenge|single[-_]threaded[-_]gc/.test(given)) return false
-  try {
-    setFlagsFromString('--no-parallel-scavenge')
-    return true
-  } catch {
-    return false
-  }
+  return setV8Flags('--no-parallel-scavenge')
 }
