@@ -27,6 +27,30 @@ describe('time-ordered ids', () => {
     expect(newRequestId()).toMatch(/^req_[0-9a-f]{12}7/)
   })
 
+  it('the random part is the CSPRNG pool\'s, across refills: unique, every digit used, the RFC 9562 variant kept', () => {
+    // 5,000 ids take 50,000 bytes: the 4 KiB pool is drawn again a dozen times.
+    const ids = Array.from({ length: 5_000 }, () => uuidv7(1_700_000_000_000))
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const id of ids) expect(id).toMatch(UUID_V7)
+    const variants = new Set(ids.map((id) => id[19]))
+    expect([...variants].sort()).toEqual(['8', '9', 'a', 'b'])
+    // Each random hex position takes all 16 values (5,000 draws: missing one has odds below 1e-100).
+    for (const position of [15, 16, 17, 20, 21, 22, 24, 30, 35]) expect(new Set(ids.map((id) => id[position])).size, `digit ${position}`).toBe(16)
+    const requests = Array.from({ length: 5_000 }, () => newRequestId(1_700_000_000_000))
+    expect(new Set(requests).size).toBe(requests.length)
+    // req_ + 12 time digits + 7, then the same 19 random digits as a UUIDv7 (variant bits at the 4th).
+    expect(new Set(requests.map((id) => id[20])).size).toBeLessThanOrEqual(4)
+    expect([...new Set(requests.map((id) => id[20]))].every((digit) => '89ab'.includes(digit!))).toBe(true)
+  })
+
+  it('the time digits follow the time given, also going back or jumping ahead', () => {
+    for (const at of [5_000, 4_999, 5_000, 0, 2 ** 48 - 1, 1_700_000_000_000, 1_700_000_000_000]) {
+      expect(parseInt(newRequestId(at).slice(4, 16), 16)).toBe(at)
+      const id = uuidv7(at)
+      expect(parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(at)
+    }
+  })
+
   it('ledger entries get a time-ordered id unless the caller gives one', () => {
     const entry = newLedgerEntry('test', { accountId: 'a', kind: 'grant', amountMicroUsd: 5 }, 1_700_000_000_000)
     expect(entry.id).toMatch(UUID_V7)
