@@ -7,9 +7,10 @@
  *
  * The random bits come from the platform's CSPRNG (`crypto.getRandomValues`), drawn 4 KiB at a time
  * into a pool that each id takes 10 bytes of (74 random bits: 12 after the version nibble, 62 after
- * the variant bits), and the digits from a table of the 256 byte values: 0.1-0.15 µs an id against
- * ~0.6 µs through `crypto.randomUUID()` and slices of its text, with one string instead of ~1 KB of
- * intermediate ones (`bench/micro/ids.mjs`). The time's digits are made once per millisecond.
+ * the variant bits), and the digits from a table of the 256 byte values: ~0.3-0.4 µs an id made and
+ * used as a Map key, against ~0.8-1.0 µs through `crypto.randomUUID()` and slices of its text, and
+ * ~1 KB less of intermediate strings (`bench/micro/ids.mjs`). The time's digits are made once per
+ * millisecond.
  */
 
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
@@ -33,7 +34,7 @@ function randomBytes(): number {
 
 /**
  * 74 random bits as 19 hex digits: 3 digits, then the RFC 9562 variant (`10`) with 2 random bits as
- * the 4th digit, then 15 digits — what follows the version nibble of a UUIDv7's 32 digits.
+ * the 4th digit, then 15 digits: what follows the version nibble of a UUIDv7's 32 digits.
  */
 function randomDigits(): [string, string, string] {
   const p = pool
