@@ -33,29 +33,28 @@ function randomBytes(): number {
 }
 
 /**
- * 74 random bits as 19 hex digits: 3 digits, then the RFC 9562 variant (`10`) with 2 random bits as
- * the 4th digit, then 15 digits: what follows the version nibble of a UUIDv7's 32 digits.
+ * 74 random bits as 19 hex digits in three groups joined by `separator`: 3 digits, then 4 whose first
+ * holds the RFC 9562 variant (`10`) and 2 random bits, then 12: what follows the version nibble of a
+ * UUIDv7's 32 digits.
  */
-function randomDigits(): [string, string, string] {
+function randomDigits(separator: string): string {
   const p = pool
   const i = randomBytes()
-  return [
-    LOW[p[i]!]! + HEX[p[i + 1]!]!,
-    HEX[(p[i + 2]! & 0x3f) | 0x80]! + HEX[p[i + 3]!]!,
-    HEX[p[i + 4]!]! + HEX[p[i + 5]!]! + HEX[p[i + 6]!]! + HEX[p[i + 7]!]! + HEX[p[i + 8]!]! + HEX[p[i + 9]!]!,
-  ]
+  return (
+    LOW[p[i]!]! + HEX[p[i + 1]!]! + separator +
+    HEX[(p[i + 2]! & 0x3f) | 0x80]! + HEX[p[i + 3]!]! + separator +
+    HEX[p[i + 4]!]! + HEX[p[i + 5]!]! + HEX[p[i + 6]!]! + HEX[p[i + 7]!]! + HEX[p[i + 8]!]! + HEX[p[i + 9]!]!
+  )
 }
 
 export function uuidv7(now: number = Date.now()): string {
   const time = hexTime(now)
-  const [a, b, c] = randomDigits()
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${a}-${b}-${c}`
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${randomDigits('-')}`
 }
 
 /** A request id: `req_` and a UUIDv7's 32 hex digits, without dashes (time-ordered, unique). */
 export function newRequestId(now: number = Date.now()): string {
-  const [a, b, c] = randomDigits()
-  return `req_${hexTime(now)}7${a}${b}${c}`
+  return `req_${hexTime(now)}7${randomDigits('')}`
 }
 
 let lastMs = -1
