@@ -51,3 +51,34 @@ describe.each(stores)('200 concurrent requests against a balance covering 50 (%s
     }
   }, 60_000)
 })
+
+describe.each(stores)('billing.usageRetention (%s ledger)', (_name, create) => {
+  it('deletes the usage events of requests that started before the cutoff, and keeps their debits', async () => {
+    // The retention's cutoff is the gateway clock minus usageRetention: the clock is set an hour
+    // ahead after the requests, so that the cutoff falls between the first two requests and the third.
+    let frozen: number | undefined
+    const setup = await billingSetup({ stores: create(), billing: { usageRetention: '1h' } }, { background: false, clock: { now: () => frozen ?? Date.now() } })
+    try {
+      const { key, accountId } = await setup.account(1)
+      for (let i = 0; i < 2; i++) expect((await setup.chat(key)).status).toBe(200)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      const cutoff = Date.now()
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      const kept = await setup.chat(key)
+      expect(kept.status).toBe(200)
+      const usage = async () => ((await (await setup.admin(`/usage?accountId=${accountId}`)).json()) as { data: Array<{ requestId: string }> }).data
+      expect(await usage()).toHaveLength(3)
+      const ledger = setup.mesh.billing.ledger
+      const [entries, balance] = [await ledger.entries(accountId), await ledger.balance(accountId)]
+
+      frozen = cutoff + 3_600_000
+      expect(await setup.mesh.billing.retention!.prune()).toBe(2)
+      expect((await usage()).map((event) => event.requestId)).toEqual([kept.headers.get('x-mesh-request-id')])
+      expect(await ledger.entries(accountId), 'the three debits stay').toEqual(entries)
+      expect(entries.filter((e) => e.kind === 'usage')).toHaveLength(3)
+      expect(await ledger.balance(accountId)).toEqual(balance)
+    } finally {
+      await setup.close()
+    }
+  }, 60_000)
+})

@@ -17,7 +17,7 @@ export interface CreateMeshOptions extends EngineOptions {
   /** Where unexpected errors go (default: console.error with the request id). */
   onError?: (error: unknown, requestId: string) => void
   onComplete?: (record: CompletionRecord) => void
-  /** Run periodic probes and catalogue syncs on timers (default true; tests drive them by hand). */
+  /** Run periodic probes, catalogue syncs and the usage retention on timers (default true; tests drive them by hand). */
   background?: boolean
 }
 
@@ -66,6 +66,7 @@ export function createMesh(config: MeshConfig, options: CreateMeshOptions = {}):
   const onError = options.onError ?? ((error, requestId) => console.error(`[modelmesh] ${requestId}:`, error))
   const now = options.clock?.now ?? Date.now
   const billing = createBilling(config, ir, now, (error) => onError(error, 'billing'))
+  if (options.background !== false) billing.retention?.start()
   const engine = Promise.all([resolveCredentials(stores, config.providers), billing.started]).then(([credentials]) => {
     const created = new MeshEngine(table, config.providers, credentials, options, ir)
     if (options.background !== false) created.health.start()

@@ -66,6 +66,14 @@ export const MIGRATIONS: readonly Migration[] = [
     CREATE INDEX ON $schema.mesh_usage (key_id, started_at);
     `,
   },
+  {
+    version: 2,
+    name: 'usage events by start time (usage retention)',
+    // pruneUsage deletes by started_at alone; without this index each run would scan the table.
+    sql: `
+    CREATE INDEX mesh_usage_started ON $schema.mesh_usage (started_at);
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

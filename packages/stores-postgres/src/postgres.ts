@@ -22,6 +22,8 @@ export interface PostgresStoreOptions {
 export type PostgresStore = StateStoreV1 &
   LedgerStoreV1 & {
     readonly roles: { readonly state: 'mesh.state.v1'; readonly ledger: 'mesh.ledger.v1' }
+    /** Deletes usage events that started before `before` (`billing.usageRetention`); never ledger entries. */
+    pruneUsage(before: number): Promise<number>
     /** Connects and applies pending migrations. Optional: every operation does it on first use. */
     ready(): Promise<void>
     close(): Promise<void>

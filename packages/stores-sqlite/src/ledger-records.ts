@@ -15,7 +15,7 @@ const STORE = 'sqlite ledger'
 type RecordMethods = Pick<
   LedgerStoreV1,
   'putAccount' | 'getAccount' | 'listAccounts' | 'putProject' | 'getProject' | 'listProjects' | 'putKey' | 'getKey' | 'findKeyByHash' | 'listKeys' | 'revokeKey' | 'rotateKey' | 'recordUsage' | 'usage'
->
+> & { pruneUsage(before: number): Promise<number> }
 
 const parse = <T>(row: { record: string } | undefined): T | undefined => (row ? (JSON.parse(row.record) as T) : undefined)
 const parseAll = <T>(rows: unknown[]): T[] => (rows as { record: string }[]).map((row) => JSON.parse(row.record) as T)
@@ -32,6 +32,13 @@ function whereOf(equal: Record<string, string | undefined>, extra: [string, numb
 const INSERT_USAGE = 'INSERT INTO mesh_usage (request_id, account_id, project_id, key_id, started_at, event) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING'
 /** The index of `event` (the JSON text) among INSERT_USAGE's parameters. */
 const USAGE_EVENT_COLUMN = 5
+/** The oldest usage rows started before ? (at most ? of them), by the start-time index. */
+const PRUNE_USAGE = 'DELETE FROM mesh_usage WHERE rowid IN (SELECT rowid FROM mesh_usage WHERE started_at < ? ORDER BY started_at LIMIT ?)'
+/**
+ * Rows a prune deletes per transaction: the write lock is held a few milliseconds at a time
+ * (group commits wait for it), not for as long as the whole backlog takes.
+ */
+export const PRUNE_BATCH = 500
 
 export function sqliteLedgerRecords(db: Connection): RecordMethods {
   const writeKey = (key: VirtualKeyRecord) => {
@@ -121,6 +128,17 @@ export function sqliteLedgerRecords(db: Connection): RecordMethods {
       // runs (a gateway that writes enough to have one), else in the group commit of the next tick.
       // The event's JSON text is made by the thread that writes it (the worker's, while it runs).
       return db.writeRows(INSERT_USAGE, rows, USAGE_EVENT_COLUMN)
+    },
+    async pruneUsage(before) {
+      if (!Number.isFinite(before)) throw new StoreError({ code: 'invalid-input', store: STORE, message: `pruneUsage needs a time in epoch milliseconds, got ${before}` })
+      // Like the usage rows themselves: in the checkpoint worker while it runs, else in a
+      // background batch of the group commit; one short transaction per PRUNE_BATCH rows.
+      let deleted = 0
+      for (;;) {
+        const changes = await db.writeRows(PRUNE_USAGE, [[before, PRUNE_BATCH]])
+        deleted += changes
+        if (changes < PRUNE_BATCH) return deleted
+      }
     },
     async usage(query) {
       const where = whereOf({ account_id: query.accountId, project_id: query.projectId, key_id: query.keyId }, [

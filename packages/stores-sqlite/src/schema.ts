@@ -132,6 +132,12 @@ const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER mesh_entries_no_update BEFORE UPDATE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
   CREATE TRIGGER mesh_entries_no_delete BEFORE DELETE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
   `,
+  // 5: usage events by start time alone, for \`pruneUsage\` (\`billing.usageRetention\`): without it each
+  // run would scan the whole table. One more B-tree insert per usage row (written off the event loop
+  // by the checkpoint worker once it runs); the ledger tables are not touched.
+  `
+  CREATE INDEX mesh_usage_started ON mesh_usage (started_at);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -124,6 +124,8 @@ function millisecondsOption(name: string, given: unknown, value: number, max: nu
 export type SqliteStore = StateStoreV1 &
   LedgerStoreV1 & {
     readonly roles: { readonly state: 'mesh.state.v1'; readonly ledger: 'mesh.ledger.v1' }
+    /** Deletes usage events that started before `before` (`billing.usageRetention`); never ledger entries. */
+    pruneUsage(before: number): Promise<number>
     close(): Promise<void>
   }
 

@@ -30,6 +30,12 @@ function oldEntriesTable(raw: Database.Database, columns: string): void {
     CREATE TRIGGER mesh_entries_no_delete BEFORE DELETE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;`)
 }
 
+/** Marks a file as schema `version` (1-4): removes what version 5 added first (the index on `mesh_usage.started_at`). */
+function asSchemaVersion(raw: Database.Database, version: number): void {
+  raw.exec('DROP INDEX mesh_usage_started')
+  raw.pragma(`user_version = ${version}`)
+}
+
 /** A store on `path` with account `accountId`, a grant of 1,000 and `settled` requests req-0, req-1, … settled for 10 + i each. */
 async function storeWithSettlements(path: string, accountId: string, settled: number) {
   const store = sqlite({ path })
@@ -196,7 +202,7 @@ describe('sqlite durability', () => {
     raw.exec(`CREATE INDEX mesh_reservations_account ON mesh_reservations (account_id, expires_at);
       CREATE INDEX mesh_reservations_key ON mesh_reservations (key_id);
       CREATE INDEX mesh_reservations_project ON mesh_reservations (project_id);`)
-    raw.pragma('user_version = 1')
+    asSchemaVersion(raw, 1)
     raw.close()
     const reopened = sqlite({ path })
     expect((await reopened.balance('acct-v1')).reservedMicroUsd).toBe(300)
@@ -241,7 +247,7 @@ describe('sqlite durability', () => {
       CREATE INDEX mesh_usage_account ON mesh_usage (account_id, started_at);
       CREATE INDEX mesh_usage_project ON mesh_usage (project_id, started_at);
       CREATE INDEX mesh_usage_key ON mesh_usage (key_id, started_at);`)
-    raw.pragma('user_version = 2')
+    asSchemaVersion(raw, 2)
     expect(raw.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'mesh_entries'").pluck().get()).toBe(6)
     raw.close()
 
@@ -284,7 +290,7 @@ describe('sqlite durability', () => {
         kind TEXT NOT NULL CHECK (kind IN ('grant', 'purchase', 'usage', 'refund')), amount INTEGER NOT NULL, request_id TEXT, key_id TEXT,
         project_id TEXT, created_at INTEGER NOT NULL, note TEXT`,
     )
-    raw.pragma('user_version = 3')
+    asSchemaVersion(raw, 3)
     const insert = `INSERT INTO mesh_entries (id, account_id, kind, amount, request_id, key_id, project_id, created_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
     const opcodes = (db: Database.Database) => (db.prepare(`EXPLAIN ${insert}`).all(...Array(9).fill(null)) as { opcode: string }[]).map((row) => row.opcode)
     expect(opcodes(raw)).toContain('OpenEphemeral')
@@ -305,6 +311,30 @@ describe('sqlite durability', () => {
     for (const [i, kind] of ['grant', 'purchase', 'usage', 'refund'].entries()) expect(account(kind, i).changes).toBe(1)
     for (const [i, kind] of ['Grant', 'debit', '', 'usage '].entries()) expect(() => account(kind, i)).toThrow(/CHECK constraint failed/)
     expectEntriesObjects(file)
+    file.close()
+  })
+
+  it('migrates a schema-4 file: usage events get an index by start time alone, which pruneUsage uses; events and debits kept', async () => {
+    const path = join(tempDir(), 'mesh.db')
+    const store = await storeWithSettlements(path, 'acct-v4', 3)
+    const usageOf = (i: number) => ({ specificationVersion: 'mesh.usage.v1' as const, requestId: `req-${i}`, accountId: 'acct-v4', ingress: 'openai.chat' as const, requestedModel: 'm', stream: false, attempts: [], usage: {}, timings: { startedAt: 1_000 * (i + 1), totalMs: 1 }, status: 200 })
+    await store.recordUsage([0, 1, 2].map(usageOf))
+    const entries = await store.entries('acct-v4')
+    await store.close()
+    const raw = new Database(path)
+    asSchemaVersion(raw, 4)
+    raw.close()
+
+    const reopened = sqlite({ path })
+    expect((await reopened.usage({})).map((e) => e.requestId)).toEqual(['req-2', 'req-1', 'req-0'])
+    expect(await reopened.pruneUsage(2_500)).toBe(2)
+    expect((await reopened.usage({})).map((e) => e.requestId)).toEqual(['req-2'])
+    expect(await reopened.entries('acct-v4')).toEqual(entries)
+    await reopened.close()
+    const file = new Database(path, { readonly: true })
+    expect(file.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    const plan = file.prepare('EXPLAIN QUERY PLAN SELECT rowid FROM mesh_usage WHERE started_at < ? ORDER BY started_at LIMIT ?').all(2_500, 500) as { detail: string }[]
+    expect(plan.map((row) => row.detail).join('; ')).toMatch(/USING COVERING INDEX mesh_usage_started/)
     file.close()
   })
 

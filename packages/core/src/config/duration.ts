@@ -1,15 +1,15 @@
 import { Type } from '@sinclair/typebox'
 
-/** A duration as milliseconds or a string such as `250ms`, `15s`, `2m`, `1h`. */
-export const Duration = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h)$' })], {
-  description: 'Milliseconds, or a string like "250ms", "15s", "2m", "1h"',
+/** A duration as milliseconds or a string such as `250ms`, `15s`, `2m`, `1h`, `30d`. */
+export const Duration = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$' })], {
+  description: 'Milliseconds, or a string like "250ms", "15s", "2m", "1h", "30d"',
 })
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
 export function parseDuration(value: number | string): number {
   if (typeof value === 'number') return value
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value)
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value)
   if (!match) throw new TypeError(`Invalid duration "${value}": use milliseconds or a string like "15s"`)
   return Math.round(Number(match[1]) * UNIT_MS[match[2]!]!)
 }

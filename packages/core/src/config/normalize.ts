@@ -73,7 +73,17 @@ export interface MeshIR {
   discovery: { syncIntervalMs?: number; onNewModel: 'register' | 'notify' | 'ignore'; onDeprecatedModel: 'deactivate' | 'notify' | 'ignore'; healthIntervalMs?: number; healthTimeoutMs: number }
   auth: { keys: boolean; keyCacheTtlMs: number }
   stores: { state?: PluginDescriptor; ledger?: PluginDescriptor; counters?: PluginDescriptor }
-  billing: { margin: number; defaultMaxOutputTokens: number; unpriced: 'allow' | 'deny'; settlement: 'sync' | 'async'; usageFlushIntervalMs: number; usageBatchSize: number }
+  billing: {
+    margin: number
+    defaultMaxOutputTokens: number
+    unpriced: 'allow' | 'deny'
+    settlement: 'sync' | 'async'
+    usageFlushIntervalMs: number
+    usageBatchSize: number
+    /** Usage events older than this are deleted (absent: kept forever); ledger entries never are. */
+    usageRetentionMs?: number
+    usageRetentionIntervalMs: number
+  }
   /** The admin credential: a secret reference, or the SHA-256 of an inline key (never the key itself). */
   admin?: { key: SecretRef } | { sha256: string }
 }
@@ -191,6 +201,8 @@ export function normalizeConfig(config: MeshConfigJson, keyCount: (provider: str
       // 25: a batch of usage rows holds the event loop ~0.3 ms (200 held it ~2.6 ms, five times a
       // second at 1,000 req/s: bench/README); the rows still share the group commit of their tick.
       usageBatchSize: config.billing?.usageBatchSize ?? 25,
+      ...(config.billing?.usageRetention !== undefined ? { usageRetentionMs: parseDuration(config.billing.usageRetention) } : {}),
+      usageRetentionIntervalMs: parseDuration(config.billing?.usageRetentionInterval ?? '1m'),
     },
     ...(config.admin
       ? { admin: typeof config.admin.key === 'string' ? { sha256: createHash('sha256').update(config.admin.key).digest('hex') } : { key: config.admin.key } }

@@ -209,6 +209,9 @@ export const MeshConfigSchema = Type.Object(
           ),
           usageFlushInterval: Type.Optional(Duration),
           usageBatchSize: Type.Optional(Type.Integer({ minimum: 1 })),
+          // Usage events that started longer ago are deleted ("30d"); ledger entries never are. Default: kept.
+          usageRetention: Type.Optional(Duration),
+          usageRetentionInterval: Type.Optional(Duration),
         },
         strict,
       ),

@@ -232,6 +232,13 @@ export interface LedgerStoreV1 {
   /** Store usage events (metadata only); idempotent by `requestId`. Resolves how many were new. */
   recordUsage(events: readonly UsageEvent[]): Promise<number>
   usage(query: UsageQuery): Promise<UsageEvent[]>
+  /**
+   * Delete the usage events whose `timings.startedAt` is before `before` (epoch ms); resolves how
+   * many were deleted. Ledger entries, balances and spend are never touched. Optional: the gateway
+   * calls it for `billing.usageRetention`, and refuses that setting with a store that lacks it. A
+   * store may delete in several short transactions, so that writers are not held up for long.
+   */
+  pruneUsage?(before: number): Promise<number>
 
   /** Closes connections. Safe to call more than once. */
   close?(): Promise<void>

@@ -268,6 +268,19 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
       }
       return written
     },
+    async pruneUsage(before) {
+      if (!Number.isFinite(before)) throw new StoreError({ code: 'invalid-input', store: STORE, message: `pruneUsage needs a time in epoch milliseconds, got ${before}` })
+      let deleted = 0
+      // Not the first keys only: an event is kept in the order it was recorded, which is not quite
+      // the order requests started (a long stream is recorded after shorter requests that began later).
+      for (const [requestId, event] of usageEvents) {
+        if (event.startedAt < before) {
+          usageEvents.delete(requestId)
+          deleted++
+        }
+      }
+      return deleted
+    },
     async usage(query) {
       return [...usageEvents.values()]
         .filter((e) => (query.accountId === undefined || e.accountId === query.accountId) && (query.projectId === undefined || e.projectId === query.projectId))

@@ -49,6 +49,24 @@ describe('the store conformance suites fail on broken stores', () => {
     await expect(run(check(ledgerStoreChecks, 'reserve enforces key, project and account caps'), capless)).rejects.toThrow()
   })
 
+  it('a prune that stops after its first batch, or that deletes the events at the cutoff too, fails', async () => {
+    const name = 'pruneUsage deletes the usage events'
+    const inner = memoryLedgerStore()
+    // One batch of 500 and no loop: what is left of a large backlog stays.
+    const oneBatch: LedgerStoreV1 = {
+      ...inner,
+      async pruneUsage(before) {
+        const old = (await inner.usage({ until: before, limit: 1_000_000 })).slice(-500)
+        const cutoff = Math.max(...old.map((event) => event.timings.startedAt)) + 1
+        return old.length === 0 ? 0 : inner.pruneUsage!(cutoff)
+      },
+    }
+    await expect(run(check(ledgerStoreChecks, name), oneBatch)).rejects.toThrow()
+    const inclusive: LedgerStoreV1 = { ...inner, pruneUsage: (before) => inner.pruneUsage!(before + 1) }
+    await expect(run(check(ledgerStoreChecks, name), inclusive)).rejects.toThrow()
+    await expect(run(check(ledgerStoreChecks, name), inner)).resolves.toBeUndefined()
+  })
+
   it('locks that never expire fail the TTL check; a lock released by anyone fails the owner check', async () => {
     const inner = memoryStateStore()
     const forever: StateStoreV1 = { ...inner, acquireLock: (lock, owner) => inner.acquireLock(lock, owner, 1e9) }

@@ -1,6 +1,7 @@
-import type { LedgerStoreV1, UsageEvent } from '@modelmesh/core'
+import { StoreError, type LedgerStoreV1, type UsageEvent } from '@modelmesh/core'
 import { expect } from 'vitest'
 import { newAccount, type LedgerStoreCheck } from './test-ledger-store-records.js'
+import { rejectionOf } from './test-shared-store-helpers.js'
 
 const AMOUNT = 10_000
 const COVERED = 50
@@ -114,6 +115,42 @@ export const ledgerConcurrencyChecks: readonly LedgerStoreCheck[] = [
       expect(await store.usage({ projectId: `${accountId}-p`, since: 2_000 })).toEqual([events[1], events[2]])
       expect(await store.usage({ accountId, until: 2_000 })).toEqual([events[0]])
       expect(await store.usage({ accountId, limit: 1 })).toEqual([events[1]])
+    },
+  },
+  {
+    name: 'pruneUsage deletes the usage events that started before the cutoff (in every batch it takes), and no ledger entry',
+    features: ['pruneUsage'],
+    timeoutMs: 30_000,
+    async run({ store, unique }) {
+      const prune = store.pruneUsage?.bind(store)
+      if (!prune) throw new Error("this store has no pruneUsage(); declare skip: { pruneUsage: '<why>' } instead")
+      // Far above every other check's start times: the first prune leaves exactly this check's events.
+      const base = 4_000_000_000_000
+      await prune(base)
+      const accountId = await newAccount(store, unique, 1_000_000)
+      const billed = unique('billed')
+      expect(await store.reserve(accountId, billed, 1_000)).toMatchObject({ ok: true })
+      await store.settle(accountId, billed, 700)
+      const balance = await store.balance(accountId)
+      const entries = await store.entries(accountId)
+      const spend = await store.spend({ kind: 'account', id: accountId })
+      // 1,201 old events (more than one batch of the stores here), recorded out of start order, and two newer ones.
+      const old = Array.from({ length: 1_201 }, (_, i) => usageEvent(i === 0 ? billed : unique('old'), accountId, 'k', base + 1_000 + ((i * 7919) % 1_201)))
+      const kept = [usageEvent(unique('new'), accountId, 'k', base + 3_000), usageEvent(unique('edge'), accountId, 'k', base + 2_500)]
+      for (let i = 0; i < old.length; i += 300) await store.recordUsage(old.slice(i, i + 300))
+      await store.recordUsage([kept[0]!, old[5]!, kept[1]!])
+
+      expect(await prune(base + 2_500), 'every event that started before the cutoff; the one at the cutoff stays').toBe(1_201)
+      expect(await store.usage({ accountId, limit: 5_000 })).toEqual([kept[0], kept[1]])
+      expect(await prune(base + 2_500), 'a second run finds nothing').toBe(0)
+      expect(await store.balance(accountId), 'money is untouched').toEqual(balance)
+      expect(await store.entries(accountId)).toEqual(entries)
+      expect(await store.spend({ kind: 'account', id: accountId })).toEqual(spend)
+      expect((await store.settle(accountId, billed, 700)).created, 'the debit still makes a replay idempotent').toBe(false)
+
+      const error = await rejectionOf(prune(Number.NaN), 'pruneUsage(NaN)')
+      expect(StoreError.isInstance(error) && error.code, String(error)).toBe('invalid-input')
+      expect(await store.usage({ accountId })).toHaveLength(2)
     },
   },
 ]

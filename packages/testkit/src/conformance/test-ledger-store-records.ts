@@ -3,8 +3,11 @@ import { StoreError, type LedgerStoreV1, type VirtualKeyRecord } from '@modelmes
 import { expect } from 'vitest'
 import { rejectionOf, type StoreCheck } from './test-shared-store-helpers.js'
 
-/** Optional parts of the ledger suite: `peer` (a second instance over the same data). */
-export type LedgerStoreFeature = 'peer'
+/**
+ * Optional parts of the ledger suite: `peer` (a second instance over the same data), `pruneUsage`
+ * (the store can delete old usage events: `billing.usageRetention`).
+ */
+export type LedgerStoreFeature = 'peer' | 'pruneUsage'
 export type LedgerStoreCheck = StoreCheck<LedgerStoreV1, LedgerStoreFeature>
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
