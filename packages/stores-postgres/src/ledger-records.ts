@@ -3,6 +3,7 @@ import {
   checkKeyRecord,
   checkProjectRecord,
   compact,
+  pruneUsageInBatches,
   StoreError,
   type LedgerStoreV1,
   type UsageEvent,
@@ -18,7 +19,7 @@ type RecordMethods = Pick<
 > & { pruneUsage(before: number): Promise<number> }
 
 /** Rows a prune deletes per statement (its own transaction): locks are held briefly, and a large backlog goes in steps. */
-export const PRUNE_BATCH = 5_000
+const PRUNE_BATCH = 5_000
 
 /** A WHERE clause of the given equalities and conditions (`?` becomes `$n`), skipping undefined values. */
 function whereOf(equal: Record<string, string | undefined>, extra: [string, number | undefined][] = []): { sql: string; params: (string | number)[] } {
@@ -138,18 +139,9 @@ export function postgresLedgerRecords(db: Connection): RecordMethods {
       return result.rowCount ?? 0
     },
     async pruneUsage(before) {
-      if (!Number.isFinite(before)) throw new StoreError({ code: 'invalid-input', store: STORE, message: `pruneUsage needs a time in epoch milliseconds, got ${before}` })
-      let deleted = 0
-      for (;;) {
-        // By the start-time index (migration 2); SKIP LOCKED: two gateways pruning at once take different rows.
-        const result = await db.query(
-          `DELETE FROM ${usageTable} WHERE request_id IN (SELECT request_id FROM ${usageTable} WHERE started_at < $1 ORDER BY started_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-          [Math.floor(before), PRUNE_BATCH],
-        )
-        const changes = result.rowCount ?? 0
-        deleted += changes
-        if (changes < PRUNE_BATCH) return deleted
-      }
+      // By the start-time index (migration 2); SKIP LOCKED: two gateways pruning at once take different rows.
+      const sql = `DELETE FROM ${usageTable} WHERE request_id IN (SELECT request_id FROM ${usageTable} WHERE started_at < $1 ORDER BY started_at LIMIT $2 FOR UPDATE SKIP LOCKED)`
+      return pruneUsageInBatches(STORE, before, PRUNE_BATCH, async (cutoff, limit) => (await db.query(sql, [Math.ceil(cutoff), limit])).rowCount ?? 0)
     },
     async usage(query) {
       const where = whereOf({ account_id: query.accountId, project_id: query.projectId, key_id: query.keyId }, [

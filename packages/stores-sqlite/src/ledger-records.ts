@@ -3,6 +3,7 @@ import {
   checkKeyRecord,
   checkProjectRecord,
   compact,
+  pruneUsageInBatches,
   StoreError,
   type LedgerStoreV1,
   type UsageEvent,
@@ -38,7 +39,7 @@ const PRUNE_USAGE = 'DELETE FROM mesh_usage WHERE rowid IN (SELECT rowid FROM me
  * Rows a prune deletes per transaction: the write lock is held a few milliseconds at a time
  * (group commits wait for it), not for as long as the whole backlog takes.
  */
-export const PRUNE_BATCH = 500
+const PRUNE_BATCH = 500
 
 export function sqliteLedgerRecords(db: Connection): RecordMethods {
   const writeKey = (key: VirtualKeyRecord) => {
@@ -130,15 +131,9 @@ export function sqliteLedgerRecords(db: Connection): RecordMethods {
       return db.writeRows(INSERT_USAGE, rows, USAGE_EVENT_COLUMN)
     },
     async pruneUsage(before) {
-      if (!Number.isFinite(before)) throw new StoreError({ code: 'invalid-input', store: STORE, message: `pruneUsage needs a time in epoch milliseconds, got ${before}` })
       // Like the usage rows themselves: in the checkpoint worker while it runs, else in a
       // background batch of the group commit; one short transaction per PRUNE_BATCH rows.
-      let deleted = 0
-      for (;;) {
-        const changes = await db.writeRows(PRUNE_USAGE, [[before, PRUNE_BATCH]])
-        deleted += changes
-        if (changes < PRUNE_BATCH) return deleted
-      }
+      return pruneUsageInBatches(STORE, before, PRUNE_BATCH, (cutoff, limit) => db.writeRows(PRUNE_USAGE, [[cutoff, limit]]))
     },
     async usage(query) {
       const where = whereOf({ account_id: query.accountId, project_id: query.projectId, key_id: query.keyId }, [

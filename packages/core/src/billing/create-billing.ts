@@ -68,13 +68,13 @@ function usageRetention(ledger: LedgerStoreV1, ir: MeshIR, now: () => number, on
   const { usageRetentionMs, usageRetentionIntervalMs } = ir.billing
   if (usageRetentionMs === undefined) return undefined
   const issues: ConfigIssue[] = []
-  if (typeof ledger.pruneUsage !== 'function') {
+  const pruneUsage = ledger.pruneUsage
+  if (typeof pruneUsage !== 'function') {
     const found = ir.stores.ledger ? `${ir.stores.ledger.package} (no pruneUsage)` : 'the in-memory ledger (no pruneUsage)'
     issues.push({ path: 'billing.usageRetention', expected: 'a ledger store that can delete usage events (pruneUsage)', found })
   }
   if (usageRetentionMs <= 0) issues.push({ path: 'billing.usageRetention', expected: 'a duration above 0', found: String(usageRetentionMs) })
   if (usageRetentionIntervalMs <= 0) issues.push({ path: 'billing.usageRetentionInterval', expected: 'a duration above 0', found: String(usageRetentionIntervalMs) })
-  if (issues.length > 0) throw new ConfigError(issues)
-  const store = ledger as LedgerStoreV1 & { pruneUsage(before: number): Promise<number> }
-  return new UsageRetention(store, { retentionMs: usageRetentionMs, intervalMs: usageRetentionIntervalMs, now, onError })
+  if (issues.length > 0 || typeof pruneUsage !== 'function') throw new ConfigError(issues)
+  return new UsageRetention((before) => pruneUsage.call(ledger, before), { retentionMs: usageRetentionMs, intervalMs: usageRetentionIntervalMs, now, onError })
 }

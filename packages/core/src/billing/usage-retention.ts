@@ -1,5 +1,3 @@
-import type { LedgerStoreV1 } from '../contracts/ledger-store.js'
-
 export interface UsageRetentionOptions {
   /** Usage events that started longer ago than this are deleted. */
   readonly retentionMs: number
@@ -23,7 +21,8 @@ export class UsageRetention {
   deleted = 0
 
   constructor(
-    private readonly ledger: LedgerStoreV1 & { pruneUsage(before: number): Promise<number> },
+    /** The ledger store's `pruneUsage`. */
+    private readonly pruneUsage: (before: number) => Promise<number>,
     private readonly options: UsageRetentionOptions,
   ) {}
 
@@ -34,7 +33,7 @@ export class UsageRetention {
 
   /** One run now (or the one under way): resolves how many events it deleted. */
   prune(): Promise<number> {
-    this.running ??= this.ledger
+    this.running ??= this
       .pruneUsage(this.options.now() - this.options.retentionMs)
       .then((deleted) => {
         this.deleted += deleted

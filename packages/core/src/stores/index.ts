@@ -13,6 +13,7 @@ export {
   newLedgerEntry,
   newReservation,
   periodBuckets,
+  pruneUsageInBatches,
   reserveInput,
   reserveRefusal,
   sameAccount,

@@ -243,6 +243,21 @@ export function checkSettleAmount(store: string, accountId: string, requestId: s
   assertMicroUsd(store, 'the settled amount', actual, 0)
 }
 
+/**
+ * `pruneUsage(before)` as every store does it: `before` checked (epoch ms), then `deleteBatch(before,
+ * batchSize)` (delete at most that many usage events started before it, resolve how many) until a
+ * batch comes back short. Short transactions: writers wait for one batch at a time, not the backlog.
+ */
+export async function pruneUsageInBatches(store: string, before: number, batchSize: number, deleteBatch: (before: number, limit: number) => Promise<number>): Promise<number> {
+  if (typeof before !== 'number' || !Number.isFinite(before)) throw invalid(store, `pruneUsage needs a time in epoch milliseconds, found ${JSON.stringify(before)}`)
+  let deleted = 0
+  for (;;) {
+    const changes = await deleteBatch(before, batchSize)
+    deleted += changes
+    if (changes < batchSize) return deleted
+  }
+}
+
 /** An idempotent replay must name the same account as the entry it replays. */
 export function sameAccount(store: string, existing: LedgerEntry, accountId: string): LedgerEntry {
   if (existing.accountId !== accountId) {

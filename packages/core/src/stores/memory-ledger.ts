@@ -17,6 +17,7 @@ import {
   newLedgerEntry,
   newReservation,
   periodBuckets,
+  pruneUsageInBatches,
   reserveInput,
   reserveRefusal,
   sameAccount,
@@ -269,17 +270,19 @@ export function memoryLedgerStore(options: MemoryLedgerOptions = {}): LedgerStor
       return written
     },
     async pruneUsage(before) {
-      if (!Number.isFinite(before)) throw new StoreError({ code: 'invalid-input', store: STORE, message: `pruneUsage needs a time in epoch milliseconds, got ${before}` })
-      let deleted = 0
-      // Not the first keys only: an event is kept in the order it was recorded, which is not quite
-      // the order requests started (a long stream is recorded after shorter requests that began later).
-      for (const [requestId, event] of usageEvents) {
-        if (event.startedAt < before) {
-          usageEvents.delete(requestId)
-          deleted++
+      // One pass over every event, not the first keys only: events are kept in the order they were
+      // recorded, which is not quite the order requests started (a long stream is recorded after
+      // shorter requests that began later).
+      return pruneUsageInBatches(STORE, before, Number.POSITIVE_INFINITY, async (cutoff) => {
+        let deleted = 0
+        for (const [requestId, event] of usageEvents) {
+          if (event.startedAt < cutoff) {
+            usageEvents.delete(requestId)
+            deleted++
+          }
         }
-      }
-      return deleted
+        return deleted
+      })
     },
     async usage(query) {
       return [...usageEvents.values()]
