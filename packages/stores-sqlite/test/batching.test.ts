@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { StoreError } from '@modelmesh/core'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
@@ -177,6 +177,34 @@ describe('sqlite checkpoint worker', () => {
     expect(existsSync(`${path}-wal`)).toBe(false)
     const raw = new Database(path, { readonly: true })
     expect(raw.prepare('SELECT COUNT(*) FROM mesh_state').pluck().get()).toBe(50)
+    raw.close()
+  })
+
+  it('starts the WAL over itself after a RESTART, so the fsync of its new header is not the event loop\'s', async () => {
+    const path = tempPath()
+    const connection = openConnection({ path, synchronous: 'normal', busyTimeoutMs: 1_000, checkpointStartBytes: 0 }, 'test')
+    connection.prepare('SELECT 1').get()
+    const worker = connection.checkpointer!
+    const version = connection.prepare('PRAGMA user_version').pluck().get()
+    for (let i = 0; i < 20; i++) await connection.batched(() => connection.prepare('INSERT INTO mesh_state (key, value, size, updated_at) VALUES (?, ?, 1, 0)').run(`k${i}`, 'v'))
+    // The WAL header's checkpoint sequence number (bytes 12-15) goes up each time a writer starts the WAL over.
+    const walSequence = () => readFileSync(`${path}-wal`).readUInt32BE(12)
+    const before = walSequence()
+    const restart = await worker.checkpoint('RESTART')
+    expect(restart.busy).toBe(0)
+    expect(restart.checkpointed).toBe(restart.log)
+    // Started over by the worker's write, before the main connection writes again.
+    expect(walSequence()).toBe(before + 1)
+    expect(connection.prepare('PRAGMA user_version').pluck().get()).toBe(version)
+    await connection.batched(() => connection.prepare('INSERT INTO mesh_state (key, value, size, updated_at) VALUES (?, ?, 1, 0)').run('after', 'v'))
+    expect(walSequence()).toBe(before + 1)
+    // A TRUNCATE (the idle case) leaves the WAL empty: no write after it.
+    expect(await worker.checkpoint('TRUNCATE')).toEqual({ busy: 0, log: expect.any(Number), checkpointed: expect.any(Number) })
+    expect(statSync(`${path}-wal`).size).toBe(0)
+    await connection.close()
+    const raw = new Database(path, { readonly: true })
+    expect(raw.prepare('SELECT COUNT(*) FROM mesh_state').pluck().get()).toBe(21)
+    expect(raw.prepare('PRAGMA user_version').pluck().get()).toBe(version)
     raw.close()
   })
 
