@@ -152,26 +152,29 @@ const hardFrames = Math.max(1, Math.floor(workerData.maxWalBytes / pageSize))
 const softFrames = Math.max(1, Math.floor(hardFrames / 4))
 const CATCH_UP = 1024
 const run = (mode) => db.pragma('wal_checkpoint(' + mode + ')')[0]
+/** Gives the gate back to the main thread and wakes a batch waiting for it. */
+const releaseGate = () => {
+  Atomics.store(gate, 0, 0)
+  Atomics.notify(gate, 0)
+}
 const readVersion = db.prepare('PRAGMA user_version').pluck()
 /**
  * Once a checkpoint has copied every frame (PASSIVE or RESTART), the next commit starts the WAL over
  * from its beginning and, under synchronous=NORMAL, first fsyncs the WAL's new header. The worker
  * makes that commit itself, under the gate, with a write that changes nothing (the schema version,
  * read and written back in one write transaction): else the main thread's next batch waits for that
- * fsync on the event loop (~0.4 ms here, twice a second at 1,000 req/s). Best effort: if another
+ * fsync on the event loop (~0.5 ms here, twice a second at 1,000 req/s). Best effort: if another
  * process holds the write lock, or the main thread wrote in between, the next writer restarts the
  * WAL, as before.
  */
 const restartLog = () => {
   try {
     control.begin.run()
-    try {
-      db.pragma('user_version = ' + Number(readVersion.get()))
-      control.commit.run()
-    } catch (error) {
-      if (db.inTransaction) control.rollback.run()
-    }
-  } catch {}
+    db.pragma('user_version = ' + Number(readVersion.get()))
+    control.commit.run()
+  } catch {
+    if (db.inTransaction) control.rollback.run()
+  }
 }
 /**
  * Whether a checkpoint left the WAL for the next writer to start over: every frame copied, and more
@@ -185,8 +188,7 @@ const restartIfFree = () => {
   try {
     restartLog()
   } finally {
-    Atomics.store(gate, 0, 0)
-    Atomics.notify(gate, 0)
+    releaseGate()
   }
 }
 /** Runs an exclusive checkpoint while the main thread is between batches (waiting for that up to 50 ms). */
@@ -201,8 +203,7 @@ const exclusive = (mode) => {
     if (mode === 'RESTART' && startsOver(result)) restartLog()
     return result
   } finally {
-    Atomics.store(gate, 0, 0)
-    Atomics.notify(gate, 0)
+    releaseGate()
   }
 }
 const statements = new Map()
@@ -249,8 +250,7 @@ const transaction = (work, publish) => {
         throw error
       }
     } finally {
-      Atomics.store(gate, 0, 0)
-      Atomics.notify(gate, 0)
+      releaseGate()
     }
   } finally {
     control.impatient.run()
