@@ -12,6 +12,7 @@
 // alternatives separated by `|` (an empty one: no flags), each
 // alternative's flags separated by spaces, given to the gateway process only.
 // A config named *full* gets an account, credits and a key through the admin API first.
+// `--quiet-machine` (root): DAMON off and the services the bench does not use paused meanwhile (lib/quiet-machine.mjs).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -20,6 +21,7 @@ import { parseArgs } from 'node:util'
 import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, startFake, stealMeter } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 import { percentiles, slowStretches } from './lib/open-loop-stats.mjs'
+import { quietMachine } from './lib/quiet-machine.mjs'
 import { roundOrder } from './lib/rounds.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -34,9 +36,14 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     warmup: { type: 'string', default: '1' },
     client: { type: 'string', default: 'raw' },
+    'quiet-machine': { type: 'boolean', default: false },
   },
 })
 installCleanup()
+if (values['quiet-machine']) {
+  const quiet = quietMachine()
+  console.log(`quiet machine: ${quiet.damon.length} DAMON threads off, ${quiet.paused.length} processes paused (${[...new Set(quiet.paused.map((p) => p.name))].join(', ')})`)
+}
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-ab-db-'))
 const body = JSON.stringify(chatBody())
 

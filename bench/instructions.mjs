@@ -49,6 +49,9 @@ const { values } = parseArgs({
     'by-object': { type: 'boolean', default: false },
     // Keep the callgrind files (their folder is printed) for callgrind_annotate / kcachegrind.
     keep: { type: 'boolean', default: false },
+    // More callgrind options, separated by spaces (e.g. '--separate-callers=3': a runtime function's
+    // cost split by the JS functions that reached it; with --node-args=--perf-basic-prof to name them).
+    'valgrind-args': { type: 'string', default: '' },
   },
 })
 if (spawnSync('valgrind', ['--version']).error) throw new Error('valgrind is not installed (apt-get install -y valgrind)')
@@ -79,7 +82,7 @@ async function countRun(root, config, warmup, count, fakeOrigin, tag) {
   const program = config === 'bare'
     ? [join(root, 'bench/targets/bare-proxy.mjs'), String(port), fakeOrigin]
     : [join(root, 'packages/cli/dist/bin.js'), 'start', '--config', join(root, 'bench/targets', config), '--port', String(port)]
-  const mesh = spawnChild(`mesh ${tag}`, 'valgrind', ['--tool=callgrind', '--smc-check=all', ...threads, `--callgrind-out-file=${out}`, process.execPath, ...values['node-args'].split(' ').filter(Boolean), ...program], {
+  const mesh = spawnChild(`mesh ${tag}`, 'valgrind', ['--tool=callgrind', '--smc-check=all', ...threads, ...values['valgrind-args'].split(' ').filter(Boolean), `--callgrind-out-file=${out}`, process.execPath, ...values['node-args'].split(' ').filter(Boolean), ...program], {
     env: { BENCH_UPSTREAM: `${fakeOrigin}/v1`, BENCH_DB: join(work, `${tag}.db`) },
   })
   const origin = `http://127.0.0.1:${port}`

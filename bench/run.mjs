@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { chat, chatBody, cpuMsOf, freePort, HELPER_NODE_ARGS, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, runQueueWaitMsOf, spawnChild, startFake, stealPercent, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
+import { quietMachine } from './lib/quiet-machine.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { measureRound, roundOrder } from './lib/rounds.mjs'
 import { mergeRounds } from './lib/open-loop-stats.mjs'
@@ -45,6 +46,8 @@ const { values: flags } = parseArgs({
     targets: { type: 'string' },
     compare: { type: 'string' },
     pin: { type: 'boolean', default: false },
+    // Root: DAMON off and the services the bench does not use paused for the run (lib/quiet-machine.mjs).
+    'quiet-machine': { type: 'boolean', default: false },
     pacing: { type: 'string', default: 'clock' },
     client: { type: 'string', default: 'raw' },
     // Open-loop rounds (latency, TTFT) with more hypervisor steal than this (% of the VM's cores, over
@@ -411,6 +414,7 @@ async function main() {
     helperNodeArgs: HELPER_NODE_ARGS,
     notes: ['ModelMesh full = virtual-key auth + per-key rate limit, usage events and ledger on SQLite (synchronous=normal), pricing/cost/credits with sync settlement, retries and timeouts (targets/mesh-full.config.ts).'],
   }
+  if (flags['quiet-machine']) report.quietMachine = quietMachine()
   console.log(`ModelMesh bench (${quick ? 'quick' : 'full'}), load tool ${tool}, ${report.machine.cpus} CPUs, node ${process.version}`)
 
   const fake = await startFake('fake upstream')

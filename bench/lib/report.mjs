@@ -171,6 +171,12 @@ export function ownOverheadTable(section, labels, field, until) {
   return out
 }
 
+/** `--quiet-machine` (lib/quiet-machine.mjs): what was switched off and paused for the run. */
+export function quietNote(quiet) {
+  const names = [...new Set(quiet.paused.map((p) => p.name))]
+  return `Quiet machine (\`--quiet-machine\`): for this run DAMON was off (${quiet.damon.length} \`kdamond\` thread${quiet.damon.length === 1 ? '' : 's'} switched off) and ${quiet.paused.length} processes of services the bench does not use were paused (${names.join(', ') || 'none found'}); PostgreSQL and Redis ran. Compare with runs without it only knowing that.`
+}
+
 const PINNED_NOTE = 'Pinned (`--pin`): the fake upstream and the load generator run on CPU 0, the target alone on CPU 1 (for "direct" the fake answers from CPU 0), so the scheduler does not preempt the target for the harness.'
 
 /** The Node flags of the fake and the load generators (lib/procs.mjs HELPER_NODE_ARGS); not recorded before they had any. */
@@ -201,6 +207,7 @@ export function renderMarkdown(report) {
   out.push('')
   out.push(`Every process is on 127.0.0.1: the fake upstream, each target and each load generator run in their own process and share the same 2 cores, so absolute numbers are low and the ratios are what to compare.${helperNote(report)}`)
   out.push('')
+  if (report.quietMachine) out.push(quietNote(report.quietMachine), '')
   out.push('¹ **ModelMesh full** (`targets/mesh-full.config.ts`): virtual-key auth with a per-key rate limit (key created through the admin API before the run), usage events and the ledger on SQLite (the embedded default store, `synchronous=normal`: a commit survives a crash of the gateway process; `holds: \'process\'`: reservation holds in memory, as for one gateway process per file), prices → cost and credits with sync settlement, retries and timeouts. **ModelMesh minimal** (`targets/mesh-minimal.config.ts`): one target, no auth, no prices, no configured stores (the built-in defaults: usage events go to the in-memory ledger).')
   out.push('')
 
