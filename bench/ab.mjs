@@ -22,6 +22,7 @@ import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, startFa
 import { startGateway } from './lib/gateway.mjs'
 import { percentiles, slowStretches } from './lib/open-loop-stats.mjs'
 import { quietMachine } from './lib/quiet-machine.mjs'
+import { quietNote } from './lib/report.mjs'
 import { roundOrder } from './lib/rounds.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -40,10 +41,7 @@ const { values } = parseArgs({
   },
 })
 installCleanup()
-if (values['quiet-machine']) {
-  const quiet = quietMachine()
-  console.log(`quiet machine: ${quiet.damon.length} DAMON threads off, ${quiet.paused.length} processes paused (${[...new Set(quiet.paused.map((p) => p.name))].join(', ')})`)
-}
+if (values['quiet-machine']) console.log(quietNote(quietMachine()))
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-ab-db-'))
 const body = JSON.stringify(chatBody())
 

@@ -49,7 +49,7 @@ const { values } = parseArgs({
     'by-object': { type: 'boolean', default: false },
     // Keep the callgrind files (their folder is printed) for callgrind_annotate / kcachegrind.
     keep: { type: 'boolean', default: false },
-    // More callgrind options, separated by spaces (e.g. '--separate-callers=3': a runtime function's
+    // More callgrind options, separated by spaces (e.g. '--separate-callers=4': a runtime function's
     // cost split by the JS functions that reached it; with --node-args=--perf-basic-prof to name them).
     'valgrind-args': { type: 'string', default: '' },
   },
