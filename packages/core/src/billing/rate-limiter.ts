@@ -1,5 +1,6 @@
 import type { CounterStoreV1, LocalCounters, SlidingLogResult } from '../contracts/counter-store.js'
 import { GatewayError } from '../errors/gateway-error.js'
+import { integerText } from '../http/number-text.js'
 import { slidingWindowTotal, slidingWindowTotalNow, windowStart } from '../stores/windows.js'
 
 const MINUTE = 60_000
@@ -39,7 +40,7 @@ export class RateLimiter {
     const names = HEADER_NAMES[kind]
     const reset = Math.max(0, windowStart(now, MINUTE) + MINUTE - now)
     into[names.limit] = String(limit)
-    into[names.remaining] = String(Math.max(0, limit - used))
+    into[names.remaining] = integerText(Math.max(0, limit - used))
     into[names.reset] = `${Math.ceil(reset / 1000)}s`
     return into
   }

@@ -11,6 +11,7 @@ import type { AppRuntime } from './app.js'
 import { asGatewayError } from './errors.js'
 import { readBody } from './read-body.js'
 import { requestTimeouts } from './request-options.js'
+import { millisecondsText } from './number-text.js'
 import { withUsageCost } from './usage-cost.js'
 import { newRequestId } from '../ids/time-ordered-id.js'
 
@@ -124,7 +125,7 @@ export async function serveChat(io: ChatRequestIO, ingress: IngressDialect, runt
       // is the socket write. Overhead of a stream = until its first chunk, without the upstream's wait.
       const overheadMs = overheadNow()
       const firstTokenMs = ms3(performance.now() - startedHiRes)
-      headers['x-mesh-overhead-ms'] = String(overheadMs)
+      headers['x-mesh-overhead-ms'] = millisecondsText(overheadMs)
       // Billed when the upstream finishes, even if the client has left by then.
       void result.completion
         .then((outcome) => {
@@ -150,7 +151,8 @@ export async function serveChat(io: ChatRequestIO, ingress: IngressDialect, runt
     const sync = runtime.billing.gate.settings.settlement === 'sync'
     const answeredOverhead = sync ? undefined : overheadNow()
     const settled = finish(outcome, cost, sync ? overheadNow : () => answeredOverhead)
-    headers['x-mesh-overhead-ms'] = String(sync ? (await settled).overheadMs : answeredOverhead)
+    const overheadMs = sync ? (await settled).overheadMs : answeredOverhead
+    if (overheadMs !== undefined) headers['x-mesh-overhead-ms'] = millisecondsText(overheadMs)
     if (admission.idempotencyKey && result.status === 200) await admission.remember(body, result.contentType)
     void settled.then(() => runtime.onComplete?.({ requestId, status: result.status, stream: false }))
     return { status: result.status, headers, body }

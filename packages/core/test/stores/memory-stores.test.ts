@@ -31,3 +31,24 @@ describe('memory counters: windows of one key', () => {
     expect(local.get('other', 1_000, t)).toBe(0)
   })
 })
+
+describe('memory counters: a busy sliding log', () => {
+  it('counts exactly while expired timestamps are dropped in bulk (the log compacted in place)', () => {
+    const local = memoryCounterStore().local!
+    const windowMs = 1_000
+    const limit = 300
+    const t0 = 1_700_000_000_000
+    const allowedAt: number[] = []
+    // ~4 hits a ms for 5 s: the log fills, refuses, and its expired prefix is compacted many times.
+    for (let i = 0; i < 20_000; i++) {
+      const now = t0 + Math.floor(i / 4)
+      const live = allowedAt.filter((at) => at > now - windowMs)
+      const result = local.hit('busy', limit, windowMs, now)
+      expect(result.allowed).toBe(live.length < limit)
+      if (result.allowed) allowedAt.push(now)
+      expect(result.count).toBe(Math.min(limit, live.length + (result.allowed ? 1 : 0)))
+      expect(result.oldestAt).toBe(allowedAt.find((at) => at > now - windowMs))
+    }
+    expect(allowedAt.length).toBeGreaterThan(limit * 4)
+  })
+})
