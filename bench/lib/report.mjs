@@ -95,7 +95,8 @@ export function goals(report) {
   return rows
 }
 
-function overhead(section, id, field) {
+/** Percentiles of `id` minus the direct fake's, same percentile (`{}` when either is missing). */
+export function overhead(section, id, field) {
   const t = section[id]?.[field]
   const d = section.direct?.[field]
   if (!t || !d) return {}
