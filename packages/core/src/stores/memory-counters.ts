@@ -91,7 +91,7 @@ export function memoryCounterStore(): CounterStoreV1 {
       const { at } = log
       while (log.head < at.length && at[log.head]! <= now - windowMs) log.head++
       if (log.head > 64 && log.head * 2 > at.length) {
-        // In place: \`splice\` would also return the dropped half as a new array (up to a minute of
+        // In place: `splice` would also return the dropped half as a new array (up to a minute of
         // timestamps, made in the old generation when that large) for the next full GC to free.
         at.copyWithin(0, log.head)
         at.length -= log.head
