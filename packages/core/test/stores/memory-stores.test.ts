@@ -43,7 +43,7 @@ describe('memory counters: a busy sliding log', () => {
     for (let i = 0; i < 20_000; i++) {
       const now = t0 + Math.floor(i / 4)
       const live = allowedAt.filter((at) => at > now - windowMs)
-      const result = local.hit('busy', limit, windowMs, now)
+      const result = local.hit!('busy', limit, windowMs, now)
       expect(result.allowed).toBe(live.length < limit)
       if (result.allowed) allowedAt.push(now)
       expect(result.count).toBe(Math.min(limit, live.length + (result.allowed ? 1 : 0)))
