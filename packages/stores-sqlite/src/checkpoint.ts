@@ -109,7 +109,9 @@ export class WorkerStoppedError extends Error {
 // there is a backlog), and a RESTART — which holds the write lock while it copies the last
 // frames — once the WAL is past a quarter of `maxWalBytes` and the PASSIVE just before it left
 // at most CATCH_UP frames; a TRUNCATE (which also gives the file's space back) when nothing was
-// written since the last round. Those two run only while the main thread is between batches:
+// written since the last round. Those two run only while the main thread is between batches (the
+// PASSIVE too when the gate is free, never waiting for it, so that the write that starts the WAL over
+// after it is the worker's):
 // `gate` (shared memory) is 0 when free, 2 while the main thread runs a batch, 1 while the
 // worker holds the write lock, so the main thread defers its next batch by a millisecond rather
 // than sleep in SQLite's busy handler on the event loop. Should the WAL still grow past
@@ -182,11 +184,11 @@ const restartLog = () => {
  * that write, is not written to again and again; a TRUNCATE empties it).
  */
 const startsOver = (result) => result.busy === 0 && result.log > 1 && result.checkpointed === result.log
-/** After a PASSIVE: restarts the WAL if the main thread is between batches (never waits for it). */
-const restartIfFree = () => {
-  if (Atomics.compareExchange(gate, 0, 0, 1) !== 0) return
+/** Runs \`work\` holding the gate if the main thread is between batches (never waits for it); undefined if it was not free. */
+const whileGateFree = (work) => {
+  if (Atomics.compareExchange(gate, 0, 0, 1) !== 0) return undefined
   try {
-    restartLog()
+    return work()
   } finally {
     releaseGate()
   }
@@ -305,26 +307,21 @@ const setPressure = (on) => {
   if (on !== pressure) parentPort.postMessage({ type: 'pressure', on })
   pressure = on
 }
-/**
- * The round's PASSIVE, under the gate when the main thread is between batches (never waiting for
- * it): a checkpoint that copies every frame is then followed by the worker's restarting write before
- * any batch of the main thread can commit in between (whose commit would fsync the WAL's new header
- * on the event loop: ~10 times in 15 s at 1,000 req/s when only the restart was gated, 1-2 ms each
- * here). The main thread's batches wait for the gate off the event loop meanwhile (whenGateFree).
- */
-const passive = () => {
-  if (Atomics.compareExchange(gate, 0, 0, 1) !== 0) return { result: run('PASSIVE'), restarted: false }
-  try {
-    const result = run('PASSIVE')
-    if (!startsOver(result)) return { result, restarted: false }
-    restartLog()
-    return { result, restarted: true }
-  } finally {
-    releaseGate()
-  }
+/** A PASSIVE, and the restarting write at once if it copied every frame. */
+const passiveAndRestart = () => {
+  const result = run('PASSIVE')
+  if (startsOver(result)) restartLog()
+  return result
 }
 const round = () => {
-  const { result, restarted } = passive()
+  // The PASSIVE under the gate when the main thread is between batches (never waiting for it): no
+  // batch of the main thread can then commit between a checkpoint that copied every frame and the
+  // worker's restarting write (that commit would fsync the WAL's new header on the event loop: ~10
+  // times in 15 s at 1,000 req/s when only the restart was gated, 1-2 ms each here). The main
+  // thread's batches wait for the gate off the event loop meanwhile (whenGateFree). When a batch
+  // runs, the PASSIVE goes ahead without the gate and the restart is tried after it.
+  const gated = whileGateFree(passiveAndRestart)
+  const result = gated ?? run('PASSIVE')
   const idle = result.log === previous && result.checkpointed === result.log
   previous = result.log
   const gap = result.log - result.checkpointed
@@ -336,7 +333,7 @@ const round = () => {
       return false
     }
   }
-  if (!restarted && startsOver(result)) restartIfFree()
+  if (!gated && startsOver(result)) whileGateFree(restartLog)
   if (result.log > hardFrames) setPressure(true)
   else if (result.log <= softFrames) setPressure(false)
   return gap > CATCH_UP
