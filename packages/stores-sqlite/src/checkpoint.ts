@@ -24,8 +24,8 @@ export interface Checkpointer {
   checkpoint(mode?: 'PASSIVE' | 'RESTART' | 'TRUNCATE'): Promise<CheckpointResult>
   /**
    * Runs `sql` once per row (its bound parameters), all in one `BEGIN IMMEDIATE` transaction on
-   * the worker's connection, taken while the main thread is between batches; resolves with the
-   * rows changed once it is committed, rejects (nothing written) if it fails. With `jsonColumn`,
+   * the worker's connection to the usage database (`usagePath`: another file, so no gate to wait
+   * for); resolves with the rows changed once it is committed, rejects (nothing written) if it fails. With `jsonColumn`,
    * each row's value at that index is handed over as it is (a structured clone) and bound as its
    * `JSON.stringify` text, made by the worker — the serialisation is the worker's work, not the
    * event loop's. A value that cannot be cloned rejects with the clone's `DataCloneError`.
@@ -63,8 +63,10 @@ export interface CheckpointerOptions {
   readonly intervalMs?: number
   /** The WAL size the worker keeps under (see above); default 64 MiB. */
   readonly maxWalBytes?: number
-  /** How long `writeRows` waits for another connection's write lock; default 5000 ms. */
+  /** How long `writeRows` and `writeDeltas` wait for another connection's write lock; default 5000 ms. */
   readonly busyTimeoutMs?: number
+  /** The usage database `writeRows` writes to (an existing WAL database; default: the checkpointed file itself). */
+  readonly usagePath?: string
   /**
    * Added to the worker thread's nice value (Linux: its own scheduling priority; default 0, the
    * process's). Where the thread's id cannot be found (not Linux), or the change is refused, it
@@ -119,10 +121,12 @@ export class WorkerStoppedError extends Error {
 // and the main connection checkpoints by itself meanwhile.
 //
 // The worker also writes rows the main thread hands it (`writeRows`: usage records, which no
-// money operation reads): it takes the gate as for an exclusive checkpoint (waiting as long as it
-// takes, the main thread's batches are short) and writes them in one transaction, so their SQL and
-// commit leave the event loop. Only while the gate is its own does it wait for another process's
-// lock (busy_timeout), never the main thread. `writeDeltas` does the same for ledger-shaped writes
+// money operation reads) in one transaction on its own connection to the usage database (another
+// file: SQLite's automatic checkpoint of that WAL runs here, in this thread), so their SQL and
+// commit leave the event loop and never wait for, nor make wait, the main thread's batches. It may
+// wait for another process's lock on that file (busy_timeout). `writeDeltas` takes the gate as for
+// an exclusive checkpoint (waiting as long as it takes, the main thread's batches are short) and
+// writes ledger-shaped writes
 // (journaled debits with `debitsInWorker`: entries, then balance and spend rows summed), and
 // publishes the caller's ticket in shared memory right after its commit, still under the gate,
 // with a sequence lock (`seq`, odd around the COMMIT) for main-thread batches that take no gate: so
@@ -209,6 +213,18 @@ const exclusive = (mode) => {
   }
 }
 const statements = new Map()
+/** The usage database's connection (opened at the first writeRows) and its statements. */
+let usageDb
+const usageStatements = new Map()
+const usageConnection = () => {
+  if (usageDb) return usageDb
+  usageDb = new Database(workerData.usagePath, { fileMustExist: true })
+  usageDb.pragma('busy_timeout = ' + Number(workerData.busyTimeoutMs))
+  usageDb.pragma('synchronous = NORMAL')
+  // When a commit starts the WAL over, the file's space beyond this is given back.
+  usageDb.pragma('journal_size_limit = ' + 64 * 1024 * 1024)
+  return usageDb
+}
 const control = {
   begin: db.prepare('BEGIN IMMEDIATE'),
   commit: db.prepare('COMMIT'),
@@ -259,14 +275,18 @@ const transaction = (work, publish) => {
   }
 }
 const writeRows = (sql, given, jsonColumn) => {
-  // Serialised before the transaction: the gate is held for the inserts only.
+  // Serialised before the transaction: the write lock is held for the inserts only.
   const rows = jsonColumn === undefined ? given : given.map((row) => row.map((value, i) => (i === jsonColumn ? JSON.stringify(value) : value)))
-  return transaction(() => {
-    const insert = statement(sql)
-    let changes = 0
-    for (const row of rows) changes += insert.run(row).changes
-    return changes
-  })
+  const usage = usageConnection()
+  let insert = usageStatements.get(sql)
+  if (!insert) usageStatements.set(sql, (insert = usage.prepare(sql)))
+  return usage
+    .transaction(() => {
+      let changes = 0
+      for (const row of rows) changes += insert.run(row).changes
+      return changes
+    })
+    .immediate()
 }
 /** Set when a writeDeltas transaction failed: later tickets are refused until the main thread says 'resume'. */
 let refusing = false
@@ -368,6 +388,7 @@ parentPort.on('message', (message) => {
   } else if (message.type === 'close') {
     clearTimeout(timer)
     db.close()
+    if (usageDb) usageDb.close()
     parentPort.close()
   }
 })
@@ -394,7 +415,7 @@ export function startCheckpointer(
     const driver = createRequire(import.meta.url).resolve('better-sqlite3')
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path, driver, gate: gate.buffer, committed: committed.buffer, seq: seq.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024, busyTimeoutMs: options.busyTimeoutMs ?? 5_000, nice: options.nice ?? 0 },
+      workerData: { path, usagePath: options.usagePath ?? path, driver, gate: gate.buffer, committed: committed.buffer, seq: seq.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024, busyTimeoutMs: options.busyTimeoutMs ?? 5_000, nice: options.nice ?? 0 },
     })
   } catch {
     return undefined

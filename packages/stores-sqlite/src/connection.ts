@@ -3,10 +3,12 @@ import { dirname, resolve } from 'node:path'
 import { StoreError } from '@modelmesh/core'
 import Database from 'better-sqlite3'
 import { startCheckpointer, WorkerStoppedError, type Checkpointer, type DeltaBatch } from './checkpoint.js'
-import { migrate } from './schema.js'
+import { migrate, migrateUsage } from './schema.js'
 
 export interface ConnectionOptions {
   readonly path: string
+  /** The usage database (usage events only): default {@link usagePathFor}(path). */
+  readonly usagePath?: string
   readonly synchronous: 'full' | 'normal'
   readonly busyTimeoutMs: number
   /** WAL checkpoints in a worker thread (default true for files); false: SQLite's automatic checkpoints on the committing thread. */
@@ -25,6 +27,16 @@ export interface ConnectionOptions {
   readonly commitDelayMs?: number
   /** The worker thread's nice increment (CheckpointerOptions.nice). */
   readonly workerNice?: number
+}
+
+/**
+ * Where usage events are kept by default: beside the ledger's file, `.usage` before its `.db`
+ * (`.mesh/mesh.db` -> `.mesh/mesh.usage.db`), else `.usage` appended; a `:memory:` ledger's are in
+ * a second in-memory database.
+ */
+export function usagePathFor(path: string): string {
+  if (path === ':memory:') return path
+  return path.endsWith('.db') ? `${path.slice(0, -3)}.usage.db` : `${path}.usage`
 }
 
 const DEFAULT_CHECKPOINT_START_BYTES = 1024 * 1024
@@ -105,15 +117,18 @@ export interface Connection {
    */
   batched<T>(fn: () => T, options?: BatchOptions): Promise<T>
   /**
-   * Runs `sql` once per row (its bound parameters) in one transaction — all rows or none — and
-   * resolves with the rows changed once committed. Background work (nothing on a response path
-   * waits for it, no money operation reads it: usage records): while the checkpoint worker runs,
-   * the worker writes and commits them off the event loop; otherwise, or if the worker stops, it
-   * joins the next group-commit batch as a `background` operation. With `jsonColumn`, each row's
-   * value at that index is bound as its `JSON.stringify` text, made by the thread that writes the
-   * row (the worker's, while it runs: off the event loop).
+   * Runs `sql` once per row (its bound parameters) in one transaction of the usage database — all
+   * rows or none — and resolves with the rows changed once committed. Background work (nothing on a
+   * response path waits for it, no money operation reads it: usage records): while the checkpoint
+   * worker runs, the worker writes and commits them off the event loop on its own connection to the
+   * usage file (never waiting for the main thread's batches: another file); otherwise, or if the
+   * worker stops, this thread does, in its own transaction in a later turn of the event loop. With
+   * `jsonColumn`, each row's value at that index is bound as its `JSON.stringify` text, made by the
+   * thread that writes the row (the worker's, while it runs: off the event loop).
    */
   writeRows(sql: string, rows: ReadonlyArray<readonly unknown[]>, jsonColumn?: number): Promise<number>
+  /** A statement of the usage database (read usage events; cached). */
+  prepareUsage(sql: string): Database.Statement
   /**
    * Hands `batch` to the checkpoint worker, to be written in one transaction on its connection
    * (`Checkpointer.writeDeltas`: the inserts, then the sums of what the inserted items add).
@@ -162,11 +177,15 @@ const withJson = (row: readonly unknown[], column: number): unknown[] => row.map
 
 export function openConnection(options: ConnectionOptions, storeName: string): Connection {
   let db: Database.Database | undefined
+  /** The usage database's connection (opened with `db`). */
+  let usageDb: Database.Database | undefined
   let closed = false
   let checkpointer: Checkpointer | undefined
   let hooks: BatchHooks | undefined
   const statements = new Map<string, Database.Statement>()
+  const usageStatements = new Map<string, Database.Statement>()
   const memory = options.path === ':memory:'
+  const usagePath = memory ? ':memory:' : resolve(options.usagePath ?? usagePathFor(options.path))
   /** The WAL file to watch until the checkpoint worker runs (undefined: no worker wanted, or it runs). */
   let walPath: string | undefined
   let batchesSinceWalCheck = 0
@@ -179,7 +198,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     const autocheckpoint = (on: boolean) => {
       if (db === handle) handle.pragma(`wal_autocheckpoint = ${on ? 1000 : 0}`)
     }
-    checkpointer = startCheckpointer(path, { onFailure: () => autocheckpoint(true), onPressure: autocheckpoint }, { busyTimeoutMs: options.busyTimeoutMs, nice: options.workerNice })
+    checkpointer = startCheckpointer(path, { onFailure: () => autocheckpoint(true), onPressure: autocheckpoint }, { busyTimeoutMs: options.busyTimeoutMs, nice: options.workerNice, usagePath })
     if (checkpointer) {
       handle.pragma('wal_autocheckpoint = 0')
       // When a writer starts the WAL over, it also gives back the file's space beyond this.
@@ -203,23 +222,33 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     if (db) return db
     if (closed) throw new StoreError({ code: 'unavailable', store: storeName, message: `${options.path} was closed; create a new store` })
     const path = memory ? options.path : resolve(options.path)
+    let usage: Database.Database | undefined
     try {
       if (!memory) mkdirSync(dirname(path), { recursive: true })
+      if (!memory) mkdirSync(dirname(usagePath), { recursive: true })
+      // Usage events are written in batches (a crash may lose the last interval's anyway): NORMAL.
+      usage = new Database(usagePath)
+      usage.pragma(`busy_timeout = ${options.busyTimeoutMs}`)
+      usage.pragma('journal_mode = WAL')
+      usage.pragma('synchronous = NORMAL')
+      migrateUsage(usage, usagePath)
       const handle = new Database(path)
       handle.pragma(`busy_timeout = ${options.busyTimeoutMs}`)
       handle.pragma('journal_mode = WAL')
       handle.pragma(`synchronous = ${options.synchronous.toUpperCase()}`)
       handle.pragma('foreign_keys = ON')
-      migrate(handle, path)
+      migrate(handle, path, usage)
       db = handle
+      usageDb = usage
       walPath = memory || options.backgroundCheckpoint === false ? undefined : `${path}-wal`
       if (walPath && (options.checkpointStartBytes ?? DEFAULT_CHECKPOINT_START_BYTES) <= 0) startWorker(handle, path)
       return handle
     } catch (error) {
+      if (usage?.open) usage.close()
       throw new StoreError({
         code: 'unavailable',
         store: storeName,
-        message: `cannot open ${path}: ${(error as Error).message}. Check that the directory is writable, or pass sqlite({ path }).`,
+        message: `cannot open ${path} (usage events: ${usagePath}): ${(error as Error).message}. Check that the directory is writable, or pass sqlite({ path }).`,
         cause: error,
       })
     }
@@ -499,18 +528,43 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     }
     return statement
   }
-  /** `writeRows` on this thread: in the next batch, all rows or none (their own savepoint). */
+  const prepareUsage = (sql: string): Database.Statement => {
+    open()
+    let statement = usageStatements.get(sql)
+    if (!statement) {
+      statement = usageDb!.prepare(sql)
+      usageStatements.set(sql, statement)
+    }
+    return statement
+  }
+  /** Row writes for this thread, run in the next turn of the event loop (after its answers); `close` runs them at once. */
+  let rowsHere: Array<{ sql: string; rows: ReadonlyArray<readonly unknown[]>; resolve: (changes: number) => void; reject: (error: unknown) => void }> = []
+  const flushRowsHere = () => {
+    const pending = rowsHere
+    rowsHere = []
+    for (const write of pending) {
+      try {
+        const statement = prepareUsage(write.sql)
+        write.resolve(
+          usageDb!
+            .transaction(() => {
+              let changes = 0
+              for (const row of write.rows) changes += statement.run(row).changes
+              return changes
+            })
+            .immediate(),
+        )
+      } catch (error) {
+        write.reject(error)
+      }
+    }
+  }
+  /** `writeRows` on this thread: in one transaction of the usage database, all rows or none. */
   const writeRowsHere = (sql: string, rows: ReadonlyArray<readonly unknown[]>) =>
-    batched(
-      () => {
-        const statement = prepare(sql)
-        let changes = 0
-        for (const row of rows) changes += statement.run(row).changes
-        return changes
-      },
-      // A lone settlement asked meanwhile is journaled, not made to wait for these rows.
-      { savepoint: rows.length > 1, background: true },
-    )
+    new Promise<number>((resolve, reject) => {
+      if (rowsHere.length === 0) setImmediate(flushRowsHere)
+      rowsHere.push({ sql, rows, resolve, reject })
+    })
 
   const writeRows = (sql: string, rows: ReadonlyArray<readonly unknown[]>, jsonColumn?: number): Promise<number> => {
     if (rows.length === 0) return Promise.resolve(0)
@@ -533,6 +587,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
   return {
     batched,
     writeRows,
+    prepareUsage,
     writeInWorker(batch, done) {
       const worker = checkpointer
       if (!worker?.running || closed) return undefined
@@ -575,9 +630,11 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     async close() {
       // Queued work (usage records, journaled debits waiting out the commit delay) is committed first.
       if (scheduled && !deferred) flush()
+      flushRowsHere()
       closed = true
       walPath = undefined
       statements.clear()
+      usageStatements.clear()
       controls = undefined
       const stopping = checkpointer
       checkpointer = undefined
@@ -585,6 +642,8 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       // takes the final checkpoint off this thread.
       db?.close()
       db = undefined
+      usageDb?.close()
+      usageDb = undefined
       await stopping?.close()
     },
   }

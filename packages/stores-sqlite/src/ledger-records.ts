@@ -125,14 +125,14 @@ export function sqliteLedgerRecords(db: Connection): RecordMethods {
       }
       if (events.length === 0) return 0
       const rows = events.map((e) => [e.requestId, e.accountId ?? null, e.projectId ?? null, e.keyId ?? null, e.timings.startedAt, e] as const)
-      // All events or none, in one transaction: off the event loop while the checkpoint worker
-      // runs (a gateway that writes enough to have one), else in the group commit of the next tick.
-      // The event's JSON text is made by the thread that writes it (the worker's, while it runs).
+      // All events or none, in one transaction of the usage database: off the event loop while the
+      // checkpoint worker runs (a gateway that writes enough to have one), else on this thread in a
+      // later turn of the event loop. The event's JSON text is made by the thread that writes it.
       return db.writeRows(INSERT_USAGE, rows, USAGE_EVENT_COLUMN)
     },
     async pruneUsage(before) {
-      // Like the usage rows themselves: in the checkpoint worker while it runs, else in a
-      // background batch of the group commit; one short transaction per PRUNE_BATCH rows.
+      // Like the usage rows themselves: in the checkpoint worker while it runs, else on this
+      // thread; one short transaction per PRUNE_BATCH rows.
       return pruneUsageInBatches(STORE, before, PRUNE_BATCH, (cutoff, limit) => db.writeRows(PRUNE_USAGE, [[cutoff, limit]]))
     },
     async usage(query) {
@@ -141,7 +141,7 @@ export function sqliteLedgerRecords(db: Connection): RecordMethods {
         ['started_at < ?', query.until],
       ])
       const rows = db
-        .prepare(`SELECT event FROM mesh_usage ${where.sql} ORDER BY started_at DESC, rowid DESC LIMIT ?`)
+        .prepareUsage(`SELECT event FROM mesh_usage ${where.sql} ORDER BY started_at DESC, rowid DESC LIMIT ?`)
         .all(...where.params, query.limit ?? 1000) as { event: string }[]
       return rows.map((row) => JSON.parse(row.event) as UsageEvent)
     },

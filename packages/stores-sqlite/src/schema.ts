@@ -138,18 +138,83 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX mesh_usage_started ON mesh_usage (started_at);
   `,
+  // 6: usage events live in their own database file (USAGE_MIGRATIONS, `usagePath`): the checkpoint
+  // worker's commits of usage rows no longer change the ledger's file, so they neither wait for the
+  // main thread's batches nor make its connection read its pages again. `migrate` copies the rows
+  // there (moveUsageRows, committed first) before this drops them here, in the same transaction.
+  `
+  DROP TABLE mesh_usage;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
+/** The version whose migration drops `mesh_usage` from the ledger's file (its rows copied to the usage file first). */
+const USAGE_MOVED = 6
 
-/** Brings the file's schema to {@link SCHEMA_VERSION}; refuses a file written by a newer version. */
-export function migrate(db: Database.Database, path: string): void {
+/**
+ * The usage database (`sqlite({ usagePath })`): usage events only, written in batches (by the
+ * checkpoint worker once it runs), read by the admin usage API, pruned by `pruneUsage`. Its own
+ * `user_version`. The same table and indexes the ledger's file had up to version 5.
+ */
+const USAGE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE mesh_usage (request_id TEXT PRIMARY KEY, account_id TEXT, project_id TEXT, key_id TEXT, started_at INTEGER NOT NULL, event TEXT NOT NULL);
+  CREATE INDEX mesh_usage_account ON mesh_usage (account_id, started_at) WHERE account_id IS NOT NULL;
+  CREATE INDEX mesh_usage_project ON mesh_usage (project_id, started_at) WHERE project_id IS NOT NULL;
+  CREATE INDEX mesh_usage_key ON mesh_usage (key_id, started_at) WHERE key_id IS NOT NULL;
+  CREATE INDEX mesh_usage_started ON mesh_usage (started_at);
+  `,
+]
+
+export const USAGE_SCHEMA_VERSION = USAGE_MIGRATIONS.length
+
+/** Applies `migrations` from the file's `user_version` on, in one `BEGIN IMMEDIATE` transaction; `before(version)` runs before each. */
+function apply(db: Database.Database, path: string, migrations: readonly string[], before?: (version: number) => void): void {
   db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number
-    if (current > MIGRATIONS.length) {
-      throw new Error(`${path} has schema version ${current}, newer than this @modelmesh/stores-sqlite understands (${MIGRATIONS.length}); upgrade the package`)
+    if (current > migrations.length) {
+      throw new Error(`${path} has schema version ${current}, newer than this @modelmesh/stores-sqlite understands (${migrations.length}); upgrade the package`)
     }
-    for (let version = current; version < MIGRATIONS.length; version++) db.exec(MIGRATIONS[version]!)
-    db.pragma(`user_version = ${MIGRATIONS.length}`)
+    for (let version = current; version < migrations.length; version++) {
+      before?.(version + 1)
+      db.exec(migrations[version]!)
+    }
+    if (current < migrations.length) db.pragma(`user_version = ${migrations.length}`)
   }).immediate()
+}
+
+/**
+ * Brings the ledger file's schema to {@link SCHEMA_VERSION}; refuses a file written by a newer
+ * version. `usage` (the usage database's connection, migrated already) receives the file's usage
+ * rows before version 6 drops them.
+ */
+export function migrate(db: Database.Database, path: string, usage: Database.Database): void {
+  apply(db, path, MIGRATIONS, (version) => {
+    if (version === USAGE_MOVED) moveUsageRows(usage, path)
+  })
+}
+
+/** Brings the usage database's schema to {@link USAGE_SCHEMA_VERSION}. */
+export function migrateUsage(db: Database.Database, path: string): void {
+  apply(db, path, USAGE_MIGRATIONS)
+}
+
+/**
+ * Copies the usage rows the ledger's file at `ledgerPath` has committed into the usage database
+ * (`INSERT OR IGNORE`: a copy interrupted by a crash, before the drop committed, is simply made
+ * again at the next open). One statement: committed on the usage file before the caller's
+ * transaction drops the table. The caller holds the ledger file's write lock, so no other process
+ * adds a row in between. Nothing to copy from a `:memory:` ledger (created in this transaction).
+ */
+function moveUsageRows(usage: Database.Database, ledgerPath: string): void {
+  if (ledgerPath === ':memory:') return
+  usage.prepare('ATTACH DATABASE ? AS mesh_ledger').run(ledgerPath)
+  try {
+    if (usage.prepare("SELECT 1 FROM mesh_ledger.sqlite_master WHERE type = 'table' AND name = 'mesh_usage'").get() === undefined) return
+    usage.exec(
+      'INSERT OR IGNORE INTO main.mesh_usage (request_id, account_id, project_id, key_id, started_at, event) SELECT request_id, account_id, project_id, key_id, started_at, event FROM mesh_ledger.mesh_usage ORDER BY started_at',
+    )
+  } finally {
+    usage.exec('DETACH DATABASE mesh_ledger')
+  }
 }

@@ -9,6 +9,17 @@ export interface SqliteStoreOptions {
   /** Database file; default `.mesh/mesh.db` (relative to the working directory, created with its folder). `:memory:` for a private in-memory database. */
   path?: string
   /**
+   * The database file of usage events (`recordUsage`, `usage`, `pruneUsage`); default beside
+   * `path`, `.usage` before its `.db` (`.mesh/mesh.usage.db`; `path` + `.usage` for a name without
+   * `.db`; a second in-memory database for `:memory:`). A file of its own so that the usage rows
+   * the background worker commits never wait for, nor invalidate the pages of, the ledger's
+   * transactions (docs/stores.md). WAL, `synchronous=NORMAL` whatever `synchronous` says (usage
+   * events are written in batches: a crash can lose the last interval's anyway; money is in the
+   * ledger file). A file of an older version keeps its usage events: the first open copies them
+   * here and drops them from `path` (schema version 6).
+   */
+  usagePath?: string
+  /**
    * When a commit counts as done (the database is always in WAL mode):
    *
    * - `normal` (default): a commit is written to the WAL before it is acknowledged, but not
@@ -130,7 +141,8 @@ export type SqliteStore = StateStoreV1 &
   }
 
 /**
- * The embedded default store: state + ledger in one SQLite file (WAL mode), opened on first use.
+ * The embedded default store: state + ledger in one SQLite file (WAL mode), usage events in a
+ * second one beside it (`usagePath`), opened on first use.
  * Several processes may open the same file; writes are serialised by SQLite's write lock and
  * every money operation is one `BEGIN IMMEDIATE` transaction.
  *
@@ -152,10 +164,13 @@ export function sqlite(options: SqliteStoreOptions = {}): SqliteStore {
     throw new StoreError({ code: 'invalid-input', store: 'sqlite store', message: `sqlite({ workerNice }): a whole number from 0 to 19, not ${JSON.stringify(workerNice)}` })
   }
   const path = options.path ?? '.mesh/mesh.db'
+  if (options.usagePath !== undefined && (typeof options.usagePath !== 'string' || options.usagePath === '' || (options.usagePath === ':memory:') !== (path === ':memory:') || (path !== ':memory:' && resolve(options.usagePath) === resolve(path)))) {
+    throw new StoreError({ code: 'invalid-input', store: 'sqlite store', message: `sqlite({ usagePath }): a file other than path (':memory:' only with path ':memory:'), not ${JSON.stringify(options.usagePath)}` })
+  }
   const synchronous = options.synchronous ?? 'normal'
   const keepJournal = (options.debitJournal ?? true) && options.holds === 'process' && synchronous === 'normal'
   const connection = openConnection(
-    { path, synchronous, busyTimeoutMs: options.busyTimeoutMs ?? 5_000, commitDelayMs, checkpointStartBytes: workerStartBytes, workerNice },
+    { path, usagePath: options.usagePath, synchronous, busyTimeoutMs: options.busyTimeoutMs ?? 5_000, commitDelayMs, checkpointStartBytes: workerStartBytes, workerNice },
     'sqlite store',
   )
   // Journals left by an earlier process are replayed whatever this store's own settings.

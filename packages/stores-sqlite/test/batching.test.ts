@@ -236,12 +236,16 @@ describe('sqlite checkpoint worker', () => {
     const worker = connection.checkpointer!
     const event = (requestId: string, startedAt: number | null = 1_000) =>
       ({ specificationVersion: 'mesh.usage.v1', requestId, accountId: 'a', keyId: 'k', timings: { startedAt, totalMs: 1 } }) as unknown as Parameters<typeof records.recordUsage>[0][number]
-    // The main connection counts its own statements: the worker's rows are not among them.
-    const mainChanges = () => connection.prepare('SELECT total_changes()').pluck().get() as number
-    const before = mainChanges()
+    // This thread's connection to the usage file counts its own statements: the worker's rows are not among them.
+    const hereChanges = () => connection.prepareUsage('SELECT total_changes()').pluck().get() as number
+    const before = hereChanges()
+    // The ledger's file is not written: its data_version (which moves when another connection commits to it) stays.
+    const ledgerVersion = () => connection.prepare('PRAGMA data_version').pluck().get() as number
+    const version = ledgerVersion()
     expect(await records.recordUsage([event('u1'), event('u2')])).toBe(2)
     expect(worker.rowWrites).toBe(1)
-    expect(mainChanges()).toBe(before)
+    expect(hereChanges()).toBe(before)
+    expect(ledgerVersion()).toBe(version)
     // Committed when it resolves: the main connection reads them; a repeated id is skipped.
     expect((await records.usage({ accountId: 'a' })).map((e) => e.requestId).sort()).toEqual(['u1', 'u2'])
     expect(await records.recordUsage([event('u2'), event('u3')])).toBe(1)
@@ -250,8 +254,7 @@ describe('sqlite checkpoint worker', () => {
     await expect(records.recordUsage([event('u4'), event('u5', null)])).rejects.toThrow(/NOT NULL/)
     expect((await records.usage({ accountId: 'a' })).map((e) => e.requestId).sort()).toEqual(['u1', 'u2', 'u3'])
 
-    // Money operations on the main thread stay exact around the worker's commits (another
-    // connection's commits: the cache reads the tables again).
+    // Money operations on the main thread stay exact around the worker's commits of usage rows.
     await records.putAccount({ id: 'a', createdAt: 0 })
     await money.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1_000 })
     const reserved = await money.reserve('a', 'r1', 600, { fresh: true })
@@ -264,12 +267,12 @@ describe('sqlite checkpoint worker', () => {
 
     expect(worker.rowWrites).toBe(4)
 
-    // A stopped worker: the rows are written on the main thread, in its group commit.
+    // A stopped worker: the rows are written on the main thread.
     await worker.close()
     expect(worker.running).toBe(false)
     expect(await records.recordUsage([event('u8'), event('u9')])).toBe(2)
     expect(worker.rowWrites).toBe(4)
-    expect(mainChanges()).toBeGreaterThan(before)
+    expect(hereChanges()).toBe(before + 2)
     expect((await records.usage({ accountId: 'a' })).length).toBe(7)
     await connection.close()
   })
@@ -283,7 +286,7 @@ describe('sqlite checkpoint worker', () => {
     type Event = Parameters<typeof records.recordUsage>[0][number]
     const event = (requestId: string, extra: Record<string, unknown> = {}) =>
       ({ specificationVersion: 'mesh.usage.v1', requestId, accountId: 'a', keyId: undefined, timings: { startedAt: 1_000, totalMs: 1.5, overheadMs: 0.083 }, usage: { raw: { prompt_tokens: 14, details: { cached: 0 } }, inputTokens: 14 }, note: 'é "quoted" \n ✓', ...extra }) as unknown as Event
-    const stored = (id: string) => connection.prepare('SELECT event FROM mesh_usage WHERE request_id = ?').pluck().get(id) as string
+    const stored = (id: string) => connection.prepareUsage('SELECT event FROM mesh_usage WHERE request_id = ?').pluck().get(id) as string
     const writes = worker.rowWrites
     // What reaches the worker: the event itself, not its text.
     const handed: unknown[] = []

@@ -117,10 +117,9 @@ describe('sqlite debit journal (holds: process)', () => {
     expect(storedUsage(path)).toEqual([])
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(storedUsage(path)).toEqual(['r1'])
-    // With usage records (not delayed): in their commit.
+    // With the next other write (a grant, not delayed): in its commit.
     await settleAlone('r2')
-    const event = { specificationVersion: 'mesh.usage.v1', requestId: 'u1', timings: { startedAt: 1 } } as unknown as Parameters<typeof store.recordUsage>[0][number]
-    expect(await store.recordUsage([event])).toBe(1)
+    await store.append({ accountId: 'a', kind: 'grant', amountMicroUsd: 1 })
     expect(storedUsage(path)).toEqual(['r1', 'r2'])
     await store.close()
 

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process'
-import { copyFileSync, existsSync, readdirSync } from 'node:fs'
+import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { StoreError } from '@modelmesh/core'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { SCHEMA_VERSION, sqlite } from '../src/index.js'
+import { SCHEMA_VERSION, USAGE_SCHEMA_VERSION, sqlite } from '../src/index.js'
 import { storedUsage } from './support/ledger-files.js'
 import { tempFiles } from './support/temp-files.js'
 
@@ -30,9 +30,26 @@ function oldEntriesTable(raw: Database.Database, columns: string): void {
     CREATE TRIGGER mesh_entries_no_delete BEFORE DELETE ON mesh_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;`)
 }
 
-/** Marks a file as schema `version` (1-4): removes what version 5 added first (the index on `mesh_usage.started_at`). */
-function asSchemaVersion(raw: Database.Database, version: number): void {
-  raw.exec('DROP INDEX mesh_usage_started')
+/** The usage file a ledger file `<name>.db` gets by default. */
+const usageFileOf = (path: string) => path.replace(/\.db$/, '.usage.db')
+
+/**
+ * Marks a file as schema `version` (1-5): puts the usage table back into it as it was then (the
+ * partial indexes of version 2, the start-time index from version 5 on) with the usage file's
+ * rows, and deletes the usage file unless `keepUsageFile` (a crash after the copy of version 6).
+ */
+function asSchemaVersion(raw: Database.Database, version: number, { keepUsageFile = false } = {}): void {
+  raw.exec(`CREATE TABLE mesh_usage (request_id TEXT PRIMARY KEY, account_id TEXT, project_id TEXT, key_id TEXT, started_at INTEGER NOT NULL, event TEXT NOT NULL);
+    CREATE INDEX mesh_usage_account ON mesh_usage (account_id, started_at) WHERE account_id IS NOT NULL;
+    CREATE INDEX mesh_usage_project ON mesh_usage (project_id, started_at) WHERE project_id IS NOT NULL;
+    CREATE INDEX mesh_usage_key ON mesh_usage (key_id, started_at) WHERE key_id IS NOT NULL;`)
+  if (version >= 5) raw.exec('CREATE INDEX mesh_usage_started ON mesh_usage (started_at)')
+  const usagePath = usageFileOf(raw.name)
+  if (existsSync(usagePath)) {
+    raw.prepare('ATTACH DATABASE ? AS usage_file').run(usagePath)
+    raw.exec('INSERT INTO mesh_usage SELECT * FROM usage_file.mesh_usage; DETACH DATABASE usage_file')
+    if (!keepUsageFile) for (const suffix of ['', '-wal', '-shm']) rmSync(usagePath + suffix, { force: true })
+  }
   raw.pragma(`user_version = ${version}`)
 }
 
@@ -242,12 +259,12 @@ describe('sqlite durability', () => {
         kind TEXT NOT NULL CHECK (kind IN ('grant', 'purchase', 'usage', 'refund')), amount INTEGER NOT NULL, request_id TEXT, key_id TEXT,
         project_id TEXT, created_at INTEGER NOT NULL, note TEXT`,
     )
+    asSchemaVersion(raw, 2)
     raw.exec(`
       DROP INDEX mesh_usage_account; DROP INDEX mesh_usage_project; DROP INDEX mesh_usage_key;
       CREATE INDEX mesh_usage_account ON mesh_usage (account_id, started_at);
       CREATE INDEX mesh_usage_project ON mesh_usage (project_id, started_at);
       CREATE INDEX mesh_usage_key ON mesh_usage (key_id, started_at);`)
-    asSchemaVersion(raw, 2)
     expect(raw.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'mesh_entries'").pluck().get()).toBe(6)
     raw.close()
 
@@ -269,12 +286,14 @@ describe('sqlite durability', () => {
     expect(file.prepare("SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'mesh_entries'").pluck().get()).toBe(0)
     expect(file.prepare("SELECT seq FROM mesh_entries WHERE request_id = 'req-new'").pluck().get()).toBe(7)
     expectEntriesObjects(file)
-    // The usage indexes are partial (no entry for an event without a project), and still chosen.
-    expect(file.prepare("SELECT sql FROM sqlite_master WHERE name = 'mesh_usage_project'").pluck().get()).toMatch(/WHERE project_id IS NOT NULL$/)
-    expect(file.prepare('SELECT COUNT(*) FROM mesh_usage INDEXED BY mesh_usage_project WHERE project_id = ?').pluck().get('proj-1')).toBe(2)
-    const plan = file.prepare('EXPLAIN QUERY PLAN SELECT event FROM mesh_usage WHERE project_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all('proj-1', 10) as { detail: string }[]
-    expect(plan.map((row) => row.detail).join('; ')).toMatch(/USING INDEX mesh_usage_project/)
     file.close()
+    // The usage events are in their own file now, whose indexes are partial (no entry for an event without a project), and still chosen.
+    const usageFile = new Database(usageFileOf(path), { readonly: true })
+    expect(usageFile.prepare("SELECT sql FROM sqlite_master WHERE name = 'mesh_usage_project'").pluck().get()).toMatch(/WHERE project_id IS NOT NULL$/)
+    expect(usageFile.prepare('SELECT COUNT(*) FROM mesh_usage INDEXED BY mesh_usage_project WHERE project_id = ?').pluck().get('proj-1')).toBe(2)
+    const plan = usageFile.prepare('EXPLAIN QUERY PLAN SELECT event FROM mesh_usage WHERE project_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all('proj-1', 10) as { detail: string }[]
+    expect(plan.map((row) => row.detail).join('; ')).toMatch(/USING INDEX mesh_usage_project/)
+    usageFile.close()
   })
 
   it('migrates a schema-3 file: the kind CHECK no longer builds an ephemeral index per insert; entries, rule and guards kept', async () => {
@@ -333,9 +352,71 @@ describe('sqlite durability', () => {
     await reopened.close()
     const file = new Database(path, { readonly: true })
     expect(file.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
-    const plan = file.prepare('EXPLAIN QUERY PLAN SELECT rowid FROM mesh_usage WHERE started_at < ? ORDER BY started_at LIMIT ?').all(2_500, 500) as { detail: string }[]
-    expect(plan.map((row) => row.detail).join('; ')).toMatch(/USING COVERING INDEX mesh_usage_started/)
     file.close()
+    const usageFile = new Database(usageFileOf(path), { readonly: true })
+    const plan = usageFile.prepare('EXPLAIN QUERY PLAN SELECT rowid FROM mesh_usage WHERE started_at < ? ORDER BY started_at LIMIT ?').all(2_500, 500) as { detail: string }[]
+    expect(plan.map((row) => row.detail).join('; ')).toMatch(/USING COVERING INDEX mesh_usage_started/)
+    usageFile.close()
+  })
+
+  it('migrates a schema-5 file: its usage events move to their own file (copied, then dropped from the ledger file; a copy interrupted before the drop is made again)', async () => {
+    const path = join(tempDir(), 'mesh.db')
+    const store = await storeWithSettlements(path, 'acct-v5', 2)
+    const usageOf = (i: number) => ({ specificationVersion: 'mesh.usage.v1' as const, requestId: `req-${i}`, accountId: 'acct-v5', keyId: i % 2 ? 'key-odd' : undefined, ingress: 'openai.chat' as const, requestedModel: 'm', stream: false, attempts: [], usage: {}, timings: { startedAt: 1_000 * (i + 1), totalMs: 1 }, status: 200 })
+    await store.recordUsage([0, 1, 2, 3].map(usageOf))
+    const events = await store.usage({})
+    const entries = await store.entries('acct-v5')
+    await store.close()
+    // Version 5: the usage events in the ledger's file, no usage file.
+    let raw = new Database(path)
+    asSchemaVersion(raw, 5)
+    expect(raw.prepare('SELECT COUNT(*) FROM mesh_usage').pluck().get()).toBe(4)
+    raw.close()
+    expect(existsSync(usageFileOf(path))).toBe(false)
+
+    const reopened = sqlite({ path })
+    expect(await reopened.usage({})).toEqual(events)
+    expect((await reopened.usage({ keyId: 'key-odd' })).map((e) => e.requestId)).toEqual(['req-3', 'req-1'])
+    expect(await reopened.entries('acct-v5')).toEqual(entries)
+    await reopened.recordUsage([usageOf(4)])
+    await reopened.close()
+    const ledgerFile = new Database(path, { readonly: true })
+    expect(ledgerFile.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect(ledgerFile.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'mesh_usage%'").pluck().get()).toBe(0)
+    ledgerFile.close()
+    const usageFile = new Database(usageFileOf(path), { readonly: true })
+    expect(usageFile.pragma('user_version', { simple: true })).toBe(USAGE_SCHEMA_VERSION)
+    expect(usageFile.prepare('SELECT request_id FROM mesh_usage ORDER BY started_at').pluck().all()).toEqual(['req-0', 'req-1', 'req-2', 'req-3', 'req-4'])
+    usageFile.close()
+
+    // A crash between the copy (committed in the usage file) and the drop: the rows are in both; the next open copies again, no event twice.
+    raw = new Database(path)
+    asSchemaVersion(raw, 5, { keepUsageFile: true })
+    raw.close()
+    const again = sqlite({ path })
+    expect((await again.usage({})).map((e) => e.requestId)).toEqual(['req-4', 'req-3', 'req-2', 'req-1', 'req-0'])
+    await again.close()
+  })
+
+  it('keeps usage events in the file usagePath names, and refuses a usagePath that is the ledger file itself', async () => {
+    const dir = tempDir()
+    const path = join(dir, 'ledger.sqlite')
+    const usagePath = join(dir, 'elsewhere', 'events.db')
+    const store = sqlite({ path, usagePath })
+    await store.recordUsage([{ specificationVersion: 'mesh.usage.v1', requestId: 'u1', timings: { startedAt: 1 } } as unknown as Parameters<typeof store.recordUsage>[0][number]])
+    expect((await store.usage({})).map((e) => e.requestId)).toEqual(['u1'])
+    await store.close()
+    expect(existsSync(`${path}.usage`)).toBe(false)
+    const file = new Database(usagePath, { readonly: true })
+    expect(file.prepare('SELECT request_id FROM mesh_usage').pluck().all()).toEqual(['u1'])
+    file.close()
+    // Without usagePath, a name without .db gets .usage appended.
+    const plain = sqlite({ path })
+    await plain.recordUsage([{ specificationVersion: 'mesh.usage.v1', requestId: 'u2', timings: { startedAt: 2 } } as unknown as Parameters<typeof store.recordUsage>[0][number]])
+    await plain.close()
+    expect(existsSync(`${path}.usage`)).toBe(true)
+    for (const bad of [path, '', ':memory:']) expect(() => sqlite({ path, usagePath: bad })).toThrow(/usagePath/)
+    expect(() => sqlite({ path: ':memory:', usagePath: join(dir, 'x.db') })).toThrow(/usagePath/)
   })
 
   it('the database itself refuses to change or delete a ledger entry', async () => {

@@ -29,7 +29,7 @@ async function nicesWithWorker(workerNice?: number): Promise<number[]> {
   expect(threadNices().filter((nice) => nice !== base)).toEqual([])
   const connection = openConnection({ path: tempPath(), synchronous: 'normal', busyTimeoutMs: 1_000, checkpointStartBytes: 0, ...(workerNice === undefined ? {} : { workerNice }) }, 'test')
   try {
-    connection.prepare('CREATE TABLE t (x)').run()
+    connection.prepareUsage('CREATE TABLE t (x)').run()
     const worker = connection.checkpointer!
     expect(worker.running).toBe(true)
     expect(await connection.writeRows('INSERT INTO t (x) VALUES (?)', [[1]])).toBe(1)
