@@ -65,8 +65,8 @@ export interface CheckpointerOptions {
   readonly maxWalBytes?: number
   /** How long `writeRows` and `writeDeltas` wait for another connection's write lock; default 5000 ms. */
   readonly busyTimeoutMs?: number
-  /** The usage database `writeRows` writes to (an existing WAL database; default: the checkpointed file itself). */
-  readonly usagePath?: string
+  /** The usage database `writeRows` writes to: an existing WAL database, another file than the one checkpointed (it takes no gate). */
+  readonly usagePath: string
   /**
    * Added to the worker thread's nice value (Linux: its own scheduling priority; default 0, the
    * process's). Where the thread's id cannot be found (not Linux), or the change is refused, it
@@ -405,7 +405,7 @@ type FromWorker = { type: 'error'; message: string } | { type: 'pressure'; on: b
 export function startCheckpointer(
   path: string,
   events: { onFailure: (error: unknown) => void; onPressure: (on: boolean) => void },
-  options: CheckpointerOptions = {},
+  options: CheckpointerOptions,
 ): Checkpointer | undefined {
   let worker: Worker
   const gate = new Int32Array(new SharedArrayBuffer(4))
@@ -415,7 +415,7 @@ export function startCheckpointer(
     const driver = createRequire(import.meta.url).resolve('better-sqlite3')
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path, usagePath: options.usagePath ?? path, driver, gate: gate.buffer, committed: committed.buffer, seq: seq.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024, busyTimeoutMs: options.busyTimeoutMs ?? 5_000, nice: options.nice ?? 0 },
+      workerData: { path, usagePath: options.usagePath, driver, gate: gate.buffer, committed: committed.buffer, seq: seq.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024, busyTimeoutMs: options.busyTimeoutMs ?? 5_000, nice: options.nice ?? 0 },
     })
   } catch {
     return undefined

@@ -223,6 +223,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     if (closed) throw new StoreError({ code: 'unavailable', store: storeName, message: `${options.path} was closed; create a new store` })
     const path = memory ? options.path : resolve(options.path)
     let usage: Database.Database | undefined
+    let handle: Database.Database | undefined
     try {
       if (!memory) mkdirSync(dirname(path), { recursive: true })
       if (!memory) mkdirSync(dirname(usagePath), { recursive: true })
@@ -232,7 +233,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       usage.pragma('journal_mode = WAL')
       usage.pragma('synchronous = NORMAL')
       migrateUsage(usage, usagePath)
-      const handle = new Database(path)
+      handle = new Database(path)
       handle.pragma(`busy_timeout = ${options.busyTimeoutMs}`)
       handle.pragma('journal_mode = WAL')
       handle.pragma(`synchronous = ${options.synchronous.toUpperCase()}`)
@@ -244,6 +245,8 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       if (walPath && (options.checkpointStartBytes ?? DEFAULT_CHECKPOINT_START_BYTES) <= 0) startWorker(handle, path)
       return handle
     } catch (error) {
+      // Neither handle is kept: the next use tries again from the start.
+      if (handle?.open) handle.close()
       if (usage?.open) usage.close()
       throw new StoreError({
         code: 'unavailable',
