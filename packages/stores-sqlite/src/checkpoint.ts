@@ -232,11 +232,13 @@ const control = {
   patient: db.prepare('PRAGMA busy_timeout = ' + Number(workerData.busyTimeoutMs)),
   impatient: db.prepare('PRAGMA busy_timeout = 0'),
 }
-const statement = (sql) => {
-  let prepared = statements.get(sql)
-  if (!prepared) statements.set(sql, (prepared = db.prepare(sql)))
+/** \`sql\` prepared on \`connection\`, once per \`cache\`. */
+const cached = (cache, connection, sql) => {
+  let prepared = cache.get(sql)
+  if (!prepared) cache.set(sql, (prepared = connection.prepare(sql)))
   return prepared
 }
+const statement = (sql) => cached(statements, db, sql)
 /**
  * Runs \`work\` in one transaction; only the transaction runs under the gate. \`publish\` runs once
  * it is committed, still under the gate (before the main thread's next batch); with it, \`seq\` is
@@ -278,8 +280,7 @@ const writeRows = (sql, given, jsonColumn) => {
   // Serialised before the transaction: the write lock is held for the inserts only.
   const rows = jsonColumn === undefined ? given : given.map((row) => row.map((value, i) => (i === jsonColumn ? JSON.stringify(value) : value)))
   const usage = usageConnection()
-  let insert = usageStatements.get(sql)
-  if (!insert) usageStatements.set(sql, (insert = usage.prepare(sql)))
+  const insert = cached(usageStatements, usage, sql)
   return usage
     .transaction(() => {
       let changes = 0

@@ -522,23 +522,16 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
       } else if (!delay || delayedOperations >= MAX_DELAYED_OPERATIONS) hurry()
     })
   }
-  const prepare = (sql: string): Database.Statement => {
-    const handle = open()
-    let statement = statements.get(sql)
-    if (!statement) {
-      statement = handle.prepare(sql)
-      statements.set(sql, statement)
-    }
+  /** `sql` prepared on `handle`, once per `cache`. */
+  const cached = (cache: Map<string, Database.Statement>, handle: Database.Database, sql: string): Database.Statement => {
+    let statement = cache.get(sql)
+    if (!statement) cache.set(sql, (statement = handle.prepare(sql)))
     return statement
   }
+  const prepare = (sql: string): Database.Statement => cached(statements, open(), sql)
   const prepareUsage = (sql: string): Database.Statement => {
     open()
-    let statement = usageStatements.get(sql)
-    if (!statement) {
-      statement = usageDb!.prepare(sql)
-      usageStatements.set(sql, statement)
-    }
-    return statement
+    return cached(usageStatements, usageDb!, sql)
   }
   /** Row writes for this thread, run in the next turn of the event loop (after its answers); `close` runs them at once. */
   let rowsHere: Array<{ sql: string; rows: ReadonlyArray<readonly unknown[]>; resolve: (changes: number) => void; reject: (error: unknown) => void }> = []
