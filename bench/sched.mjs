@@ -13,6 +13,7 @@
 // overlapped (lib/gc-slow.mjs, lib/sched-timeline.mjs).
 //   node bench/sched.mjs [--config mesh-full.config.ts | --config bare | --config direct] [--rate 1000] [--seconds 8]
 //                        [--threshold 5] [--warmup 15] [--burst 1] [--node-args=--v8-pool-size=1]
+//                        [--quiet-machine]  (root: DAMON off and the services the bench does not use paused meanwhile, lib/quiet-machine.mjs)
 //                        [--dump file.json]  (the answers, GC pauses and every thread's runs, with roles, to look at
 //                                            single slow stretches)
 // The warm-up is long on purpose: a freshly started gateway keeps TurboFan busy on V8's threads for
@@ -25,6 +26,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { quietMachine } from './lib/quiet-machine.mjs'
+import { quietNote } from './lib/report.mjs'
 import { chatBody, freePort, HELPER_NODE_ARGS, installCleanup, kill, killAll, onStdoutLines, runJsonChild, spawnChild, startFake, waitForLine, waitUntilServing } from './lib/procs.mjs'
 
 /** The fake upstream with extra Node arguments (the GC probe), as lib/procs.mjs's startFake starts it otherwise. */
@@ -39,9 +42,10 @@ import { attribute, parseGcLine, pausesByKind } from './lib/gc-slow.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const tidsOf = (pid) => readdirSync(`/proc/${pid}/task`).map(Number)
-const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '15' }, threshold: { type: 'string', default: '5' }, burst: { type: 'string', default: '1' }, dump: { type: 'string' }, 'node-args': { type: 'string', default: '' } } })
+const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '15' }, threshold: { type: 'string', default: '5' }, burst: { type: 'string', default: '1' }, dump: { type: 'string' }, 'node-args': { type: 'string', default: '' }, 'quiet-machine': { type: 'boolean', default: false } } })
 if (spawnSync('perf', ['--version']).error) throw new Error('perf is missing: apt-get install -y linux-perf')
 installCleanup()
+if (values['quiet-machine']) console.log(quietNote(quietMachine()))
 
 const rate = Number(values.rate)
 const seconds = Number(values.seconds)
