@@ -6,7 +6,7 @@
 //   node bench/ab.mjs [--configs mesh-minimal.config.ts,mesh-full.config.ts] [--roots /other/checkout,...]
 //                     [--connections 2,100] [--seconds 5] [--rounds 2] [--node-args '|--max-semi-space-size=64']
 // `--roots` compares builds: every config is run from each checkout's bench/targets (default: this one).
-// `--client raw|undici`: the open-loop load generator's HTTP client (load/openloop.mjs; default raw).
+// `--client raw|c|undici`: the open-loop load generator's HTTP client (load/openloop.mjs; default raw).
 // `--warmup S`: with `--rate`, seconds of load before each round that are not counted (default 1).
 // `--node-args` compares Node/V8 flags (write `--node-args='…'` when the first starts with a dash):
 // alternatives separated by `|` (an empty one: no flags), each

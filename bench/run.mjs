@@ -9,8 +9,9 @@
 //                                                                     `…@base` targets: before/after in one run)
 //                      [--pacing clock|tick]  (open-loop pacing of the latency and TTFT scenarios; default
 //                                 clock: evenly spaced requests — see load/openloop.mjs and bench/README)
-//                      [--client raw|undici]  (HTTP client of the open-loop load generator; default raw: the
-//                                 lean one of load/raw-http.mjs — see load/openloop.mjs)
+//                      [--client raw|c|undici]  (HTTP client of the open-loop load generator; default raw: the
+//                                 lean Node one of load/raw-http.mjs; c: the C client of load/openloop.c,
+//                                 built with the machine's cc — see load/openloop.mjs and bench/README)
 //                      [--pin]   (latency and TTFT scenarios: the fake and the load generator on CPU 0, the
 //                                 target alone on CPU 1 — see bench/README "Pinned latency")
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -58,7 +59,7 @@ const { values: flags } = parseArgs({
 })
 const quick = flags.quick
 if (!['clock', 'tick'].includes(flags.pacing)) throw new Error(`--pacing must be clock or tick, not ${flags.pacing}`)
-if (!['raw', 'undici'].includes(flags.client)) throw new Error(`--client must be raw or undici, not ${flags.client}`)
+if (!['c', 'raw', 'undici'].includes(flags.client)) throw new Error(`--client must be c, raw or undici, not ${flags.client}`)
 const stealLimitPercent = Number(flags['steal-limit'])
 const stealRetries = Number(flags['steal-retries'])
 if (!(stealLimitPercent >= 0)) throw new Error(`--steal-limit must be a share of the cores in % (0 or more), not ${flags['steal-limit']}`)

@@ -12,24 +12,32 @@
 // 20 s) for it, then report the rest as `unfinished` (the target is saturated at this rate).
 // stream=false: latency = until the whole answer is read.
 // stream=true:  ttft = until the first SSE event (`data:`) arrives; total = until the stream ends.
+// client 'c': the C client of openloop.c (built on first use; c-client.mjs) runs the whole schedule,
+//   pacing by epoll_pwait2's nanosecond timeout, for a few µs of CPU a request; this process only starts it
+//   and reads its samples: ~50 µs of CPU a request against ~220 for 'raw', and ~80 µs less of the
+//   client's own delay in every answer's latency; the targets' overheads came out alike (bench/README
+//   "Eighteenth session"), so 'raw' stays the default, as in the runs recorded since 2026-12-03.
 // client 'raw' (default): the lean keep-alive client of raw-http.mjs, pre-encoded request bytes and
 //   a callback per answer (about half the CPU per request of undici's Pool here, where this process
 //   shares the cores with what it measures). client 'undici': undici's Pool, as every run before
 //   the third session of 2026-12-03.
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { Worker } from 'node:worker_threads'
 import { Pool } from 'undici'
 import { percentiles } from '../lib/open-loop-stats.mjs'
 import { stealMeter } from '../lib/procs.mjs'
+import { cClientBinary, parseCClientLine } from './c-client.mjs'
 import { RawPool, encodeRequest } from './raw-http.mjs'
 
 const input = JSON.parse(process.argv[2])
 const target = new URL(input.url)
 const client = input.client ?? 'raw'
-if (client !== 'raw' && client !== 'undici') throw new Error(`client must be raw or undici, not ${client}`)
+if (!['raw', 'undici', 'c'].includes(client)) throw new Error(`client must be c, raw or undici, not ${client}`)
 const headers = { 'content-type': 'application/json', ...input.headers }
 const path = target.pathname + target.search
 const connections = input.connections ?? 64
-const pool = client === 'undici' ? new Pool(target.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 }) : new RawPool(target.origin, { connections })
+const pool = client === 'undici' ? new Pool(target.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 }) : client === 'raw' ? new RawPool(target.origin, { connections }) : undefined
 const requestBytes = client === 'undici' ? undefined : encodeRequest({ method: 'POST', url: input.url, headers, body: input.body })
 
 // own: ModelMesh's own overhead per request as it reports it (`x-mesh-overhead-ms`), when it does.
@@ -172,13 +180,50 @@ async function phase(seconds) {
   return { sent, elapsed, unfinished: drained ? 0 : inflight.size }
 }
 
-if (input.warmupS) await phase(input.warmupS)
-measuring = true
-measureStart = performance.now()
-// The hypervisor's steal over the measured seconds only (the warm-up's is not in the samples).
-const steal = stealMeter()
-const { sent, elapsed, unfinished } = await phase(input.durationS)
-const stolen = steal()
+/** The whole schedule (warm-up, then measured) by the C client; its samples land in `samples`. */
+async function runC() {
+  if (target.hostname !== '127.0.0.1') throw new Error(`the C client takes an IPv4 address, not ${target.hostname}`)
+  const args = [target.hostname, target.port || '80', input.rate, input.warmupS ?? 0, input.durationS, connections, input.stream ? 1 : 0, 'x-mesh-overhead-ms', input.drainS ?? 20]
+  const child = spawn(cClientBinary(), args.map(String), { stdio: ['pipe', 'pipe', 'inherit'] })
+  child.stdin.end(requestBytes)
+  const out = { latency: samples.latency, ttft: samples.ttft, own: samples.own, sent: samples.sent, phases: [], errors: 0, non2xx: 0, firstError: undefined }
+  let steal
+  let stolen
+  for await (const line of createInterface({ input: child.stdout })) {
+    parseCClientLine(line, out, () => {
+      measureStart = performance.now()
+      steal = stealMeter()
+    })
+    if (line[0] === 'p' && steal && !stolen) stolen = steal()
+  }
+  const code = await new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)))
+  if (code !== 0 || out.phases.length === 0 || !stolen) throw new Error(`the C client failed (exit code ${code})`)
+  errors = out.errors
+  non2xx = out.non2xx
+  firstError = out.firstError
+  const measured = out.phases.at(-1)
+  pacing.mode = 'epoll'
+  pacing.dispatches = measured.dispatches
+  pacing.alone = measured.alone
+  pacing.largestBurst = measured.largestBurst
+  lastAnswerAt = measureStart + measured.lastAnswerS * 1000
+  return { sent: measured.sent, elapsed: measured.elapsed, unfinished: measured.unfinished, stolen }
+}
+
+let sent
+let elapsed
+let unfinished
+let stolen
+if (client === 'c') ({ sent, elapsed, unfinished, stolen } = await runC())
+else {
+  if (input.warmupS) await phase(input.warmupS)
+  measuring = true
+  measureStart = performance.now()
+  // The hypervisor's steal over the measured seconds only (the warm-up's is not in the samples).
+  const steal = stealMeter()
+  ;({ sent, elapsed, unfinished } = await phase(input.durationS))
+  stolen = steal()
+}
 const result = {
   client,
   sent,
@@ -198,8 +243,10 @@ const result = {
   // raw: every measured sample (µs), for a caller that pools several rounds before taking percentiles.
   ...(input.raw && { raw: { latency: samples.latency.map(Math.round), ...(input.stream && { ttft: samples.ttft.map(Math.round) }), ...(samples.own.length > 0 && { own: samples.own.map(Math.round) }), ...(input.sentTimes && { sentMonotonicMs: samples.sent.map((ms) => Math.round(ms * 1000) / 1000) }) } }),
 }
-if (client !== 'undici') pool.close()
-else if (unfinished) await pool.destroy().catch(() => {})
+if (client === 'raw') pool.close()
+else if (client === 'c') {
+  // nothing to close: the C client has exited
+} else if (unfinished) await pool.destroy().catch(() => {})
 else await pool.close()
 // Exit once the line is written: a raw result of more than ~10 s (hundreds of KB) outlasts the
 // pipe's buffer, and process.exit() right after console.log cut it short.

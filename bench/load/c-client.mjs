@@ -1,0 +1,57 @@
+// The open-loop client in C (load/openloop.c): built with the machine's C compiler on first use into
+// bench/.build/ (again when the source is newer), run by openloop.mjs with `client: 'c'` (`--client c`).
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+export const C_CLIENT_SOURCE = join(HERE, 'openloop.c')
+export const C_CLIENT_BINARY = join(HERE, '..', '.build', 'openloop')
+
+/** The C compiler to use (`$CC`, else `cc`), or undefined when there is none. */
+export function cCompiler() {
+  const cc = process.env.CC || 'cc'
+  try {
+    execFileSync(cc, ['--version'], { stdio: 'ignore' })
+    return cc
+  } catch {
+    return undefined
+  }
+}
+
+/** The client's binary, built when missing or older than its source; throws when it cannot be built. */
+export function cClientBinary() {
+  if (existsSync(C_CLIENT_BINARY) && statSync(C_CLIENT_BINARY).mtimeMs >= statSync(C_CLIENT_SOURCE).mtimeMs) return C_CLIENT_BINARY
+  const cc = cCompiler()
+  if (!cc) throw new Error('the C open-loop client needs a C compiler (`apt-get install -y gcc`, or set CC); --client raw runs without one')
+  mkdirSync(dirname(C_CLIENT_BINARY), { recursive: true })
+  const building = `${C_CLIENT_BINARY}.${process.pid}`
+  execFileSync(cc, ['-O2', '-Wall', '-o', building, C_CLIENT_SOURCE, '-lm'], { stdio: ['ignore', 'ignore', 'inherit'] })
+  execFileSync('mv', ['-f', building, C_CLIENT_BINARY])
+  return C_CLIENT_BINARY
+}
+
+/**
+ * Reads the C client's output (lines, see openloop.c) into its parts. `onMeasureStart` is called at
+ * the `m` line (the measured phase begins).
+ */
+export function parseCClientLine(line, out, onMeasureStart) {
+  const kind = line[0]
+  if (kind === 's') {
+    const [, lat, ttft, own, sent] = line.split(' ')
+    out.latency.push(Number(lat))
+    if (ttft !== '-1') out.ttft.push(Number(ttft))
+    if (own !== '-1') out.own.push(Number(own))
+    out.sent.push(Number(sent))
+  } else if (kind === 'p') {
+    const [, sent, elapsed, unfinished, lastAnswerS, dispatches, alone, largestBurst] = line.split(' ').map(Number)
+    out.phases.push({ sent, elapsed, unfinished, lastAnswerS, dispatches, alone, largestBurst })
+  } else if (kind === 'c') {
+    const [, errors, non2xx] = line.split(' ').map(Number)
+    out.errors = errors
+    out.non2xx = non2xx
+  } else if (kind === 'e') out.firstError = line.slice(2)
+  else if (kind === 'm') onMeasureStart?.()
+  else if (line.length > 0) throw new Error(`unexpected line from the C client: ${line.slice(0, 80)}`)
+}
