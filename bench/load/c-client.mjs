@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 export const C_CLIENT_SOURCE = join(HERE, 'openloop.c')
-export const C_CLIENT_BINARY = join(HERE, '..', '.build', 'openloop')
 
 /** The C compiler to use (`$CC`, else `cc`), or undefined when there is none. */
 export function cCompiler() {
@@ -20,16 +19,25 @@ export function cCompiler() {
   }
 }
 
-/** The client's binary, built when missing or older than its source; throws when it cannot be built. */
-export function cClientBinary() {
-  if (existsSync(C_CLIENT_BINARY) && statSync(C_CLIENT_BINARY).mtimeMs >= statSync(C_CLIENT_SOURCE).mtimeMs) return C_CLIENT_BINARY
+/**
+ * The binary of a C source of the bench, built with `-O2` into bench/.build/NAME when missing or
+ * older than its source; throws when it cannot be built.
+ */
+export function buildC(source, name, libraries = []) {
+  const binary = join(HERE, '..', '.build', name)
+  if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return binary
   const cc = cCompiler()
-  if (!cc) throw new Error('the C open-loop client needs a C compiler (`apt-get install -y gcc`, or set CC); --client raw runs without one')
-  mkdirSync(dirname(C_CLIENT_BINARY), { recursive: true })
-  const building = `${C_CLIENT_BINARY}.${process.pid}`
-  execFileSync(cc, ['-O2', '-Wall', '-o', building, C_CLIENT_SOURCE, '-lm'], { stdio: ['ignore', 'ignore', 'inherit'] })
-  execFileSync('mv', ['-f', building, C_CLIENT_BINARY])
-  return C_CLIENT_BINARY
+  if (!cc) throw new Error(`${name} needs a C compiler (\`apt-get install -y gcc\`, or set CC)`)
+  mkdirSync(dirname(binary), { recursive: true })
+  const building = `${binary}.${process.pid}`
+  execFileSync(cc, ['-O2', '-Wall', '-o', building, source, ...libraries], { stdio: ['ignore', 'ignore', 'inherit'] })
+  execFileSync('mv', ['-f', building, binary])
+  return binary
+}
+
+/** The C client's binary (see buildC); `--client raw` runs without a C compiler. */
+export function cClientBinary() {
+  return buildC(C_CLIENT_SOURCE, 'openloop', ['-lm'])
 }
 
 /**

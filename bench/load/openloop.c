@@ -5,12 +5,13 @@
  * fake and the target it measures; what it spends is taken from them (bench/README, "Eighteenth
  * session"). Built by `openloop.mjs` with `cc -O2` on first use, into bench/.build/.
  *
- *   openloop HOST PORT RATE WARMUP_S DURATION_S CONNECTIONS WATCH_DATA HEADER DRAIN_S < request-bytes
+ *   openloop HOST PORT RATE WARMUP_S DURATION_S CONNECTIONS WATCH_DATA HEADER DRAIN_S [IDLE_MS] < request-bytes
  *
  * Requests are due at start + i / RATE (epoll_pwait2 sleeps until the next due time with a
  * nanosecond timeout: requests leave one by one, 1 ms apart at 1,000/s); a request's latency counts from the moment it is handed to the pool, as in
  * raw-http.mjs. Up to CONNECTIONS keep-alive connections are opened as needed; idle ones are reused
- * last-in first-out, requests beyond them wait in order. Each phase (warm-up, then the measured one)
+ * last-in first-out (one idle for more than IDLE_MS, default 4,000, is closed instead: the server may
+ * be closing it), requests beyond them wait in order. Each phase (warm-up, then the measured one)
  * ends when its schedule has run and its answers are in, or DRAIN_S after the schedule: the answers
  * still missing are `unfinished`. Answers are framed by Content-Length or chunked encoding; one
  * request at a time per connection; `connection: close` honoured. WATCH_DATA=1: an SSE answer, its
@@ -48,7 +49,7 @@ enum { HEAD, BODY_LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_CRLF, TRAILERS };
 typedef struct {
   int fd, busy, open, state, close_after, status, record, fail_reported;
   long remaining;
-  double started, first_data, own_us;
+  double started, first_data, own_us, idle_since;
   char head[8192];  /* the answer's head (or a partial chunk-size / trailer line) */
   int head_len;
   char body_start[KEEP + 1];
@@ -61,7 +62,7 @@ typedef struct {
 
 static const char *host, *header_name;
 static int port, connections, watch_data, epfd;
-static double rate, drain_s;
+static double rate, drain_s, idle_limit_ms = 4000;
 static char *request;
 static size_t request_len;
 static conn_t *conns;
@@ -126,7 +127,15 @@ static void conn_send(conn_t *c, double started, int record) {
 /* Hand one request (started at `started`) to an idle or new connection, or queue it. */
 static void dispatch(double started, int record) {
   inflight++;
-  if (idle_n > 0) { conn_send(&conns[idle[--idle_n]], started, record); return; }
+  double now = now_ms();
+  while (idle_n > 0) {
+    conn_t *c = &conns[idle[--idle_n]];
+    /* Idle for longer than the server may keep it (Node's keepAliveTimeout is 5 s): a request sent
+     * now could cross the server's close. Closed instead, as undici does. */
+    if (now - c->idle_since > idle_limit_ms) { conn_close(c); continue; }
+    conn_send(c, started, record);
+    return;
+  }
   for (int i = 0; i < connections; i++)
     if (!conns[i].open) {
       if (conn_open(&conns[i]) < 0) { inflight--; errors++; note_error("connect failed"); return; }
@@ -153,7 +162,10 @@ static void release(conn_t *c) {
     double s = wait_started[wait_head]; int r = wait_record[wait_head]; wait_head++;
     if (wait_head == waiting) wait_head = waiting = 0;
     conn_send(c, s, r);
-  } else idle[idle_n++] = (int)(c - conns);
+  } else {
+    c->idle_since = now_ms();
+    idle[idle_n++] = (int)(c - conns);
+  }
 }
 
 static void finish(conn_t *c) {
@@ -357,13 +369,14 @@ static void phase(double seconds) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 10) {
-    fprintf(stderr, "usage: openloop HOST PORT RATE WARMUP_S DURATION_S CONNECTIONS WATCH_DATA HEADER DRAIN_S < request\n");
+  if (argc != 10 && argc != 11) {
+    fprintf(stderr, "usage: openloop HOST PORT RATE WARMUP_S DURATION_S CONNECTIONS WATCH_DATA HEADER DRAIN_S [IDLE_MS] < request\n");
     return 2;
   }
   host = argv[1]; port = atoi(argv[2]); rate = atof(argv[3]);
   double warmup = atof(argv[4]), duration = atof(argv[5]);
   connections = atoi(argv[6]); watch_data = atoi(argv[7]); header_name = argv[8]; drain_s = atof(argv[9]);
+  if (argc == 11) idle_limit_ms = atof(argv[10]);
   if (rate <= 0 || connections <= 0) { fprintf(stderr, "RATE and CONNECTIONS must be positive\n"); return 2; }
   size_t cap = 4096;
   request = malloc(cap);

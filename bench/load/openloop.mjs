@@ -1,7 +1,8 @@
 // Open-loop load at a fixed rate, in its own process: requests leave on schedule whether or not earlier
 // ones were answered (no coordinated omission from a closed loop). Latency is measured per request with
 // a monotonic clock, in microseconds, from the moment the request is handed to the connection pool.
-//   { url, rate, durationS, warmupS, connections, body, headers, stream, drainS, pacing, raw, sentTimes }
+//   { url, rate, durationS, warmupS, connections, body, headers, stream, drainS, pacing, raw, sentTimes, client, idleMs }
+// idleMs (client c only): an idle connection older than this is closed rather than reused (default 4,000).
 // pacing 'clock' (default): a worker thread sleeps until each request's due time (Atomics.wait, which
 //   takes fractional milliseconds) and tells the main thread to send it, so requests leave evenly
 //   spaced (1 ms apart at 1,000/s) at almost no CPU cost; a late main thread still catches up.
@@ -183,7 +184,7 @@ async function phase(seconds) {
 /** The whole schedule (warm-up, then measured) by the C client; its samples land in `samples`. */
 async function runC() {
   if (target.hostname !== '127.0.0.1') throw new Error(`the C client takes an IPv4 address, not ${target.hostname}`)
-  const args = [target.hostname, target.port || '80', input.rate, input.warmupS ?? 0, input.durationS, connections, input.stream ? 1 : 0, 'x-mesh-overhead-ms', input.drainS ?? 20]
+  const args = [target.hostname, target.port || '80', input.rate, input.warmupS ?? 0, input.durationS, connections, input.stream ? 1 : 0, 'x-mesh-overhead-ms', input.drainS ?? 20, input.idleMs ?? 4000]
   const child = spawn(cClientBinary(), args.map(String), { stdio: ['pipe', 'pipe', 'inherit'] })
   child.stdin.end(requestBytes)
   const out = { latency: samples.latency, ttft: samples.ttft, own: samples.own, sent: samples.sent, phases: [], errors: 0, non2xx: 0, firstError: undefined }

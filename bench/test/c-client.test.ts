@@ -140,6 +140,15 @@ describe.skipIf(noCompiler)('the C open-loop client (load/openloop.c; skipped on
     expect(r).toMatchObject({ sent: 20, non2xx: 20, errors: 0, firstError: `404 ${body}` })
   })
 
+  it('a connection idle for longer than idleMs is closed, not reused (the server may be closing it)', async () => {
+    const server = await rawServer([JSON_ANSWER()], { gapMs: 0 })
+    // 50 ms between requests: with idleMs 20 every request finds its connection too old
+    const r = await openLoop(server.url, { rate: 20, durationS: 0.3, idleMs: 20 })
+    expect(r).toMatchObject({ sent: 6, errors: 0, non2xx: 0 })
+    expect(r.latencyMs.count).toBe(6)
+    expect(server.connections()).toBe(6)
+  })
+
   it('`connection: close` answers: a new connection for the next request', async () => {
     const server = await rawServer([JSON_ANSWER('connection: close\r\n')], { gapMs: 0, close: true })
     const r = await openLoop(server.url, {})
