@@ -16,13 +16,17 @@ const median = (values) => {
   return v.length ? (v[(v.length - 1) >> 1] + v[v.length >> 1]) / 2 : NaN
 }
 
+/** The open-loop client a report's latency and TTFT were measured with (`undici` before any was recorded). */
+export const clientOf = (report) => report.openLoopClient ?? 'undici'
+
 /**
- * `reports`: [name, report] pairs. Per target: runs, p99 overhead ≤ 2 ms (at the run's rate) and
+ * `reports`: [name, report] pairs; `client`: only the runs measured with that open-loop client (its
+ * own delay is in the direct fake's figures: runs of different clients do not compare). Per target: runs, p99 overhead ≤ 2 ms (at the run's rate) and
  * TTFT p50 overhead ≤ 1 ms counts, medians, and the runs that met p99 with the direct fake's own
  * p99 beside them (a direct p99 raised by one round makes an overhead look small: read those).
  */
-export function recordSummary(reports, { p99GoalMs = 2, ttftGoalMs = 1 } = {}) {
-  const runs = reports.filter(([, report]) => isFullRun(report))
+export function recordSummary(reports, { p99GoalMs = 2, ttftGoalMs = 1, client } = {}) {
+  const runs = reports.filter(([, report]) => isFullRun(report) && (client === undefined || clientOf(report) === client))
   const targets = RECORD_TARGETS.map((id) => {
     const p99 = runs.map(([, r]) => overhead(r.latency, id, 'latencyMs').p99)
     const ttft = runs.map(([, r]) => overhead(r.ttft, id, 'ttftMs').p50)

@@ -31,6 +31,18 @@ describe('record: goals over recorded runs', () => {
     expect(byId['mesh-full'].p99MetIn).toEqual([{ name: 'b', overheadMs: 1.5, directP99Ms: 4 }])
   })
 
+  it('keeps to the runs of one open-loop client when asked (older runs without one: undici)', () => {
+    const reports: Array<[string, unknown]> = [
+      ['a', { ...a, openLoopClient: 'raw' }],
+      ['b', { ...b, openLoopClient: 'c' }],
+      ['old', a],
+    ]
+    expect(recordSummary(reports, { client: 'c' }).runs).toEqual(['b'])
+    expect(recordSummary(reports, { client: 'raw' }).runs).toEqual(['a'])
+    expect(recordSummary(reports, { client: 'undici' }).runs).toEqual(['old'])
+    expect(recordSummary(reports).runs).toEqual(['a', 'b', 'old'])
+  })
+
   it('takes only runs that measured every scenario for all three targets', () => {
     expect(isFullRun(a)).toBe(true)
     expect(isFullRun(partial)).toBe(false)
