@@ -14,10 +14,10 @@
 // stream=false: latency = until the whole answer is read.
 // stream=true:  ttft = until the first SSE event (`data:`) arrives; total = until the stream ends.
 // client 'c': the C client of openloop.c (built on first use; c-client.mjs) runs the whole schedule,
-//   pacing by epoll_pwait2's nanosecond timeout, for a few µs of CPU a request; this process only starts it
-//   and reads its samples: ~50 µs of CPU a request against ~220 for 'raw', and ~80 µs less of the
-//   client's own delay in every answer's latency; the targets' overheads came out alike (bench/README
-//   "Eighteenth session"), so 'raw' stays the default, as in the runs recorded since 2026-12-03.
+//   pacing by epoll_pwait2's nanosecond timeout; this process only starts it and reads its samples.
+//   ~50 µs of CPU a request against ~220 for 'raw', and ~80 µs less of the client's own delay in
+//   every answer's latency; the targets' tails did not improve with it (bench/README "Eighteenth
+//   session"), so 'raw' stays the default, as in the runs recorded since 2026-12-03.
 // client 'raw' (default): the lean keep-alive client of raw-http.mjs, pre-encoded request bytes and
 //   a callback per answer (about half the CPU per request of undici's Pool here, where this process
 //   shares the cores with what it measures). client 'undici': undici's Pool, as every run before
