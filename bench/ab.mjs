@@ -6,7 +6,8 @@
 //   node bench/ab.mjs [--configs mesh-minimal.config.ts,mesh-full.config.ts] [--roots /other/checkout,...]
 //                     [--connections 2,100] [--seconds 5] [--rounds 2] [--node-args '|--max-semi-space-size=64']
 // `--roots` compares builds: every config is run from each checkout's bench/targets (default: this one).
-// `--client raw|c|undici`: the open-loop load generator's HTTP client (load/openloop.mjs; default raw).
+// `--client c|raw|undici`: the open-loop load generator's HTTP client (load/openloop.mjs; default c where a
+// C compiler is found, else raw).
 // `--warmup S`: with `--rate`, seconds of load before each round that are not counted (default 1).
 // `--node-args` compares Node/V8 flags (write `--node-args='…'` when the first starts with a dash):
 // alternatives separated by `|` (an empty one: no flags), each
@@ -22,6 +23,7 @@ import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, startFa
 import { startGateway } from './lib/gateway.mjs'
 import { percentiles, slowStretches } from './lib/open-loop-stats.mjs'
 import { quietMachine } from './lib/quiet-machine.mjs'
+import { defaultClient } from './load/c-client.mjs'
 import { quietNote } from './lib/report.mjs'
 import { roundOrder } from './lib/rounds.mjs'
 
@@ -36,7 +38,7 @@ const { values } = parseArgs({
     'node-args': { type: 'string', default: '' },
     rate: { type: 'string' },
     warmup: { type: 'string', default: '1' },
-    client: { type: 'string', default: 'raw' },
+    client: { type: 'string', default: defaultClient() },
     'quiet-machine': { type: 'boolean', default: false },
   },
 })

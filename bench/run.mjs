@@ -9,9 +9,10 @@
 //                                                                     `…@base` targets: before/after in one run)
 //                      [--pacing clock|tick]  (open-loop pacing of the latency and TTFT scenarios; default
 //                                 clock: evenly spaced requests — see load/openloop.mjs and bench/README)
-//                      [--client raw|c|undici]  (HTTP client of the open-loop load generator; default raw: the
-//                                 lean Node one of load/raw-http.mjs; c: the C client of load/openloop.c,
-//                                 built with the machine's cc — see load/openloop.mjs and bench/README)
+//                      [--client c|raw|undici]  (HTTP client of the open-loop load generator; default c, the C
+//                                 client of load/openloop.c built with the machine's cc, where there is one,
+//                                 else raw, the Node one of load/raw-http.mjs — see load/openloop.mjs and
+//                                 bench/README "Eighteenth session")
 //                      [--pin]   (latency and TTFT scenarios: the fake and the load generator on CPU 0, the
 //                                 target alone on CPU 1 — see bench/README "Pinned latency")
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -23,6 +24,7 @@ import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { chat, chatBody, cpuMsOf, freePort, HELPER_NODE_ARGS, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, runQueueWaitMsOf, spawnChild, startFake, stealPercent, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { quietMachine } from './lib/quiet-machine.mjs'
+import { defaultClient } from './load/c-client.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { measureRound, roundOrder } from './lib/rounds.mjs'
 import { mergeRounds } from './lib/open-loop-stats.mjs'
@@ -50,7 +52,7 @@ const { values: flags } = parseArgs({
     // Root: DAMON off and the services the bench does not use paused for the run (lib/quiet-machine.mjs).
     'quiet-machine': { type: 'boolean', default: false },
     pacing: { type: 'string', default: 'clock' },
-    client: { type: 'string', default: 'raw' },
+    client: { type: 'string', default: defaultClient() },
     // Open-loop rounds (latency, TTFT) with more hypervisor steal than this (% of the VM's cores, over
     // the measured seconds) are measured again, up to --steal-retries times; --steal-limit 100 never.
     'steal-limit': { type: 'string', default: '1' },

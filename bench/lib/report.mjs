@@ -193,7 +193,7 @@ function pacingNote(report, results) {
   const share = alone.length ? ` ${(100 * Math.min(...alone)).toFixed(0)}–${(100 * Math.max(...alone)).toFixed(0)} % of the requests left alone (not in a burst with others).` : ''
   // Until 2026-12-03 every run used undici's Pool (no `client` recorded).
   const used = report.openLoopClient ?? 'undici'
-  if (used === 'c') return `Pacing and client: the C client of \`load/openloop.c\` sends each request at its due time (epoll_pwait2's nanosecond timeout; evenly spaced) on keep-alive connections, for ~50 µs of CPU a request against ~220 for the Node client of \`load/raw-http.mjs\` (the default), as the load generator shares the cores with the targets.${share}`
+  if (used === 'c') return `Pacing and client: the C client of \`load/openloop.c\` sends each request at its due time (epoll_pwait2's nanosecond timeout; evenly spaced) on keep-alive connections, for ~50 µs of CPU a request against ~220 for the Node client of \`load/raw-http.mjs\`, and none of the Node client's delay after a send in the direct fake's figures (bench/README, eighteenth session).${share}`
   const client = used === 'raw' ? ' Client: the lean keep-alive client of `load/raw-http.mjs` (pre-encoded requests; ~half the CPU per request of undici\'s Pool, which shares the cores with the targets).' : " Client: undici's Pool."
   if ((report.pacing ?? 'tick') === 'clock') return `Pacing: a clock thread in the load generator sends each request at its due time (evenly spaced).${share}${client}`
   return `Pacing: the load generator's 1 ms timer, catching up on late ticks (requests leave in small bursts).${share}${client}`

@@ -41,6 +41,16 @@ export function cClientBinary() {
 }
 
 /**
+ * The open-loop client of run.mjs and ab.mjs unless `--client` says otherwise: `c` where it can be
+ * built (a C compiler, or the binary built already), else `raw`. The Node client's own delay after a
+ * send was in the direct fake's figures (its TTFT 0.59-0.84 ms against 0.26 with `c`) and not in the
+ * targets', so it made their overheads look smaller (bench/README "Eighteenth session").
+ */
+export function defaultClient() {
+  return existsSync(join(HERE, '..', '.build', 'openloop')) || cCompiler() ? 'c' : 'raw'
+}
+
+/**
  * Reads the C client's output (lines, see openloop.c) into its parts. `onMeasureStart` is called at
  * the `m` line (the measured phase begins).
  */

@@ -15,10 +15,11 @@
 // stream=true:  ttft = until the first SSE event (`data:`) arrives; total = until the stream ends.
 // client 'c': the C client of openloop.c (built on first use; c-client.mjs) runs the whole schedule,
 //   pacing by epoll_pwait2's nanosecond timeout; this process only starts it and reads its samples.
-//   ~50 µs of CPU a request against ~220 for 'raw', and ~80 µs less of the client's own delay in
-//   every answer's latency; the targets' tails did not improve with it (bench/README "Eighteenth
-//   session"), so 'raw' stays the default, as in the runs recorded since 2026-12-03.
-// client 'raw' (default): the lean keep-alive client of raw-http.mjs, pre-encoded request bytes and
+//   ~50 µs of CPU a request against ~220 for 'raw', and less of the client's own delay in the direct
+//   fake's figures (TTFT 0.26 against 0.59-0.84 ms; the targets' alike): the default of run.mjs and
+//   ab.mjs where a C compiler is found (c-client.mjs defaultClient; bench/README "Eighteenth session").
+// client 'raw' (the default here, for the diagnostic tools that find the load generator's threads by
+//   its process): the lean keep-alive client of raw-http.mjs, pre-encoded request bytes and
 //   a callback per answer (about half the CPU per request of undici's Pool here, where this process
 //   shares the cores with what it measures). client 'undici': undici's Pool, as every run before
 //   the third session of 2026-12-03.
