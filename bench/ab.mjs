@@ -23,9 +23,9 @@ import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, startFa
 import { startGateway } from './lib/gateway.mjs'
 import { percentiles, slowStretches } from './lib/open-loop-stats.mjs'
 import { quietMachine } from './lib/quiet-machine.mjs'
-import { defaultClient } from './load/c-client.mjs'
 import { quietNote } from './lib/report.mjs'
 import { roundOrder } from './lib/rounds.mjs'
+import { defaultClient } from './load/c-client.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({

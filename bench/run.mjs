@@ -24,11 +24,11 @@ import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { chat, chatBody, cpuMsOf, freePort, HELPER_NODE_ARGS, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, runQueueWaitMsOf, spawnChild, startFake, stealPercent, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
 import { quietMachine } from './lib/quiet-machine.mjs'
-import { defaultClient } from './load/c-client.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { measureRound, roundOrder } from './lib/rounds.mjs'
 import { mergeRounds } from './lib/open-loop-stats.mjs'
 import { httpAdmin, provision } from './lib/provision.mjs'
+import { defaultClient } from './load/c-client.mjs'
 import { request } from 'undici'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))

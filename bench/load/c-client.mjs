@@ -1,12 +1,14 @@
 // The open-loop client in C (load/openloop.c): built with the machine's C compiler on first use into
 // bench/.build/ (again when the source is newer), run by openloop.mjs with `client: 'c'` (`--client c`).
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 export const C_CLIENT_SOURCE = join(HERE, 'openloop.c')
+/** Where the bench's C programs are built (gitignored). */
+const binaryPath = (name) => join(HERE, '..', '.build', name)
 
 /** The C compiler to use (`$CC`, else `cc`), or undefined when there is none. */
 export function cCompiler() {
@@ -24,14 +26,14 @@ export function cCompiler() {
  * older than its source; throws when it cannot be built.
  */
 export function buildC(source, name, libraries = []) {
-  const binary = join(HERE, '..', '.build', name)
+  const binary = binaryPath(name)
   if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return binary
   const cc = cCompiler()
   if (!cc) throw new Error(`${name} needs a C compiler (\`apt-get install -y gcc\`, or set CC)`)
   mkdirSync(dirname(binary), { recursive: true })
   const building = `${binary}.${process.pid}`
   execFileSync(cc, ['-O2', '-Wall', '-o', building, source, ...libraries], { stdio: ['ignore', 'ignore', 'inherit'] })
-  execFileSync('mv', ['-f', building, binary])
+  renameSync(building, binary) // atomic: a parallel build never leaves a half-written binary
   return binary
 }
 
@@ -47,7 +49,7 @@ export function cClientBinary() {
  * targets', so it made their overheads look smaller (bench/README "Eighteenth session").
  */
 export function defaultClient() {
-  return existsSync(join(HERE, '..', '.build', 'openloop')) || cCompiler() ? 'c' : 'raw'
+  return existsSync(binaryPath('openloop')) || cCompiler() ? 'c' : 'raw'
 }
 
 /**

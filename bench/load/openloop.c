@@ -67,9 +67,10 @@ static char *request;
 static size_t request_len;
 static conn_t *conns;
 static int *idle, idle_n;
-/* requests waiting for a connection, in order: [wait_head, waiting) of their start times and record flags */
-static long waiting = 0;
-static double *wait_started; static int *wait_record; static long wait_head = 0, wait_cap = 0;
+/* Requests waiting for a connection, in order: queue[wait_head, wait_tail). */
+typedef struct { double started; int record; } waiter_t;
+static waiter_t *queue;
+static long wait_head = 0, wait_tail = 0, wait_cap = 0;
 static long inflight = 0, errors = 0, non2xx = 0;
 static int measuring = 0;
 static double last_answer = 0;
@@ -124,15 +125,14 @@ static void conn_send(conn_t *c, double started, int record) {
   }
 }
 
-/* Hand one request (started at `started`) to an idle or new connection, or queue it. */
+/* Hand one request (started now, at `started`) to an idle or new connection, or queue it. */
 static void dispatch(double started, int record) {
   inflight++;
-  double now = now_ms();
   while (idle_n > 0) {
     conn_t *c = &conns[idle[--idle_n]];
     /* Idle for longer than the server may keep it (Node's keepAliveTimeout is 5 s): a request sent
      * now could cross the server's close. Closed instead, as undici does. */
-    if (now - c->idle_since > idle_limit_ms) { conn_close(c); continue; }
+    if (started - c->idle_since > idle_limit_ms) { conn_close(c); continue; }
     conn_send(c, started, record);
     return;
   }
@@ -142,30 +142,33 @@ static void dispatch(double started, int record) {
       conn_send(&conns[i], started, record);
       return;
     }
-  if (waiting == wait_cap) {
-    /* compact, then grow */
-    memmove(wait_started, wait_started + wait_head, (size_t)(waiting - wait_head) * sizeof *wait_started);
-    memmove(wait_record, wait_record + wait_head, (size_t)(waiting - wait_head) * sizeof *wait_record);
-    waiting -= wait_head; wait_head = 0;
-    if (waiting == wait_cap) {
-      wait_cap = wait_cap ? wait_cap * 2 : 1024;
-      wait_started = realloc(wait_started, (size_t)wait_cap * sizeof *wait_started);
-      wait_record = realloc(wait_record, (size_t)wait_cap * sizeof *wait_record);
-    }
+  if (wait_tail == wait_cap) {  /* full: move the waiting ones to the front, then grow if need be */
+    memmove(queue, queue + wait_head, (size_t)(wait_tail - wait_head) * sizeof *queue);
+    wait_tail -= wait_head;
+    wait_head = 0;
+    if (wait_tail == wait_cap) queue = realloc(queue, (size_t)(wait_cap = wait_cap ? wait_cap * 2 : 1024) * sizeof *queue);
   }
-  wait_started[waiting] = started; wait_record[waiting] = record; waiting++;
+  queue[wait_tail++] = (waiter_t){ started, record };
 }
 
+/* A free connection takes the oldest waiting request, or goes idle. */
 static void release(conn_t *c) {
   c->busy = 0;
-  if (wait_head < waiting) {
-    double s = wait_started[wait_head]; int r = wait_record[wait_head]; wait_head++;
-    if (wait_head == waiting) wait_head = waiting = 0;
-    conn_send(c, s, r);
+  if (wait_head < wait_tail) {
+    waiter_t w = queue[wait_head++];
+    if (wait_head == wait_tail) wait_head = wait_tail = 0;
+    conn_send(c, w.started, w.record);
   } else {
     c->idle_since = now_ms();
     idle[idle_n++] = (int)(c - conns);
   }
+}
+
+/* Close a connection; a request waiting for one gets a new one in its place. */
+static void close_and_replace(conn_t *c) {
+  conn_close(c);
+  c->busy = 0;
+  if (wait_head < wait_tail && conn_open(c) == 0) release(c);
 }
 
 static void finish(conn_t *c) {
@@ -185,19 +188,13 @@ static void finish(conn_t *c) {
     last_answer = ended;
     printf("s %.0f %.0f %.0f %.3f\n", (ended - c->started) * 1000, watch_data ? (c->first_data - c->started) * 1000 : -1.0, c->own_us, c->started);
   }
-  if (c->close_after) {
-    conn_close(c);
-    c->busy = 0;
-    if (wait_head < waiting && conn_open(c) == 0) release(c);
-  } else release(c);
+  if (c->close_after) close_and_replace(c);
+  else release(c);
 }
 
 static void fail(conn_t *c, const char *why) {
-  int was_busy = c->busy;
-  conn_close(c);
-  c->busy = 0;
-  if (was_busy) { inflight--; errors++; note_error(why); }
-  if (wait_head < waiting && conn_open(c) == 0) release(c);
+  if (c->busy) { inflight--; errors++; note_error(why); }
+  close_and_replace(c);
 }
 
 static void body(conn_t *c, const char *p, long n) {
