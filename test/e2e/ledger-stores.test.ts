@@ -52,7 +52,7 @@ describe.each(stores)('200 concurrent requests against a balance covering 50 (%s
   }, 60_000)
 })
 
-describe.each(stores)('billing.usageRetention (%s ledger)', (_name, create) => {
+describe.each(stores)('billing.usageRetention and /admin/v1/usage/prune (%s ledger)', (_name, create) => {
   it('deletes the usage events of requests that started before the cutoff, and keeps their debits', async () => {
     // The retention's cutoff is the gateway clock minus usageRetention: the clock is set an hour
     // ahead after the requests, so that the cutoff falls between the first two requests and the third.
@@ -77,6 +77,32 @@ describe.each(stores)('billing.usageRetention (%s ledger)', (_name, create) => {
       expect(await ledger.entries(accountId), 'the three debits stay').toEqual(entries)
       expect(entries.filter((e) => e.kind === 'usage')).toHaveLength(3)
       expect(await ledger.balance(accountId)).toEqual(balance)
+    } finally {
+      await setup.close()
+    }
+  }, 60_000)
+
+  it('deletes usage events on demand (POST /admin/v1/usage/prune), and keeps their debits', async () => {
+    const setup = await billingSetup({ stores: create() })
+    try {
+      const { key, accountId } = await setup.account(1)
+      for (let i = 0; i < 2; i++) expect((await setup.chat(key)).status).toBe(200)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      const cutoff = Date.now()
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      const kept = await setup.chat(key)
+      const usage = async () => ((await (await setup.admin(`/usage?accountId=${accountId}`)).json()) as { data: Array<{ requestId: string }> }).data
+      expect(await usage()).toHaveLength(3)
+      const entries = await setup.mesh.billing.ledger.entries(accountId)
+
+      const refused = await setup.admin('/usage/prune', { before: cutoff, olderThan: '1h' })
+      expect(refused.status).toBe(400)
+      expect(await usage(), 'a refused prune deletes nothing').toHaveLength(3)
+      const pruned = await setup.admin('/usage/prune', { before: cutoff })
+      expect([pruned.status, await pruned.json()]).toEqual([200, { deleted: 2, before: cutoff }])
+      expect((await usage()).map((event) => event.requestId)).toEqual([kept.headers.get('x-mesh-request-id')])
+      expect(await setup.mesh.billing.ledger.entries(accountId), 'the debits stay').toEqual(entries)
+      expect(await (await setup.admin('/usage/prune', { olderThan: '1h' })).json()).toMatchObject({ deleted: 0 })
     } finally {
       await setup.close()
     }

@@ -7,9 +7,11 @@ export interface AdminCommandOptions extends AdminClientOptions {
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined)
 const int = (v: string | undefined) => (v === undefined ? undefined : Number.parseInt(v, 10))
+/** `--before`: epoch milliseconds or an ISO 8601 date; anything else is the gateway's to refuse. */
+const epochMs = (v: string): number | string => (/^\d+$/.test(v) ? Number(v) : Number.isNaN(Date.parse(v)) ? v : Date.parse(v))
 
 /**
- * `mesh keys create|list|rotate|revoke`, `mesh credits grant`, `mesh usage`: each maps to one admin
+ * `mesh keys create|list|rotate|revoke`, `mesh credits grant`, `mesh usage`, `mesh usage prune`: each maps to one admin
  * API call and prints its JSON. Returns the exit code.
  */
 export async function adminCommand(args: string[], flags: Record<string, string | undefined>, options: AdminCommandOptions = {}): Promise<number> {
@@ -48,7 +50,13 @@ export async function adminCommand(args: string[], flags: Record<string, string 
       print(await call('POST', '/credits/grant', { accountId: flags.account, amountUsd: Number(flags.amount), ...(flags.note ? { note: flags.note } : {}) }))
       return 0
     }
-    if (group === 'usage') {
+    if (group === 'usage' && action === 'prune') {
+      const { 'older-than': olderThan, before } = flags
+      if ((olderThan === undefined) === (before === undefined)) throw new AdminError(0, 'usage prune needs --older-than <duration> (e.g. 30d) or --before <epoch ms | ISO date>')
+      print(await call('POST', '/usage/prune', olderThan !== undefined ? { olderThan } : { before: epochMs(before!) }))
+      return 0
+    }
+    if (group === 'usage' && action === undefined) {
       const q = new URLSearchParams()
       for (const [flag, param] of [['account', 'accountId'], ['key', 'keyId'], ['limit', 'limit']] as const) if (flags[flag]) q.set(param, flags[flag]!)
       print(await call('GET', `/usage${q.size ? `?${q}` : ''}`))

@@ -14,6 +14,7 @@ Commands:
   keys list [--account id] | keys rotate <keyId> [--grace 24h] | keys revoke <keyId>
   credits grant --account <id> --amount <usd> [--note text]
   usage [--account id] [--key keyId] [--limit n]
+  usage prune --older-than <30d> | --before <epoch ms | ISO date>   (delete usage events; never ledger entries)
   (admin commands talk to a running gateway: --url (MESH_URL), --admin-key (MESH_ADMIN_KEY))
 
 Options:
@@ -49,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
       note: { type: 'string' },
       key: { type: 'string' },
       limit: { type: 'string' },
+      'older-than': { type: 'string' },
+      before: { type: 'string' },
     },
   })
   const [command] = positionals

@@ -59,4 +59,27 @@ describe('mesh accounts | keys | credits | usage', () => {
     expect(wrong.err).toMatch(/^401/)
     expect((await run(['credits', 'grant'], { account: 'x' })).err).toMatch(/--amount/)
   })
+
+  it('usage prune deletes the usage events older than the cutoff and refuses a missing or bad one', async () => {
+    expect((await run(['accounts', 'create', 'acct_prune'])).code).toBe(0)
+    expect((await run(['credits', 'grant'], { account: 'acct_prune', amount: '1' })).code).toBe(0)
+    const { key } = JSON.parse((await run(['keys', 'create'], { account: 'acct_prune' })).out) as { key: string }
+    const chat = () => mesh.fetch(new Request('http://gateway.test/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'hi' }] }) }))
+    expect((await chat()).status).toBe(200)
+    const count = async () => (JSON.parse((await run(['usage'], { account: 'acct_prune' })).out) as { data: unknown[] }).data.length
+    expect(await count()).toBe(1)
+
+    for (const flags of [{}, { 'older-than': '1h', before: '0' }]) expect((await run(['usage', 'prune'], flags)).err).toMatch(/--older-than/)
+    const bad = await run(['usage', 'prune'], { before: 'yesterday' })
+    expect([bad.code, bad.err]).toEqual([1, expect.stringMatching(/^400: .*'before'/)])
+    expect(await count(), 'nothing deleted by a refused prune').toBe(1)
+
+    // An hour back keeps the event of a moment ago; an ISO date an hour ahead deletes it.
+    expect(JSON.parse((await run(['usage', 'prune'], { 'older-than': '1h' })).out)).toMatchObject({ deleted: 0 })
+    expect(await count()).toBe(1)
+    const pruned = await run(['usage', 'prune'], { before: new Date(Date.now() + 3_600_000).toISOString() })
+    expect([pruned.code, JSON.parse(pruned.out).deleted]).toEqual([0, expect.any(Number)])
+    expect(JSON.parse(pruned.out).deleted).toBeGreaterThanOrEqual(1)
+    expect(await count()).toBe(0)
+  })
 })

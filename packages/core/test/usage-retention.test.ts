@@ -91,3 +91,58 @@ describe('billing.usageRetention', () => {
     expect(configIssues(() => createMesh(config({ usageRetention: '30 days' } as never), { background: false }))[0]!.path).toMatch(/billing\.usageRetention/)
   })
 })
+
+describe('POST /admin/v1/usage/prune', () => {
+  const ADMIN = 'admin-key-for-prune-tests'
+  const setup = (ledger: LedgerStoreV1, now: () => number) => {
+    const mesh = createMesh(defineConfig({ providers: { p: fakeProvider('p') }, models: { m: { targets: [{ provider: 'p', model: 'x' }] } }, admin: { key: ADMIN }, stores: { ledger } }), { background: false, clock: { now } })
+    const prune = async (body: unknown) => {
+      const response = await mesh.fetch(new Request('http://gateway.test/admin/v1/usage/prune', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }))
+      return { status: response.status, json: (await response.json()) as Record<string, any> }
+    }
+    return { mesh, prune }
+  }
+
+  it('deletes the events that started before `before`, or longer ago than `olderThan` by the gateway clock', async () => {
+    const ledger = memoryLedgerStore()
+    const { mesh, prune } = setup(ledger, () => 100 * DAY)
+    await ledger.recordUsage([event('a', 60 * DAY), event('b', 70 * DAY), event('c', 80 * DAY), event('d', 99 * DAY)])
+    expect(await prune({ before: 70 * DAY })).toEqual({ status: 200, json: { deleted: 1, before: 70 * DAY } })
+    expect(await prune({ olderThan: '15d' })).toEqual({ status: 200, json: { deleted: 2, before: 85 * DAY } })
+    expect((await ledger.usage({})).map((e) => e.requestId)).toEqual(['d'])
+    expect(await prune({ olderThan: 0 })).toEqual({ status: 200, json: { deleted: 1, before: 100 * DAY } })
+    await mesh.close()
+  })
+
+  it('refuses a missing, doubled or bad cutoff with 400 and deletes nothing', async () => {
+    const ledger = memoryLedgerStore()
+    const { mesh, prune } = setup(ledger, () => 100 * DAY)
+    await ledger.recordUsage([event('a', 60 * DAY)])
+    const cases: Array<[unknown, string]> = [
+      [{}, 'before'],
+      [{ before: 1, olderThan: '1d' }, 'olderThan'],
+      [{ before: -1 }, 'before'],
+      [{ before: '2026-01-01' }, 'before'],
+      [{ before: 1.5 }, 'before'],
+      [{ olderThan: '30 days' }, 'olderThan'],
+      [{ olderThan: -5 }, 'olderThan'],
+      [{ olderThan: { d: 1 } }, 'olderThan'],
+      [[1], 'none'],
+    ]
+    for (const [body, param] of cases) {
+      const { status, json } = await prune(body)
+      expect([status, json.error.type], JSON.stringify(body)).toEqual([400, 'invalid_request_error'])
+      if (param !== 'none') expect(json.error.param, JSON.stringify(body)).toBe(param)
+    }
+    expect(await ledger.usage({})).toHaveLength(1)
+    await mesh.close()
+  })
+
+  it('answers 501 when the ledger store has no pruneUsage', async () => {
+    const { pruneUsage: _, ...withoutPrune } = memoryLedgerStore()
+    const { mesh, prune } = setup({ ...withoutPrune, descriptor: { package: 'community-ledger', factory: 'ledger', options: {} } } as LedgerStoreV1, () => 100 * DAY)
+    const { status, json } = await prune({ olderThan: '30d' })
+    expect([status, json.error.code]).toEqual([501, 'not_supported'])
+    await mesh.close()
+  })
+})

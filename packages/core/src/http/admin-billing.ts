@@ -164,4 +164,35 @@ export function mountBillingAdmin(admin: Hono, billing: Billing, now: () => numb
     })
     return c.json({ data: events })
   })
+
+  // Deletes usage events on demand, as billing.usageRetention does on a timer: { before } (epoch ms)
+  // or { olderThan } (a duration back from the gateway clock). Ledger entries are never touched.
+  admin.post('/usage/prune', async (c) => {
+    const b = await body(c)
+    const before = pruneCutoff(b, now)
+    const pruneUsage = ledger.pruneUsage
+    if (typeof pruneUsage !== 'function') throw new GatewayError({ status: 501, type: 'api_error', code: 'not_supported', message: 'This ledger store cannot delete usage events (it has no pruneUsage).' })
+    await billing.writer.flush()
+    const deleted = await pruneUsage.call(ledger, before)
+    return c.json({ deleted, before })
+  })
+}
+
+/** The cutoff of a prune: exactly one of `before` (epoch ms) and `olderThan` (a duration before now). */
+function pruneCutoff(body: Json, now: () => number): number {
+  const { before, olderThan } = body
+  if ((before === undefined) === (olderThan === undefined)) throw bad(`Give exactly one of 'before' (epoch milliseconds) and 'olderThan' (a duration such as "30d").`, before === undefined ? 'before' : 'olderThan')
+  if (before !== undefined) {
+    if (!Number.isSafeInteger(before) || (before as number) < 0) throw bad(`'before' must be epoch milliseconds (a non-negative integer).`, 'before')
+    return before as number
+  }
+  let ms: number
+  try {
+    if (typeof olderThan !== 'string' && typeof olderThan !== 'number') throw new TypeError()
+    ms = parseDuration(olderThan)
+  } catch {
+    ms = Number.NaN
+  }
+  if (!Number.isSafeInteger(ms) || ms < 0) throw bad(`'olderThan' must be a duration such as "30d", "12h" or milliseconds.`, 'olderThan')
+  return now() - ms
 }
