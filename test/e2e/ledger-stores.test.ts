@@ -5,7 +5,7 @@ import { memoryLedgerStore, type LedgerStoreV1, type StateStoreV1 } from '@model
 import { sqlite } from '@modelmesh/stores-sqlite'
 import { postgres } from '@modelmesh/stores-postgres'
 import { afterAll, describe, expect, it } from 'vitest'
-import { billingSetup, REQUEST_COST } from './billing-helpers.js'
+import { billingSetup, REQUEST_COST, type BillingSetup } from './billing-helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-ledger-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -52,6 +52,19 @@ describe.each(stores)('200 concurrent requests against a balance covering 50 (%s
   }, 60_000)
 })
 
+/** Two billed requests, a cutoff time, one more: the cutoff falls between the second and the third. */
+async function twoThenOne(setup: BillingSetup) {
+  const { key, accountId } = await setup.account(1)
+  for (let i = 0; i < 2; i++) expect((await setup.chat(key)).status).toBe(200)
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  const cutoff = Date.now()
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  const kept = await setup.chat(key)
+  expect(kept.status).toBe(200)
+  const usage = async () => ((await (await setup.admin(`/usage?accountId=${accountId}`)).json()) as { data: Array<{ requestId: string }> }).data
+  return { accountId, cutoff, kept, usage }
+}
+
 describe.each(stores)('billing.usageRetention and /admin/v1/usage/prune (%s ledger)', (_name, create) => {
   it('deletes the usage events of requests that started before the cutoff, and keeps their debits', async () => {
     // The retention's cutoff is the gateway clock minus usageRetention: the clock is set an hour
@@ -59,14 +72,7 @@ describe.each(stores)('billing.usageRetention and /admin/v1/usage/prune (%s ledg
     let frozen: number | undefined
     const setup = await billingSetup({ stores: create(), billing: { usageRetention: '1h' } }, { background: false, clock: { now: () => frozen ?? Date.now() } })
     try {
-      const { key, accountId } = await setup.account(1)
-      for (let i = 0; i < 2; i++) expect((await setup.chat(key)).status).toBe(200)
-      await new Promise((resolve) => setTimeout(resolve, 5))
-      const cutoff = Date.now()
-      await new Promise((resolve) => setTimeout(resolve, 5))
-      const kept = await setup.chat(key)
-      expect(kept.status).toBe(200)
-      const usage = async () => ((await (await setup.admin(`/usage?accountId=${accountId}`)).json()) as { data: Array<{ requestId: string }> }).data
+      const { accountId, cutoff, kept, usage } = await twoThenOne(setup)
       expect(await usage()).toHaveLength(3)
       const ledger = setup.mesh.billing.ledger
       const [entries, balance] = [await ledger.entries(accountId), await ledger.balance(accountId)]
@@ -85,13 +91,7 @@ describe.each(stores)('billing.usageRetention and /admin/v1/usage/prune (%s ledg
   it('deletes usage events on demand (POST /admin/v1/usage/prune), and keeps their debits', async () => {
     const setup = await billingSetup({ stores: create() })
     try {
-      const { key, accountId } = await setup.account(1)
-      for (let i = 0; i < 2; i++) expect((await setup.chat(key)).status).toBe(200)
-      await new Promise((resolve) => setTimeout(resolve, 5))
-      const cutoff = Date.now()
-      await new Promise((resolve) => setTimeout(resolve, 5))
-      const kept = await setup.chat(key)
-      const usage = async () => ((await (await setup.admin(`/usage?accountId=${accountId}`)).json()) as { data: Array<{ requestId: string }> }).data
+      const { accountId, cutoff, kept, usage } = await twoThenOne(setup)
       expect(await usage()).toHaveLength(3)
       const entries = await setup.mesh.billing.ledger.entries(accountId)
 
