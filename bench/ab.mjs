@@ -14,6 +14,7 @@
 // alternative's flags separated by spaces, given to the gateway process only.
 // A config named *full* gets an account, credits and a key through the admin API first.
 // `--quiet-machine` (root): DAMON off and the services the bench does not use paused meanwhile (lib/quiet-machine.mjs).
+// `--awake-cores`: an idle-priority spinner on every CPU meanwhile, so that no virtual CPU halts (lib/awake-cores.mjs).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -22,8 +23,9 @@ import { parseArgs } from 'node:util'
 import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, startFake, stealMeter } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 import { percentiles, slowStretches } from './lib/open-loop-stats.mjs'
+import { awakeCores } from './lib/awake-cores.mjs'
 import { quietMachine } from './lib/quiet-machine.mjs'
-import { quietNote } from './lib/report.mjs'
+import { awakeNote, quietNote } from './lib/report.mjs'
 import { roundOrder } from './lib/rounds.mjs'
 import { defaultClient } from './load/c-client.mjs'
 
@@ -40,10 +42,12 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '1' },
     client: { type: 'string', default: defaultClient() },
     'quiet-machine': { type: 'boolean', default: false },
+    'awake-cores': { type: 'boolean', default: false },
   },
 })
 installCleanup()
 if (values['quiet-machine']) console.log(quietNote(quietMachine()))
+if (values['awake-cores']) console.log(awakeNote(await awakeCores()))
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-ab-db-'))
 const body = JSON.stringify(chatBody())
 

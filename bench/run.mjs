@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { chat, chatBody, cpuMsOf, freePort, HELPER_NODE_ARGS, installCleanup, kill, killAll, memoryOf, pin, runJsonChild, runQueueWaitMsOf, spawnChild, startFake, stealPercent, waitForLine, waitForReady, waitUntilServing } from './lib/procs.mjs'
+import { awakeCores } from './lib/awake-cores.mjs'
 import { quietMachine } from './lib/quiet-machine.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { measureRound, roundOrder } from './lib/rounds.mjs'
@@ -51,6 +52,8 @@ const { values: flags } = parseArgs({
     pin: { type: 'boolean', default: false },
     // Root: DAMON off and the services the bench does not use paused for the run (lib/quiet-machine.mjs).
     'quiet-machine': { type: 'boolean', default: false },
+    // An idle-priority spinner on every CPU, so that no virtual CPU halts between requests (lib/awake-cores.mjs).
+    'awake-cores': { type: 'boolean', default: false },
     pacing: { type: 'string', default: 'clock' },
     client: { type: 'string', default: defaultClient() },
     // Open-loop rounds (latency, TTFT) with more hypervisor steal than this (% of the VM's cores, over
@@ -418,6 +421,7 @@ async function main() {
     notes: ['ModelMesh full = virtual-key auth + per-key rate limit, usage events and ledger on SQLite (synchronous=normal), pricing/cost/credits with sync settlement, retries and timeouts (targets/mesh-full.config.ts).'],
   }
   if (flags['quiet-machine']) report.quietMachine = quietMachine()
+  if (flags['awake-cores']) report.awakeCores = await awakeCores()
   console.log(`ModelMesh bench (${quick ? 'quick' : 'full'}), load tool ${tool}, ${report.machine.cpus} CPUs, node ${process.version}`)
 
   const fake = await startFake('fake upstream')

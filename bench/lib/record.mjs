@@ -19,14 +19,18 @@ const median = (values) => {
 /** The open-loop client a report's latency and TTFT were measured with (`undici` before any was recorded). */
 export const clientOf = (report) => report.openLoopClient ?? 'undici'
 
+/** Whether a report's run kept every CPU awake (`--awake-cores`: no halted virtual CPU to wake). */
+export const awakeOf = (report) => Boolean(report.awakeCores)
+
 /**
  * `reports`: [name, report] pairs; `client`: only the runs measured with that open-loop client (its
- * own delay is in the direct fake's figures: runs of different clients do not compare). Per target: runs, p99 overhead ≤ 2 ms (at the run's rate) and
+ * own delay is in the direct fake's figures: runs of different clients do not compare); `awake`
+ * (true / false): only the runs with / without `--awake-cores`. Per target: runs, p99 overhead ≤ 2 ms (at the run's rate) and
  * TTFT p50 overhead ≤ 1 ms counts, medians, and the runs that met p99 with the direct fake's own
  * p99 beside them (a direct p99 raised by one round makes an overhead look small: read those).
  */
-export function recordSummary(reports, { p99GoalMs = 2, ttftGoalMs = 1, client } = {}) {
-  const runs = reports.filter(([, report]) => isFullRun(report) && (client === undefined || clientOf(report) === client))
+export function recordSummary(reports, { p99GoalMs = 2, ttftGoalMs = 1, client, awake } = {}) {
+  const runs = reports.filter(([, report]) => isFullRun(report) && (client === undefined || clientOf(report) === client) && (awake === undefined || awakeOf(report) === awake))
   const targets = RECORD_TARGETS.map((id) => {
     const p99 = runs.map(([, r]) => overhead(r.latency, id, 'latencyMs').p99)
     const ttft = runs.map(([, r]) => overhead(r.ttft, id, 'ttftMs').p50)

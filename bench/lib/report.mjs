@@ -172,6 +172,11 @@ export function ownOverheadTable(section, labels, field, until) {
   return out
 }
 
+/** `--awake-cores` (lib/awake-cores.mjs): the spinners that kept every CPU from halting. */
+export function awakeNote(awake) {
+  return `Awake cores (\`--awake-cores\`): for this run an idle-priority (\`SCHED_IDLE\`) spinner ran pinned on each of the ${awake.cpus} CPUs, so that no virtual CPU halted between requests: on these VMs the hypervisor takes ~70–100 µs to wake a halted virtual CPU and over 1 ms in 0.5–3 % of wake-ups (\`bench/wakeup.mjs\`), and a request through a proxy makes two such wake-ups more than one sent directly. The spinners take no CPU time any target, the fake or the load generator would use (a woken process preempts them at once), and the per-process CPU figures do not include them. Compare with runs without it only knowing that.`
+}
+
 /** `--quiet-machine` (lib/quiet-machine.mjs): what was switched off and paused for the run. */
 export function quietNote(quiet) {
   const names = [...new Set(quiet.paused.map((p) => p.name))]
@@ -211,6 +216,7 @@ export function renderMarkdown(report) {
   out.push(`Every process is on 127.0.0.1: the fake upstream, each target and each load generator run in their own process and share the same 2 cores, so absolute numbers are low and the ratios are what to compare.${helperNote(report)}`)
   out.push('')
   if (report.quietMachine) out.push(quietNote(report.quietMachine), '')
+  if (report.awakeCores) out.push(awakeNote(report.awakeCores), '')
   out.push('¹ **ModelMesh full** (`targets/mesh-full.config.ts`): virtual-key auth with a per-key rate limit (key created through the admin API before the run), usage events and the ledger on SQLite (the embedded default store, `synchronous=normal`: a commit survives a crash of the gateway process; `holds: \'process\'`: reservation holds in memory, as for one gateway process per file), prices → cost and credits with sync settlement, retries and timeouts. **ModelMesh minimal** (`targets/mesh-minimal.config.ts`): one target, no auth, no prices, no configured stores (the built-in defaults: usage events go to the in-memory ledger).')
   out.push('')
 

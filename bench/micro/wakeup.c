@@ -2,7 +2,7 @@
  * How long this machine takes to wake a sleeping process: a byte goes back and forth over two pipes
  * between two processes, COUNT round trips, each after GAP_US of sleep (0: back to back, so neither
  * core goes idle). CPU_A and CPU_B pin the two processes (-1: not pinned). Prints the round trip's
- * p50 / p90 / p99 / max in microseconds. Run by bench/wakeup.mjs, which builds it (bench/README,
+ * p50 / p90 / p99 / max in microseconds, then how many round trips took longer than 1 ms and 2 ms. Run by bench/wakeup.mjs, which builds it (bench/README,
  * "Eighteenth session": on the Firecracker VMs here a wake-up across idle virtual CPUs costs several
  * times one on the same CPU).
  *
@@ -62,6 +62,8 @@ int main(int argc, char **argv) {
   }
   waitpid(echo, NULL, 0);
   qsort(trip, (size_t)count, sizeof *trip, by_value);
-  printf("%.1f %.1f %.1f %.1f\n", trip[count / 2], trip[count * 9 / 10], trip[count * 99 / 100], trip[count - 1]);
+  int over1 = 0, over2 = 0;
+  for (int i = 0; i < count; i++) over1 += trip[i] > 1000, over2 += trip[i] > 2000;
+  printf("%.1f %.1f %.1f %.1f %d %d\n", trip[count / 2], trip[count * 9 / 10], trip[count * 99 / 100], trip[count - 1], over1, over2);
   return 0;
 }

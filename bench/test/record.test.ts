@@ -43,6 +43,17 @@ describe('record: goals over recorded runs', () => {
     expect(recordSummary(reports).runs).toEqual(['a', 'b', 'old'])
   })
 
+  it('keeps the runs with --awake-cores apart from those without when asked', () => {
+    const reports: Array<[string, unknown]> = [
+      ['awake', { ...a, openLoopClient: 'c', awakeCores: { cpus: 2 } }],
+      ['halting', { ...b, openLoopClient: 'c' }],
+    ]
+    expect(recordSummary(reports, { awake: true }).runs).toEqual(['awake'])
+    expect(recordSummary(reports, { awake: false }).runs).toEqual(['halting'])
+    expect(recordSummary(reports, { client: 'c', awake: true }).runs).toEqual(['awake'])
+    expect(recordSummary(reports).runs).toEqual(['awake', 'halting'])
+  })
+
   it('takes only runs that measured every scenario for all three targets', () => {
     expect(isFullRun(a)).toBe(true)
     expect(isFullRun(partial)).toBe(false)
