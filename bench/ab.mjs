@@ -80,7 +80,11 @@ async function openLoop(targets) {
     // own: the gateway's own overhead as it reports it (x-mesh-overhead-ms), when it does.
     const own = acc.own.length ? percentiles(acc.own) : undefined
     const ownText = own ? `  own p50/p90/p95/p99 ${own.p50.toFixed(3)}/${own.p90.toFixed(3)}/${own.p95.toFixed(3)}/${own.p99.toFixed(3)}` : ''
-    console.log(`${t.name.padEnd(36)} p50 ${p.p50.toFixed(3)}${over('p50')}  p90 ${p.p90.toFixed(3)}${over('p90')}  p95 ${p.p95.toFixed(3)}${over('p95')}  p99 ${p.p99.toFixed(3)}${over('p99')} ms  CPU ${((acc.cpuMs * 1000) / acc.offered).toFixed(0)} µs/req${ownText}`)
+    // client − own, request by request (when every answer carried the header): the time outside what
+    // the gateway counts as its own — the hops, the upstream, and waiting in the event loop's queue.
+    const outside = own && acc.own.length === acc.latency.length ? percentiles(acc.latency.map((l, i) => l - acc.own[i])) : undefined
+    const outsideText = outside ? `  client−own ${outside.p50.toFixed(3)}/${outside.p90.toFixed(3)}/${outside.p95.toFixed(3)}/${outside.p99.toFixed(3)}` : ''
+    console.log(`${t.name.padEnd(36)} p50 ${p.p50.toFixed(3)}${over('p50')}  p90 ${p.p90.toFixed(3)}${over('p90')}  p95 ${p.p95.toFixed(3)}${over('p95')}  p99 ${p.p99.toFixed(3)}${over('p99')} ms  CPU ${((acc.cpuMs * 1000) / acc.offered).toFixed(0)} µs/req${ownText}${outsideText}`)
     // Where the tail comes from: a few regular long stretches (pauses) or many short ones (a queue).
     const slow = slowStretches(acc.latency)
     if (slow) console.log(`${''.padEnd(36)} slow (> 5 ms): ${slow.slow} answers in ${slow.stretches} stretches, median ${slow.medianSize} answers, largest ${slow.largestSize}, worst ${slow.largestMs.toFixed(1)} ms${slow.medianSpacing ? `, one every ~${slow.medianSpacing} answers` : ''}`)
