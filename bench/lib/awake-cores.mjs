@@ -17,7 +17,8 @@ import { buildC } from '../load/c-client.mjs'
 const SPIN_SOURCE = join(dirname(fileURLToPath(import.meta.url)), '..', 'micro', 'spin.c')
 
 /**
- * Starts a spinner on every CPU until this process exits; resolves `{ cpus, pids }` for the report
+ * Starts a spinner on every CPU until this process exits (each asks the kernel for a SIGKILL when
+ * its parent ends, so no exit handler is needed); resolves `{ cpus, pids }` for the report
  * once each runs at the idle policy. Throws when the spinner cannot be built (no C compiler) or a spinner
  * fails to start (its error on stderr).
  */
@@ -25,7 +26,6 @@ export async function awakeCores() {
   const binary = buildC(SPIN_SOURCE, 'spin')
   const count = cpus().length
   const children = []
-  process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')))
   for (let cpu = 0; cpu < count; cpu++) {
     // Its errors go to the bench's stderr; unref'd, so it never keeps the bench running.
     const child = spawn(binary, [String(cpu)], { stdio: ['ignore', 'ignore', 'inherit'] })

@@ -3,7 +3,7 @@
 // direct, same percentile), so a goal can be read against what the bare proxy and minimal did on
 // the same machines in the same runs.
 
-import { overhead } from './report.mjs'
+import { clientOf, overhead } from './report.mjs'
 
 export const RECORD_TARGETS = ['bare', 'mesh-minimal', 'mesh-full']
 
@@ -15,9 +15,6 @@ const median = (values) => {
   const v = values.filter(Number.isFinite).sort((a, b) => a - b)
   return v.length ? (v[(v.length - 1) >> 1] + v[v.length >> 1]) / 2 : NaN
 }
-
-/** The open-loop client a report's latency and TTFT were measured with (`undici` before any was recorded). */
-export const clientOf = (report) => report.openLoopClient ?? 'undici'
 
 /** Whether a report's run kept every CPU awake (`--awake-cores`: no halted virtual CPU to wake). */
 export const awakeOf = (report) => Boolean(report.awakeCores)

@@ -172,6 +172,9 @@ export function ownOverheadTable(section, labels, field, until) {
   return out
 }
 
+/** The open-loop client a report's latency and TTFT were measured with (until 2026-12-03 every run used undici's Pool, no client recorded). */
+export const clientOf = (report) => report.openLoopClient ?? 'undici'
+
 /** `--awake-cores` (lib/awake-cores.mjs): the spinners that kept every CPU from halting. */
 export function awakeNote(awake) {
   return `Awake cores (\`--awake-cores\`): for this run an idle-priority (\`SCHED_IDLE\`) spinner ran pinned on each of the ${awake.cpus} CPUs, so that no virtual CPU halted between requests: on these VMs the hypervisor takes ~70–100 µs to wake a halted virtual CPU and over 1 ms in 0.5–3 % of wake-ups (\`bench/wakeup.mjs\`), and a request through a proxy makes two such wake-ups more than one sent directly. The spinners take no CPU time any target, the fake or the load generator would use (a woken process preempts them at once), and the per-process CPU figures do not include them. Compare with runs without it only knowing that.`
@@ -196,8 +199,7 @@ function helperNote(report) {
 function pacingNote(report, results) {
   const alone = Object.values(results).map((r) => r?.pacing?.sentAlone).filter((x) => typeof x === 'number')
   const share = alone.length ? ` ${(100 * Math.min(...alone)).toFixed(0)}–${(100 * Math.max(...alone)).toFixed(0)} % of the requests left alone (not in a burst with others).` : ''
-  // Until 2026-12-03 every run used undici's Pool (no `client` recorded).
-  const used = report.openLoopClient ?? 'undici'
+  const used = clientOf(report)
   if (used === 'c') return `Pacing and client: the C client of \`load/openloop.c\` sends each request at its due time (epoll_pwait2's nanosecond timeout; evenly spaced) on keep-alive connections, for ~50 µs of CPU a request against ~220 for the Node client of \`load/raw-http.mjs\`, and none of the Node client's delay after a send in the direct fake's figures (bench/README, eighteenth session).${share}`
   const client = used === 'raw' ? ' Client: the lean keep-alive client of `load/raw-http.mjs` (pre-encoded requests; ~half the CPU per request of undici\'s Pool, which shares the cores with the targets).' : " Client: undici's Pool."
   if ((report.pacing ?? 'tick') === 'clock') return `Pacing: a clock thread in the load generator sends each request at its due time (evenly spaced).${share}${client}`

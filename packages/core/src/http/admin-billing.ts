@@ -186,12 +186,11 @@ function pruneCutoff(body: Json, now: () => number): number {
     if (!Number.isSafeInteger(before) || (before as number) < 0) throw bad(`'before' must be epoch milliseconds (a non-negative integer).`, 'before')
     return before as number
   }
-  let ms: number
-  try {
-    if (typeof olderThan !== 'string' && typeof olderThan !== 'number') throw new TypeError()
-    ms = parseDuration(olderThan)
-  } catch {
-    ms = Number.NaN
+  let ms = typeof olderThan === 'number' ? olderThan : Number.NaN
+  if (typeof olderThan === 'string') {
+    try {
+      ms = parseDuration(olderThan)
+    } catch {}
   }
   if (!Number.isSafeInteger(ms) || ms < 0) throw bad(`'olderThan' must be a duration such as "30d", "12h" or milliseconds.`, 'olderThan')
   return now() - ms
