@@ -7,13 +7,16 @@
 // runnable for a core. The same sums over the whole run are the baseline to compare with.
 // Then which answers above the threshold had a main-thread GC pause of the target in flight (its
 // pauses from the preload lib/gc-probe.mjs), a run of at least --burst ms of a thread outside the
-// bench (the VM's kdamond, say: it took a core for 6-11 ms twice a second under load here) or a
-// stall (a thread of the bench waited at least --burst ms for a core while a core was idle: the
-// virtual CPUs did not run), and the percentiles of the answers none of the machine's interruptions
-// overlapped (lib/gc-slow.mjs, lib/sched-timeline.mjs).
+// bench (the VM's kdamond, say: it took a core for 6-11 ms twice a second under load here), a
+// stall (a thread of the bench waited at least --burst ms for a core while its own core was idle:
+// the virtual CPU ran late) or a queued wait (as long, on a busy core, while the other core idled:
+// the kernel's placement), and the percentiles of the answers none of the machine's interruptions
+// overlapped (lib/gc-slow.mjs, lib/sched-timeline.mjs). Last, what the target's event loop waited
+// behind when it waited 0.2 ms or more for a core (lib/sched-timeline.mjs waitsBehind).
 //   node bench/sched.mjs [--config mesh-full.config.ts | --config bare | --config direct] [--rate 1000] [--seconds 8]
 //                        [--threshold 5] [--warmup 15] [--burst 1] [--node-args=--v8-pool-size=1]
 //                        [--quiet-machine]  (root: DAMON off and the services the bench does not use paused meanwhile, lib/quiet-machine.mjs)
+//                        [--keep-data sched.data]  (keep perf's recording, for `perf sched timehist -w -i sched.data`: who woke whom)
 //                        [--dump file.json]  (the answers, GC pauses and every thread's runs, with roles, to look at
 //                                            single slow stretches)
 // The warm-up is long on purpose: a freshly started gateway keeps TurboFan busy on V8's threads for
@@ -21,7 +24,7 @@
 // those compiles would dominate the slow stretches of a run that began sooner.
 // Needs linux-perf (`apt-get install -y linux-perf`) and root (or perf_event_paranoid ≤ 1).
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -37,12 +40,12 @@ async function startFakeWith(nodeArgs) {
   return { child, port: Number(port) }
 }
 import { startGateway } from './lib/gateway.mjs'
-import { parseTimehistLine, roleOf, slowIntervals, stallsOf, threadOrderOf, timeByRole } from './lib/sched-timeline.mjs'
+import { parseTimehistLine, roleOf, slowIntervals, stallsOf, threadOrderOf, timeByRole, waitsBehind } from './lib/sched-timeline.mjs'
 import { attribute, parseGcLine, pausesByKind } from './lib/gc-slow.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const tidsOf = (pid) => readdirSync(`/proc/${pid}/task`).map(Number)
-const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '15' }, threshold: { type: 'string', default: '5' }, burst: { type: 'string', default: '1' }, dump: { type: 'string' }, 'node-args': { type: 'string', default: '' }, 'quiet-machine': { type: 'boolean', default: false } } })
+const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '15' }, threshold: { type: 'string', default: '5' }, burst: { type: 'string', default: '1' }, dump: { type: 'string' }, 'node-args': { type: 'string', default: '' }, 'quiet-machine': { type: 'boolean', default: false }, 'keep-data': { type: 'string' } } })
 if (spawnSync('perf', ['--version']).error) throw new Error('perf is missing: apt-get install -y linux-perf')
 installCleanup()
 if (values['quiet-machine']) console.log(quietNote(quietMachine()))
@@ -133,20 +136,29 @@ try {
   const gc = pauses.filter((p) => p.startMs + p.durationMs >= t0 && p.startMs <= t1)
   const burstMs = Number(values.burst)
   const foreign = events.filter((e) => !processes.has(e.pid) && e.comm !== '<idle>' && e.comm !== 'perf' && e.runMs >= burstMs && e.endMs >= t0 && e.startMs <= t1).map((e) => ({ kind: role(e), startMs: e.startMs, durationMs: e.runMs }))
-  const stall = stallsOf(events.filter((e) => e.endMs >= t0 && e.startMs - e.delayMs <= t1), { minMs: burstMs })
-  const a = attribute(sent, latencyMs, { gc, foreign, stall }, { slowMs: thresholdMs })
-  // The machine's interruptions left out, the target's own collections kept.
+  const waits = stallsOf(events.filter((e) => e.endMs >= t0 && e.startMs - e.delayMs <= t1), { minMs: burstMs })
+  const stall = waits.filter((w) => w.kind === 'stall')
+  const queued = waits.filter((w) => w.kind === 'queued')
+  const a = attribute(sent, latencyMs, { gc, foreign, stall, queued }, { slowMs: thresholdMs })
+  // The machine's interruptions left out (the VM's stalls, outside threads), the target's own collections and the kernel's placement kept.
   const machine = attribute(sent, latencyMs, { foreign, stall }, { slowMs: thresholdMs })
   const f = (ms) => (Number.isFinite(ms) ? ms.toFixed(3) : '-')
-  console.log(`\npauses in the measured ${((t1 - t0) / 1000).toFixed(1)} s: the target's GC (main thread), runs of at least ${burstMs} ms of threads outside the bench, and stalls (a thread of the bench waited at least ${burstMs} ms for a core while a core was idle: the virtual CPUs did not run):`)
-  for (const k of [...pausesByKind(gc).map((k) => ({ ...k, kind: `GC ${k.kind}` })), ...pausesByKind(foreign), ...pausesByKind(stall)]) console.log(`  ${k.kind.padEnd(24)} ${String(k.count).padStart(5)}, median ${f(k.p50)} ms, max ${f(k.max)} ms, ${f(k.totalMs)} ms in all`)
+  console.log(`\npauses in the measured ${((t1 - t0) / 1000).toFixed(1)} s: the target's GC (main thread), runs of at least ${burstMs} ms of threads outside the bench, stalls (a thread of the bench waited at least ${burstMs} ms for a core while its own core was idle: the virtual CPU ran late) and queued waits (it waited as long on a busy core while the other core was idle: the kernel's placement):`)
+  const label = (kind) => (kind === 'queued' ? 'queued beside an idle core' : kind)
+  for (const k of [...pausesByKind(gc).map((k) => ({ ...k, kind: `GC ${k.kind}` })), ...pausesByKind(foreign), ...pausesByKind(waits).map((k) => ({ ...k, kind: label(k.kind) }))]) console.log(`  ${k.kind.padEnd(26)} ${String(k.count).padStart(5)}, median ${f(k.p50)} ms, max ${f(k.max)} ms, ${f(k.totalMs)} ms in all`)
   const share = (n) => `${n} (${a.slow.count ? ((100 * n) / a.slow.count).toFixed(0) : 0} %)`
-  console.log(`answers above ${thresholdMs} ms: ${a.slow.count}; overlapped by a GC pause ${share(a.slow.by.gc)}, an outside thread's run ${share(a.slow.by.foreign)}, a stall ${share(a.slow.by.stall)}; by none ${share(a.slow.none)}`)
+  console.log(`answers above ${thresholdMs} ms: ${a.slow.count}; overlapped by a GC pause ${share(a.slow.by.gc)}, an outside thread's run ${share(a.slow.by.foreign)}, a stall ${share(a.slow.by.stall)}, a queued wait ${share(a.slow.by.queued)}; by none ${share(a.slow.none)}`)
   const line = (label, x, note = '') => console.log(`${label.padEnd(44)} p50 ${f(x.p50)}  p90 ${f(x.p90)}  p99 ${f(x.p99)}  max ${f(x.max)} ms${note}`)
   line('all answers', a.all)
-  line('answers no outside run or stall overlapped', machine.clean, `  (${machine.clean.count} of ${latencyMs.length}; the target's GC kept)`)
+  line('answers no outside run or stall overlapped', machine.clean, `  (${machine.clean.count} of ${latencyMs.length}; the target's GC and queued waits kept)`)
   line('answers nothing overlapped', a.clean, `  (${a.clean.count} of ${latencyMs.length})`)
-  if (values.dump) writeFileSync(values.dump, JSON.stringify({ sentMs: sent, latencyMs, gc, stall, runs: events.filter((e) => e.endMs >= t0 && e.startMs <= t1).map((e) => ({ role: role(e), cpu: e.cpu, startMs: e.startMs, endMs: e.endMs, delayMs: e.delayMs })) }))
+  // What the event loop waited behind, on the core it then ran on, when it waited 0.2 ms or more.
+  const inRun = events.filter((e) => e.endMs >= t0 && e.startMs - e.delayMs <= t1)
+  const w = waitsBehind(inRun, (e) => e.pid === target.pid && e.tid === target.pid, role, { minMs: 0.2 })
+  const behind = [...w.behind].sort((x, y) => y[1] - x[1]).filter(([, ms]) => ms >= 0.05 * w.totalMs)
+  console.log(`\nthe target's event loop waited 0.2 ms or more for a core ${w.count} times, ${f(w.totalMs)} ms in all; meanwhile on its core: ${behind.map(([r, ms]) => `${r} ${ms.toFixed(1)} ms`).join(', ') || '-'}; the other core idle ${w.otherIdleMs.toFixed(1)} ms of it`)
+  if (values['keep-data']) copyFileSync(file, values['keep-data'])
+  if (values.dump) writeFileSync(values.dump, JSON.stringify({ sentMs: sent, latencyMs, gc, stall: waits, runs: events.filter((e) => e.endMs >= t0 && e.startMs <= t1).map((e) => ({ role: role(e), tid: e.tid, cpu: e.cpu, startMs: e.startMs, endMs: e.endMs, delayMs: e.delayMs })) }))
 } finally {
   await killAll()
   rmSync(dir, { recursive: true, force: true })

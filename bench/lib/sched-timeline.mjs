@@ -102,12 +102,17 @@ export function timeByRole(events, intervals, role) {
 }
 
 /**
- * Stalls of the machine rather than of a process: a thread (not a core's idle task) that waited at
- * least `minMs` runnable for a core while a core was idle. Linux gives a runnable thread an idle core
- * within microseconds, so a long wait beside an idle core means the virtual CPUs did not run (the
- * hypervisor woke a halted one late, or paused the VM): no thread of the guest could have caused it.
- * Returns { kind: 'stall', startMs, durationMs } from the first to the last idle moment of each such
- * wait. `events`: parsed timehist lines, idle ones included.
+ * A thread (not a core's idle task) that waited at least `minMs` runnable for a core while a core
+ * was idle. Two kinds, by where the idle time was:
+ * - `stall`: the core the thread then ran on was itself idle while it waited (the hypervisor woke a
+ *   halted virtual CPU late, or paused the VM; or that core pulled the thread late from a busy one —
+ *   perf's switch records cannot tell these apart);
+ * - `queued`: the thread waited on a busy core, behind another thread, and ran there while the
+ *   other core idled. The VM is not to blame: the kernel placed the wake-up on the busy core (on
+ *   6.x's EEVDF the running thread keeps its slice) and did not move it (nineteenth and twentieth
+ *   sessions, bench/README).
+ * Returns { kind, startMs, durationMs } from the first to the last idle moment of each such wait.
+ * `events`: parsed timehist lines, idle ones included.
  */
 export function stallsOf(events, { minMs = 1 } = {}) {
   const idle = events.filter((e) => e.comm === '<idle>').sort((a, b) => a.startMs - b.startMs)
@@ -131,6 +136,7 @@ export function stallsOf(events, { minMs = 1 } = {}) {
     const from = e.startMs - e.delayMs
     const to = e.startMs
     let idleMs = 0
+    let ownIdleMs = 0
     let first = Infinity
     let last = -Infinity
     for (let i = firstFrom(from); i < idle.length && idle[i].startMs < to; i++) {
@@ -138,10 +144,55 @@ export function stallsOf(events, { minMs = 1 } = {}) {
       const b = Math.min(to, idle[i].endMs)
       if (b <= a) continue
       idleMs += b - a
+      if (idle[i].cpu === e.cpu) ownIdleMs += b - a
       first = Math.min(first, a)
       last = Math.max(last, b)
     }
-    if (idleMs >= minMs) stalls.push({ kind: 'stall', startMs: first, durationMs: last - first })
+    if (idleMs >= minMs) stalls.push({ kind: 2 * ownIdleMs >= idleMs ? 'stall' : 'queued', startMs: first, durationMs: last - first })
   }
   return stalls
+}
+
+/**
+ * What a thread waited behind: its waits for a core of at least `minMs` (ms), what ran meanwhile on
+ * the core it then ran on (per role, ms) and how long another core was idle meanwhile.
+ * Returns { count, totalMs, behind: Map, otherIdleMs }.
+ */
+export function waitsBehind(events, isWaiter, role, { minMs = 0.2 } = {}) {
+  const byCpu = new Map()
+  for (const e of events) {
+    if (!byCpu.has(e.cpu)) byCpu.set(e.cpu, [])
+    byCpu.get(e.cpu).push(e)
+  }
+  for (const list of byCpu.values()) list.sort((a, b) => a.startMs - b.startMs)
+  const behind = new Map()
+  let count = 0
+  let totalMs = 0
+  let otherIdleMs = 0
+  for (const e of events) {
+    if (!isWaiter(e) || e.delayMs < minMs) continue
+    const from = e.startMs - e.delayMs
+    const to = e.startMs
+    count++
+    totalMs += e.delayMs
+    for (const [cpu, list] of byCpu) {
+      // Runs of one core do not overlap: scan from the first that ends after `from`.
+      let lo = 0
+      let hi = list.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (list[mid].endMs <= from) lo = mid + 1
+        else hi = mid
+      }
+      for (let i = lo; i < list.length && list[i].startMs < to; i++) {
+        const r = list[i]
+        if (r === e) continue
+        const ms = Math.min(to, r.endMs) - Math.max(from, r.startMs)
+        if (ms <= 0) continue
+        if (cpu === e.cpu) behind.set(role(r), (behind.get(role(r)) ?? 0) + ms)
+        else if (r.comm === '<idle>') otherIdleMs += ms
+      }
+    }
+  }
+  return { count, totalMs, behind, otherIdleMs }
 }

@@ -2,7 +2,7 @@
 // with a slow answer in flight and the time of each role inside them. Nothing here is timed.
 import { describe, expect, it } from 'vitest'
 // (plain ES modules of the bench: bench/ has no types and is not type-checked)
-import { parseTimehistLine, roleOf, slowIntervals, stallsOf, threadOrderOf, timeByRole } from '../lib/sched-timeline.mjs'
+import { parseTimehistLine, roleOf, slowIntervals, stallsOf, threadOrderOf, timeByRole, waitsBehind } from '../lib/sched-timeline.mjs'
 
 // As perf 6.x prints it: time [cpu] comm[tid/pid] wait sch-delay run (ms); a main thread has no /pid.
 const TIMEHIST = `           time    cpu  task name                       wait time  sch delay   run time
@@ -103,9 +103,48 @@ describe('stallsOf', () => {
     expect(stallsOf(events, { minMs: 0.25 })).toHaveLength(2)
   })
 
+  it('tells a wait beside an idle core on a busy core (queued) from one whose own core was idle (stall)', () => {
+    const events = [
+      // the event loop (tid 5) waited from 10 to 12 on core 0 behind the worker (tid 6) while core 1 idled
+      run(0, 'node', 6, 12, 2.5, 0),
+      run(1, '<idle>', 0, 13, 4, 0),
+      run(0, 'node', 5, 12.5, 0.5, 2),
+      // the fake (tid 7) waited from 20 to 22 with core 1, where it then ran, idle all along
+      run(1, '<idle>', 0, 22, 5, 0),
+      run(0, 'node', 8, 22, 5, 0),
+      run(1, 'node', 7, 22.3, 0.3, 2),
+    ]
+    expect(stallsOf(events)).toEqual([
+      { kind: 'queued', startMs: 10, durationMs: 2 },
+      { kind: 'stall', startMs: 20, durationMs: 2 },
+    ])
+  })
+
   it('counts only the idle part of a wait', () => {
     // waited 6 ms (from 100 to 106) but a core was idle for 0.8 ms of it: not a stall at 1 ms
     const events = [run(0, 'node', 5, 106, 6, 0), run(1, '<idle>', 0, 104.8, 0.8, 0), run(1, 'node', 7, 107, 1, 6)]
     expect(stallsOf(events)).toEqual([])
+  })
+})
+
+describe('waitsBehind', () => {
+  const run = (cpu: number, comm: string, tid: number, endMs: number, runMs: number, delayMs: number) => ({ endMs, startMs: endMs - runMs, cpu, comm, tid, pid: 5, delayMs, runMs })
+  it('sums what ran on the waiting thread\'s core during its long waits, and the other core\'s idle time', () => {
+    const events = [
+      // the event loop (tid 5) waited 10 -> 10.6 on core 0: the worker (tid 6) ran 9.8 -> 10.6 there, core 1 idle 10.0 -> 10.4
+      run(0, 'node', 6, 10.6, 0.8, 0),
+      run(1, '<idle>', 0, 10.4, 1.4, 0),
+      run(1, 'node', 7, 10.7, 0.3, 0),
+      run(0, 'node', 5, 10.9, 0.3, 0.6),
+      // a short wait (0.1 ms) is left out
+      run(0, 'node', 6, 20, 1, 0),
+      run(0, 'node', 5, 20.5, 0.5, 0.1),
+    ]
+    const role = (e: { tid: number; comm: string }) => (e.comm === '<idle>' ? 'idle' : e.tid === 5 ? 'main' : e.tid === 6 ? 'worker' : 'other')
+    const w = waitsBehind(events, (e: { tid: number }) => e.tid === 5, role, { minMs: 0.2 })
+    expect(w.count).toBe(1)
+    expect(w.totalMs).toBeCloseTo(0.6, 9)
+    expect([...w.behind]).toEqual([['worker', expect.closeTo(0.6, 9)]])
+    expect(w.otherIdleMs).toBeCloseTo(0.4, 9)
   })
 })

@@ -73,6 +73,12 @@ export interface CheckpointerOptions {
    * keeps the process's priority.
    */
   readonly nice?: number
+  /**
+   * Linux: run the worker thread under SCHED_IDLE (set at its start with util-linux's `chrt`, Node
+   * has no call for it): it runs only on a core that has nothing else to run, and a thread woken onto
+   * its core takes the core at once. Without `chrt`, elsewhere, or if refused, the policy stays.
+   */
+  readonly idle?: boolean
 }
 
 /** `Atomics.waitAsync` (Node ≥ 16; in TypeScript's lib from es2024). */
@@ -139,15 +145,32 @@ const gate = new Int32Array(workerData.gate)
 const committed = new BigInt64Array(workerData.committed)
 const seq = new Int32Array(workerData.seq)
 const db = new Database(workerData.path, { fileMustExist: true })
-// With \`nice\` (sqlite({ workerNice })): background work at a lower priority than the event loop's
-// (Linux: setpriority on this thread's id, from /proc/thread-self). Elsewhere, or if refused, the
-// process's priority stays.
-if (workerData.nice > 0) {
+// This thread's id (Linux, from /proc/thread-self; 0 elsewhere).
+const threadId = () => {
   try {
     const self = require('node:fs').readlinkSync('/proc/thread-self')
-    const tid = Number(self.slice(self.lastIndexOf('/') + 1))
+    return Number(self.slice(self.lastIndexOf('/') + 1)) || 0
+  } catch {
+    return 0
+  }
+}
+// With \`nice\` (sqlite({ workerNice })): background work at a lower priority than the event loop's
+// (Linux: setpriority on this thread's id). Elsewhere, or if refused, the process's priority stays.
+if (workerData.nice > 0) {
+  try {
+    const tid = threadId()
     const os = require('node:os')
     if (tid > 0) os.setPriority(tid, Math.min(19, os.getPriority(tid) + workerData.nice))
+  } catch {}
+}
+// With \`idle\` (sqlite({ workerIdle })): SCHED_IDLE, set by util-linux's chrt on this thread's id
+// (no Node call sets a policy). The kernel then never queues a thread woken onto this core behind
+// this one: on EEVDF a woken event loop otherwise waits out the worker's slice (a usage batch,
+// ~0.3-0.7 ms) while the other core idles. Without chrt, elsewhere, or if refused, the policy stays.
+if (workerData.idle) {
+  try {
+    const tid = threadId()
+    if (tid > 0) require('node:child_process').execFileSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore', timeout: 5000 })
   } catch {}
 }
 db.pragma('busy_timeout = 0')
@@ -416,7 +439,7 @@ export function startCheckpointer(
     const driver = createRequire(import.meta.url).resolve('better-sqlite3')
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path, usagePath: options.usagePath, driver, gate: gate.buffer, committed: committed.buffer, seq: seq.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024, busyTimeoutMs: options.busyTimeoutMs ?? 5_000, nice: options.nice ?? 0 },
+      workerData: { path, usagePath: options.usagePath, driver, gate: gate.buffer, committed: committed.buffer, seq: seq.buffer, intervalMs: options.intervalMs ?? 200, maxWalBytes: options.maxWalBytes ?? 64 * 1024 * 1024, busyTimeoutMs: options.busyTimeoutMs ?? 5_000, nice: options.nice ?? 0, idle: options.idle === true },
     })
   } catch {
     return undefined

@@ -27,6 +27,8 @@ export interface ConnectionOptions {
   readonly commitDelayMs?: number
   /** The worker thread's nice increment (CheckpointerOptions.nice). */
   readonly workerNice?: number
+  /** Run the worker thread under SCHED_IDLE (CheckpointerOptions.idle). */
+  readonly workerIdle?: boolean
 }
 
 /**
@@ -198,7 +200,7 @@ export function openConnection(options: ConnectionOptions, storeName: string): C
     const autocheckpoint = (on: boolean) => {
       if (db === handle) handle.pragma(`wal_autocheckpoint = ${on ? 1000 : 0}`)
     }
-    checkpointer = startCheckpointer(path, { onFailure: () => autocheckpoint(true), onPressure: autocheckpoint }, { busyTimeoutMs: options.busyTimeoutMs, nice: options.workerNice, usagePath })
+    checkpointer = startCheckpointer(path, { onFailure: () => autocheckpoint(true), onPressure: autocheckpoint }, { busyTimeoutMs: options.busyTimeoutMs, nice: options.workerNice, idle: options.workerIdle, usagePath })
     if (checkpointer) {
       handle.pragma('wal_autocheckpoint = 0')
       // When a writer starts the WAL over, it also gives back the file's space beyond this.

@@ -92,6 +92,20 @@ export interface SqliteStoreOptions {
    */
   workerNice?: number
   /**
+   * Linux, opt-in: run the background worker thread under SCHED_IDLE (set once at its start with
+   * util-linux's `chrt`; without it, or elsewhere, nothing changes). It then runs only when a core
+   * has nothing else to do, and the event loop woken onto the worker's core takes that core at once.
+   * At the default policy the kernel (EEVDF, Linux 6.6 and later) lets a running worker finish its
+   * slice first — a batch of usage records is ~0.3-0.7 ms — while the other core may sit idle: on
+   * the 2-core bench VM the event loop waited so 65-121 times in 10 s at 1,000 req/s, and 1-4 times
+   * with `workerIdle` (bench/README, "Twentieth session"). The price when the cores stay saturated:
+   * the worker's work waits for idle moments — usage records queue in memory (the gateway's usage
+   * writer keeps up to 100,000, then drops the oldest), the WAL grows until the main connection
+   * checkpoints by itself (past 64 MiB), and a checkpoint the worker started holding the write lock
+   * makes the event loop's next commit wait for it. For gateways that are not run at saturation.
+   */
+  workerIdle?: boolean
+  /**
    * How long debits already in the debit journal (nothing waits for their commit) may wait for
    * more of them to share one commit: default 10 ms, 0 for the next tick, at most 1000. Fewer,
    * larger commits: at 1,000 lone requests a second about 100 instead of 1,000 (each commit
@@ -163,6 +177,9 @@ export function sqlite(options: SqliteStoreOptions = {}): SqliteStore {
   if (workerNice !== undefined && (!Number.isInteger(workerNice) || workerNice < 0 || workerNice > 19)) {
     throw new StoreError({ code: 'invalid-input', store: 'sqlite store', message: `sqlite({ workerNice }): a whole number from 0 to 19, not ${JSON.stringify(workerNice)}` })
   }
+  if (options.workerIdle !== undefined && typeof options.workerIdle !== 'boolean') {
+    throw new StoreError({ code: 'invalid-input', store: 'sqlite store', message: `sqlite({ workerIdle }): true or false, not ${JSON.stringify(options.workerIdle)}` })
+  }
   const path = options.path ?? '.mesh/mesh.db'
   if (options.usagePath !== undefined && (typeof options.usagePath !== 'string' || options.usagePath === '' || (options.usagePath === ':memory:') !== (path === ':memory:') || (path !== ':memory:' && resolve(options.usagePath) === resolve(path)))) {
     throw new StoreError({ code: 'invalid-input', store: 'sqlite store', message: `sqlite({ usagePath }): a file other than path (':memory:' only with path ':memory:'), not ${JSON.stringify(options.usagePath)}` })
@@ -170,7 +187,7 @@ export function sqlite(options: SqliteStoreOptions = {}): SqliteStore {
   const synchronous = options.synchronous ?? 'normal'
   const keepJournal = (options.debitJournal ?? true) && options.holds === 'process' && synchronous === 'normal'
   const connection = openConnection(
-    { path, usagePath: options.usagePath, synchronous, busyTimeoutMs: options.busyTimeoutMs ?? 5_000, commitDelayMs, checkpointStartBytes: workerStartBytes, workerNice },
+    { path, usagePath: options.usagePath, synchronous, busyTimeoutMs: options.busyTimeoutMs ?? 5_000, commitDelayMs, checkpointStartBytes: workerStartBytes, workerNice, workerIdle: options.workerIdle },
     'sqlite store',
   )
   // Journals left by an earlier process are replayed whatever this store's own settings.
