@@ -15,6 +15,7 @@
 // behind when it waited 0.2 ms or more for a core (lib/sched-timeline.mjs waitsBehind).
 //   node bench/sched.mjs [--config mesh-full.config.ts | --config bare | --config direct] [--rate 1000] [--seconds 8]
 //                        [--threshold 5] [--warmup 15] [--burst 1] [--node-args=--v8-pool-size=1]
+//                        [--client c | raw]  (the open-loop client: the C one where a compiler is found, as ab.mjs and run.mjs)
 //                        [--quiet-machine]  (root: DAMON off and the services the bench does not use paused meanwhile, lib/quiet-machine.mjs)
 //                        [--keep-data sched.data]  (keep perf's recording, for `perf sched timehist -w -i sched.data`: who woke whom)
 //                        [--dump file.json]  (the answers, GC pauses and every thread's runs, with roles, to look at
@@ -24,7 +25,7 @@
 // those compiles would dominate the slow stretches of a run that began sooner.
 // Needs linux-perf (`apt-get install -y linux-perf`) and root (or perf_event_paranoid ≤ 1).
 import { spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -42,10 +43,19 @@ async function startFakeWith(nodeArgs) {
 import { startGateway } from './lib/gateway.mjs'
 import { parseTimehistLine, roleOf, slowIntervals, stallsOf, threadOrderOf, timeByRole, waitsBehind } from './lib/sched-timeline.mjs'
 import { attribute, parseGcLine, pausesByKind } from './lib/gc-slow.mjs'
+import { defaultClient } from './load/c-client.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const tidsOf = (pid) => readdirSync(`/proc/${pid}/task`).map(Number)
-const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '15' }, threshold: { type: 'string', default: '5' }, burst: { type: 'string', default: '1' }, dump: { type: 'string' }, 'node-args': { type: 'string', default: '' }, 'quiet-machine': { type: 'boolean', default: false }, 'keep-data': { type: 'string' } } })
+/** A process's children (Linux: /proc/<pid>/task/<pid>/children). */
+const childrenOf = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {
+    return []
+  }
+}
+const { values } = parseArgs({ options: { config: { type: 'string', default: 'mesh-full.config.ts' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '15' }, threshold: { type: 'string', default: '5' }, burst: { type: 'string', default: '1' }, dump: { type: 'string' }, 'node-args': { type: 'string', default: '' }, 'quiet-machine': { type: 'boolean', default: false }, 'keep-data': { type: 'string' }, client: { type: 'string', default: defaultClient() } } })
 if (spawnSync('perf', ['--version']).error) throw new Error('perf is missing: apt-get install -y linux-perf')
 installCleanup()
 if (values['quiet-machine']) console.log(quietNote(quietMachine()))
@@ -76,7 +86,7 @@ try {
     ;({ child: target, url, headers } = await startGateway({ config: values.config, fakePort, dbPath: join(dir, 'sched.db'), nodeArgs: [...nodeArgs, ...probe] }))
   }
   const body = JSON.stringify(chatBody())
-  const load = { url, rate, warmupS: 0, connections: 64, body, headers }
+  const load = { url, rate, warmupS: 0, connections: 64, body, headers, client: values.client }
   await runJsonChild('warm-up', join(BENCH, 'load/openloop.mjs'), { ...load, durationS: Number(values.warmup) })
 
   const pauses = []
@@ -94,7 +104,9 @@ try {
   // Every thread of the three processes, while they all run (the load generator's clock thread
   // lives as long as its run): perf prints some threads' ids without their process's.
   await new Promise((resolve) => setTimeout(resolve, 1500))
-  const threads = new Map([...[target, fake, loader].map((child) => [child.pid, tidsOf(child.pid)]), [process.pid, tidsOf(process.pid)]])
+  // The C client runs as a child of openloop.mjs: that child is the load generator, its Node parent a driver that waits.
+  const cClient = values.client === 'c' ? childrenOf(loader.pid)[0] : undefined
+  const threads = new Map([...[target, fake, loader].map((child) => [child.pid, tidsOf(child.pid)]), [process.pid, tidsOf(process.pid)], ...(cClient ? [[cClient, tidsOf(cClient)]] : [])])
   await Promise.all([loader.exited, new Promise((resolve) => loader.stdout.once('end', resolve))])
   const run = JSON.parse(stdout.trim().split('\n').pop())
   await perfExited
@@ -106,7 +118,7 @@ try {
   const text = spawnSync('perf', ['sched', 'timehist', '-i', file], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).stdout
   const pidOf = new Map([...threads].flatMap(([pid, tids]) => tids.map((tid) => [tid, pid])))
   const events = text.split('\n').map(parseTimehistLine).filter(Boolean).map((e) => (pidOf.has(e.tid) ? { ...e, pid: pidOf.get(e.tid) } : e))
-  const processes = new Map([[fake.pid, 'fake'], [target.pid, 'target'], [loader.pid, 'load'], [process.pid, 'bench driver']])
+  const processes = new Map([[fake.pid, 'fake'], [target.pid, 'target'], ...(cClient ? [[cClient, 'load'], [loader.pid, 'load driver']] : [[loader.pid, 'load']]), [process.pid, 'bench driver']])
   const order = threadOrderOf([...events, ...[...pidOf].map(([tid, pid]) => ({ tid, pid }))], processes.keys())
   const role = (e) => roleOf(e, processes, order)
   const latencyMs = run.raw.latency.map((us) => us / 1000)
@@ -117,7 +129,7 @@ try {
   const overall = timeByRole(events, whole, role)
 
   const p = run.latencyMs
-  console.log(`${values.config}${nodeArgs.length ? ` (${nodeArgs.join(' ')})` : ''}: ${run.sent} requests at ${rate} req/s, p50 ${p.p50.toFixed(3)} p99 ${p.p99.toFixed(3)} max ${p.max.toFixed(1)} ms`)
+  console.log(`${values.config}${nodeArgs.length ? ` (${nodeArgs.join(' ')})` : ''}: ${run.sent} requests at ${rate} req/s (client ${values.client}), p50 ${p.p50.toFixed(3)} p99 ${p.p99.toFixed(3)} max ${p.max.toFixed(1)} ms`)
   console.log(`${latencyMs.filter((ms) => ms > thresholdMs).length} answers above ${thresholdMs} ms, in flight during ${slow.length} stretches, ${inSlow.spanMs.toFixed(0)} ms of ${overall.spanMs.toFixed(0)} ms (${((100 * inSlow.spanMs) / overall.spanMs).toFixed(1)} %)\n`)
   console.log('share of the two cores (200 % = both busy) and runnable-waiting, per role:')
   console.log(`${'role'.padEnd(34)} ${'ran, slow'.padStart(10)} ${'ran, all'.padStart(10)} ${'waited, slow'.padStart(13)} ${'waited, all'.padStart(12)}`)
