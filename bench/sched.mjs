@@ -41,7 +41,7 @@ async function startFakeWith(nodeArgs) {
   return { child, port: Number(port) }
 }
 import { startGateway } from './lib/gateway.mjs'
-import { parseTimehistLine, roleOf, slowIntervals, stallsOf, threadOrderOf, timeByRole, waitsBehind } from './lib/sched-timeline.mjs'
+import { parseTimehistLine, roleOf, slowIntervals, stallsOf, threadOrderOf, timeByRole, waitsBehind, withPreemptedWaits } from './lib/sched-timeline.mjs'
 import { attribute, parseGcLine, pausesByKind } from './lib/gc-slow.mjs'
 import { defaultClient } from './load/c-client.mjs'
 
@@ -115,9 +115,10 @@ try {
 
   // The observer reports a pause in a task after it: give the last ones a moment.
   await new Promise((resolve) => setTimeout(resolve, 200))
-  const text = spawnSync('perf', ['sched', 'timehist', '-i', file], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).stdout
+  const text = spawnSync('perf', ['sched', 'timehist', '--state', '-i', file], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).stdout
   const pidOf = new Map([...threads].flatMap(([pid, tids]) => tids.map((tid) => [tid, pid])))
-  const events = text.split('\n').map(parseTimehistLine).filter(Boolean).map((e) => (pidOf.has(e.tid) ? { ...e, pid: pidOf.get(e.tid) } : e))
+  // Preempted threads waited too (perf's sch delay counts only from a wake-up).
+  const events = withPreemptedWaits(text.split('\n').map(parseTimehistLine).filter(Boolean).map((e) => (pidOf.has(e.tid) ? { ...e, pid: pidOf.get(e.tid) } : e)))
   const processes = new Map([[fake.pid, 'fake'], [target.pid, 'target'], ...(cClient ? [[cClient, 'load'], [loader.pid, 'load driver']] : [[loader.pid, 'load']]), [process.pid, 'bench driver']])
   const order = threadOrderOf([...events, ...[...pidOf].map(([tid, pid]) => ({ tid, pid }))], processes.keys())
   const role = (e) => roleOf(e, processes, order)

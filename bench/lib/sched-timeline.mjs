@@ -11,13 +11,32 @@
  * for headers and other lines.
  */
 export function parseTimehistLine(line) {
-  const m = /^\s*([\d.]+)\s+\[(\d+)\]\s+(?:<idle>|(.+?)\[(\d+)(?:\/(\d+))?\])\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$/.exec(line)
+  const m = /^\s*([\d.]+)\s+\[(\d+)\]\s+(?:<idle>|(.+?)\[(\d+)(?:\/(\d+))?\])\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)(?:\s+([A-Za-z+]+))?\s*$/.exec(line)
   if (!m) return null
   const endMs = Number(m[1]) * 1000
   const runMs = Number(m[8])
   // A core's idle time is printed as `<idle>`, without a thread id.
   const tid = m[4] === undefined ? 0 : Number(m[4])
-  return { endMs, startMs: endMs - runMs, cpu: Number(m[2]), comm: m[3] ?? '<idle>', tid, pid: m[5] === undefined ? tid : Number(m[5]), delayMs: Number(m[7]), runMs }
+  const event = { endMs, startMs: endMs - runMs, cpu: Number(m[2]), comm: m[3] ?? '<idle>', tid, pid: m[5] === undefined ? tid : Number(m[5]), delayMs: Number(m[7]), runMs }
+  // With `--state`: the state the thread left the core in (R: preempted, still runnable; S, D: asleep).
+  return m[9] === undefined ? event : { ...event, state: m[9] }
+}
+
+/**
+ * perf's `sch delay` counts from a thread's wake-up only: a thread switched out while runnable
+ * (preempted, state R with `timehist --state`) has none, although it waited for a core until it ran
+ * again. This gives each run that follows a preemption a delay from the end of the run before it
+ * (same thread) to its start, so that every runnable wait is counted. Events in time order per
+ * thread; lines without a state are left as they are.
+ */
+export function withPreemptedWaits(events) {
+  const last = new Map()
+  return events.map((e) => {
+    if (e.comm === '<idle>') return e
+    const before = last.get(e.tid)
+    last.set(e.tid, e)
+    return before?.state === 'R' && e.startMs > before.endMs ? { ...e, delayMs: Math.max(e.delayMs, e.startMs - before.endMs) } : e
+  })
 }
 
 /**

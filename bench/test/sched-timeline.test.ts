@@ -2,7 +2,7 @@
 // with a slow answer in flight and the time of each role inside them. Nothing here is timed.
 import { describe, expect, it } from 'vitest'
 // (plain ES modules of the bench: bench/ has no types and is not type-checked)
-import { parseTimehistLine, roleOf, slowIntervals, stallsOf, threadOrderOf, timeByRole, waitsBehind } from '../lib/sched-timeline.mjs'
+import { parseTimehistLine, roleOf, slowIntervals, stallsOf, threadOrderOf, timeByRole, waitsBehind, withPreemptedWaits } from '../lib/sched-timeline.mjs'
 
 // As perf 6.x prints it: time [cpu] comm[tid/pid] wait sch-delay run (ms); a main thread has no /pid.
 const TIMEHIST = `           time    cpu  task name                       wait time  sch delay   run time
@@ -28,6 +28,26 @@ describe('perf sched timehist lines', () => {
     expect(events[4]).toMatchObject({ comm: '<idle>', tid: 0, pid: 0, runMs: 0.418 })
     expect(events[6]).toMatchObject({ comm: '1_scheduler', tid: 2987, pid: 2960, delayMs: 3.41 })
     expect(parseTimehistLine('  Task | Runtime ms')).toBeNull()
+  })
+
+  it('reads the state column of --state, and counts the wait after a preemption, which perf\'s sch delay leaves out', () => {
+    // The event loop (6766) preempted at 10.2 s by the fake (6755) woken onto its core, runs again at 10.9999 s.
+    const lines = [
+      '          10.200 [0001]  node[6766]                          0.300      0.010      0.200      R',
+      '          10.900 [0001]  node[6755]                          5.000      0.020      0.700      S',
+      '          11.000 [0001]  node[6766]                          0.700      0.000      0.100      S',
+      '          12.000 [0001]  node[6766]                          0.900      0.050      0.100      D',
+      '          12.050 [0000]  <idle>                              0.000      0.000      0.050',
+    ].map(parseTimehistLine)
+    expect(lines[0]).toMatchObject({ tid: 6766, state: 'R', delayMs: 0.01 })
+    expect(lines[4]).toMatchObject({ comm: '<idle>' })
+    expect(lines[4]).not.toHaveProperty('state')
+    const counted = withPreemptedWaits(lines)
+    // runnable from 10,200 ms to 10,999.9 ms (its run of 0.1 ms ends at 11,000): perf shows 0.000
+    expect(counted[2].delayMs).toBeCloseTo(799.9, 6)
+    // after a sleep (S) the wake-up's sch delay stays as perf measured it
+    expect(counted[3].delayMs).toBeCloseTo(0.05, 9)
+    expect(counted[1]).toBe(lines[1])
   })
 })
 
