@@ -97,8 +97,8 @@ export interface SqliteStoreOptions {
    * has nothing else to do, and the event loop woken onto the worker's core takes that core at once.
    * At the default policy the kernel (EEVDF, Linux 6.6 and later) lets a running worker finish its
    * slice first — a batch of usage records is ~0.3-0.7 ms — while the other core may sit idle: on
-   * the 2-core bench VM the event loop waited so 65-121 times in 10 s at 1,000 req/s, and 1-4 times
-   * with `workerIdle` (bench/README, "Twentieth session"). The price when the cores stay saturated:
+   * the 2-core bench VM at 1,000 req/s the event loop waited 51-64 ms in 10 s behind its worker, and
+   * never with `workerIdle` (bench/README, "Twentieth session"). The price when the cores stay saturated:
    * the worker's work waits for idle moments — usage records queue in memory (the gateway's usage
    * writer keeps up to 100,000, then drops the oldest), the WAL grows until the main connection
    * checkpoints by itself (past 64 MiB), and a checkpoint the worker started holding the write lock
