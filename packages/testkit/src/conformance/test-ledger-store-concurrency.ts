@@ -153,4 +153,26 @@ export const ledgerConcurrencyChecks: readonly LedgerStoreCheck[] = [
       expect(await store.usage({ accountId })).toHaveLength(2)
     },
   },
+  {
+    name: 'two pruneUsage at once (the retention timer and an on-demand prune) both finish and together delete each old event once',
+    features: ['pruneUsage'],
+    timeoutMs: 30_000,
+    async run({ store, unique }) {
+      const prune = store.pruneUsage?.bind(store)
+      if (!prune) throw new Error("this store has no pruneUsage(); declare skip: { pruneUsage: '<why>' } instead")
+      // Above the check before's start times: the first prune leaves exactly this check's events.
+      const base = 4_100_000_000_000
+      await prune(base)
+      const accountId = await newAccount(store, unique, 1_000_000)
+      const old = Array.from({ length: 2_401 }, (_, i) => usageEvent(unique('old'), accountId, 'k', base + 1_000 + i))
+      const kept = usageEvent(unique('new'), accountId, 'k', base + 5_000)
+      for (let i = 0; i < old.length; i += 400) await store.recordUsage(old.slice(i, i + 400))
+      await store.recordUsage([kept])
+
+      const [first, second] = await Promise.all([prune(base + 4_000), prune(base + 4_000)])
+      expect(first + second, `deleted ${first} + ${second}`).toBe(2_401)
+      expect(await store.usage({ accountId, limit: 5_000 })).toEqual([kept])
+      expect(await prune(base + 4_000)).toBe(0)
+    },
+  },
 ]
