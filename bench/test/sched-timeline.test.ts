@@ -104,8 +104,10 @@ describe('slow stretches and the time inside them', () => {
   })
 })
 
+/** One parsed run of a thread (as parseTimehistLine gives it): on `cpu`, ending at `endMs`, after waiting `delayMs`. */
+const run = (cpu: number, comm: string, tid: number, endMs: number, runMs: number, delayMs: number, pid = tid) => ({ endMs, startMs: endMs - runMs, cpu, comm, tid, pid, delayMs, runMs })
+
 describe('stallsOf', () => {
-  const run = (cpu: number, comm: string, tid: number, endMs: number, runMs: number, delayMs: number) => ({ endMs, startMs: endMs - runMs, cpu, comm, tid, pid: tid, delayMs, runMs })
   it('finds a thread waiting for a core while a core was idle, and nothing when both cores were busy', () => {
     const events = [
       // core 1 idle from 10 to 20 while the fake (tid 7) waited from 12 to 20: a stall of 8 ms
@@ -148,7 +150,6 @@ describe('stallsOf', () => {
 })
 
 describe('waitsBehind', () => {
-  const run = (cpu: number, comm: string, tid: number, endMs: number, runMs: number, delayMs: number) => ({ endMs, startMs: endMs - runMs, cpu, comm, tid, pid: 5, delayMs, runMs })
   it('sums what ran on the waiting thread\'s core during its long waits, and the other core\'s idle time', () => {
     const events = [
       // the event loop (tid 5) waited 10 -> 10.6 on core 0: the worker (tid 6) ran 9.8 -> 10.6 there, core 1 idle 10.0 -> 10.4

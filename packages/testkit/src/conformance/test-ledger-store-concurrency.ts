@@ -57,6 +57,19 @@ export function usageEvent(requestId: string, accountId: string, keyId: string, 
   }
 }
 
+
+/**
+ * The store's pruneUsage (bound: a store run with the pruneUsage checks must have it), after it
+ * deleted every usage event that started before `base` (so that a check above every other check's
+ * start times sees only its own events), and a new funded account.
+ */
+async function pruneScope(store: LedgerStoreV1, unique: (label: string) => string, base: number): Promise<{ prune: (before: number) => Promise<number>; accountId: string }> {
+  const prune = store.pruneUsage?.bind(store)
+  if (!prune) throw new Error("this store has no pruneUsage(); declare skip: { pruneUsage: '<why>' } instead")
+  await prune(base)
+  return { prune, accountId: await newAccount(store, unique, 1_000_000) }
+}
+
 export const ledgerConcurrencyChecks: readonly LedgerStoreCheck[] = [
   {
     name: `${CONCURRENT} concurrent reservations against a balance covering ${COVERED}: exactly ${COVERED} succeed and the settled ledger sums`,
@@ -122,12 +135,9 @@ export const ledgerConcurrencyChecks: readonly LedgerStoreCheck[] = [
     features: ['pruneUsage'],
     timeoutMs: 30_000,
     async run({ store, unique }) {
-      const prune = store.pruneUsage?.bind(store)
-      if (!prune) throw new Error("this store has no pruneUsage(); declare skip: { pruneUsage: '<why>' } instead")
-      // Far above every other check's start times: the first prune leaves exactly this check's events.
+      // Far above every other check's start times.
       const base = 4_000_000_000_000
-      await prune(base)
-      const accountId = await newAccount(store, unique, 1_000_000)
+      const { prune, accountId } = await pruneScope(store, unique, base)
       const billed = unique('billed')
       expect(await store.reserve(accountId, billed, 1_000)).toMatchObject({ ok: true })
       await store.settle(accountId, billed, 700)
@@ -158,12 +168,9 @@ export const ledgerConcurrencyChecks: readonly LedgerStoreCheck[] = [
     features: ['pruneUsage'],
     timeoutMs: 30_000,
     async run({ store, unique }) {
-      const prune = store.pruneUsage?.bind(store)
-      if (!prune) throw new Error("this store has no pruneUsage(); declare skip: { pruneUsage: '<why>' } instead")
-      // Above the check before's start times: the first prune leaves exactly this check's events.
+      // Above the check before's start times.
       const base = 4_100_000_000_000
-      await prune(base)
-      const accountId = await newAccount(store, unique, 1_000_000)
+      const { prune, accountId } = await pruneScope(store, unique, base)
       const old = Array.from({ length: 2_401 }, (_, i) => usageEvent(unique('old'), accountId, 'k', base + 1_000 + i))
       const kept = usageEvent(unique('new'), accountId, 'k', base + 5_000)
       for (let i = 0; i < old.length; i += 400) await store.recordUsage(old.slice(i, i + 400))
