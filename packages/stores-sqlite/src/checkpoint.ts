@@ -170,7 +170,7 @@ if (workerData.nice > 0) {
 if (workerData.idle) {
   try {
     const tid = threadId()
-    if (tid > 0) require('node:child_process').execFileSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore', timeout: 5000 })
+    if (tid > 0) require('node:child_process').execFileSync('chrt', ['-i', '-p', '0', String(tid)], { stdio: 'ignore', timeout: 5000 })
   } catch {}
 }
 db.pragma('busy_timeout = 0')
