@@ -149,7 +149,9 @@ try {
   const gc = pauses.filter((p) => p.startMs + p.durationMs >= t0 && p.startMs <= t1)
   const burstMs = Number(values.burst)
   const foreign = events.filter((e) => !processes.has(e.pid) && e.comm !== '<idle>' && e.comm !== 'perf' && e.runMs >= burstMs && e.endMs >= t0 && e.startMs <= t1).map((e) => ({ kind: role(e), startMs: e.startMs, durationMs: e.runMs }))
-  const waits = stallsOf(events.filter((e) => e.endMs >= t0 && e.startMs - e.delayMs <= t1), { minMs: burstMs })
+  // The runs and waits within the measured seconds.
+  const inRun = events.filter((e) => e.endMs >= t0 && e.startMs - e.delayMs <= t1)
+  const waits = stallsOf(inRun, { minMs: burstMs })
   const stall = waits.filter((w) => w.kind === 'stall')
   const queued = waits.filter((w) => w.kind === 'queued')
   const a = attribute(sent, latencyMs, { gc, foreign, stall, queued }, { slowMs: thresholdMs })
@@ -166,7 +168,6 @@ try {
   line('answers no outside run or stall overlapped', machine.clean, `  (${machine.clean.count} of ${latencyMs.length}; the target's GC and queued waits kept)`)
   line('answers nothing overlapped', a.clean, `  (${a.clean.count} of ${latencyMs.length})`)
   // What the event loop waited behind, on the core it then ran on, when it waited 0.2 ms or more.
-  const inRun = events.filter((e) => e.endMs >= t0 && e.startMs - e.delayMs <= t1)
   const w = waitsBehind(inRun, (e) => e.pid === target.pid && e.tid === target.pid, role, { minMs: 0.2 })
   const behind = [...w.behind].sort((x, y) => y[1] - x[1]).filter(([, ms]) => ms >= 0.05 * w.totalMs)
   console.log(`\nthe target's event loop waited 0.2 ms or more for a core ${w.count} times, ${f(w.totalMs)} ms in all; meanwhile on its core: ${behind.map(([r, ms]) => `${r} ${ms.toFixed(1)} ms`).join(', ') || '-'}; the other core idle ${w.otherIdleMs.toFixed(1)} ms of it`)

@@ -134,42 +134,53 @@ export function timeByRole(events, intervals, role) {
  * `events`: parsed timehist lines, idle ones included.
  */
 export function stallsOf(events, { minMs = 1 } = {}) {
-  const idle = events.filter((e) => e.comm === '<idle>').sort((a, b) => a.startMs - b.startMs)
-  // The first idle run that may overlap [from, ...]: binary search on the runs' ends would need them
-  // sorted by end; idle runs of one core do not overlap, so a start-sorted scan from the first run
-  // that ends after `from - longest` is enough.
-  const longest = idle.reduce((max, e) => Math.max(max, e.runMs), 0)
-  const firstFrom = (from) => {
-    let lo = 0
-    let hi = idle.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (idle[mid].startMs < from - longest) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
+  const idle = runsByCpu(events.filter((e) => e.comm === '<idle>'))
   const stalls = []
   for (const e of events) {
     if (e.comm === '<idle>' || e.delayMs < minMs) continue
-    const from = e.startMs - e.delayMs
-    const to = e.startMs
     let idleMs = 0
     let ownIdleMs = 0
     let first = Infinity
     let last = -Infinity
-    for (let i = firstFrom(from); i < idle.length && idle[i].startMs < to; i++) {
-      const a = Math.max(from, idle[i].startMs)
-      const b = Math.min(to, idle[i].endMs)
-      if (b <= a) continue
+    overlapsOf(idle, e.startMs - e.delayMs, e.startMs, (run, a, b) => {
       idleMs += b - a
-      if (idle[i].cpu === e.cpu) ownIdleMs += b - a
+      if (run.cpu === e.cpu) ownIdleMs += b - a
       first = Math.min(first, a)
       last = Math.max(last, b)
-    }
+    })
     if (idleMs >= minMs) stalls.push({ kind: 2 * ownIdleMs >= idleMs ? 'stall' : 'queued', startMs: first, durationMs: last - first })
   }
   return stalls
+}
+
+/** Runs per core, each core's in time order (the runs of one core do not overlap). */
+function runsByCpu(events) {
+  const byCpu = new Map()
+  for (const e of events) {
+    if (!byCpu.has(e.cpu)) byCpu.set(e.cpu, [])
+    byCpu.get(e.cpu).push(e)
+  }
+  for (const list of byCpu.values()) list.sort((a, b) => a.startMs - b.startMs)
+  return byCpu
+}
+
+/** Calls `each(run, a, b)` for every run of `byCpu` that overlaps [from, to], with the overlap [a, b]. */
+function overlapsOf(byCpu, from, to, each) {
+  for (const list of byCpu.values()) {
+    // Ends are in order too (no overlaps on one core): the first run that ends after `from`.
+    let lo = 0
+    let hi = list.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (list[mid].endMs <= from) lo = mid + 1
+      else hi = mid
+    }
+    for (let i = lo; i < list.length && list[i].startMs < to; i++) {
+      const a = Math.max(from, list[i].startMs)
+      const b = Math.min(to, list[i].endMs)
+      if (b > a) each(list[i], a, b)
+    }
+  }
 }
 
 /**
@@ -178,40 +189,20 @@ export function stallsOf(events, { minMs = 1 } = {}) {
  * Returns { count, totalMs, behind: Map, otherIdleMs }.
  */
 export function waitsBehind(events, isWaiter, role, { minMs = 0.2 } = {}) {
-  const byCpu = new Map()
-  for (const e of events) {
-    if (!byCpu.has(e.cpu)) byCpu.set(e.cpu, [])
-    byCpu.get(e.cpu).push(e)
-  }
-  for (const list of byCpu.values()) list.sort((a, b) => a.startMs - b.startMs)
+  const byCpu = runsByCpu(events)
   const behind = new Map()
   let count = 0
   let totalMs = 0
   let otherIdleMs = 0
   for (const e of events) {
     if (!isWaiter(e) || e.delayMs < minMs) continue
-    const from = e.startMs - e.delayMs
-    const to = e.startMs
     count++
     totalMs += e.delayMs
-    for (const [cpu, list] of byCpu) {
-      // Runs of one core do not overlap: scan from the first that ends after `from`.
-      let lo = 0
-      let hi = list.length
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1
-        if (list[mid].endMs <= from) lo = mid + 1
-        else hi = mid
-      }
-      for (let i = lo; i < list.length && list[i].startMs < to; i++) {
-        const r = list[i]
-        if (r === e) continue
-        const ms = Math.min(to, r.endMs) - Math.max(from, r.startMs)
-        if (ms <= 0) continue
-        if (cpu === e.cpu) behind.set(role(r), (behind.get(role(r)) ?? 0) + ms)
-        else if (r.comm === '<idle>') otherIdleMs += ms
-      }
-    }
+    overlapsOf(byCpu, e.startMs - e.delayMs, e.startMs, (run, a, b) => {
+      if (run === e) return
+      if (run.cpu === e.cpu) behind.set(role(run), (behind.get(role(run)) ?? 0) + b - a)
+      else if (run.comm === '<idle>') otherIdleMs += b - a
+    })
   }
   return { count, totalMs, behind, otherIdleMs }
 }
