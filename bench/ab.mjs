@@ -8,7 +8,12 @@
 // `--roots` compares builds: every config is run from each checkout's bench/targets (default: this one).
 // `--client c|raw|undici`: the open-loop load generator's HTTP client (load/openloop.mjs; default c where a
 // C compiler is found, else raw).
-// `--warmup S`: with `--rate`, seconds of load before each round that are not counted (default 1).
+// `--rate R[,R2,...]`: interleaved open-loop rounds at each rate in turn instead of closed-loop load
+// (latency percentiles, overhead against the direct fake). `--warmup S`: with `--rate`, seconds of load
+// before each round that are not counted (default 1). `--stream` (with `--rate`): streamed requests, the
+// time to the first SSE event instead of the whole answer. `--bare`: the bare undici proxy
+// (targets/bare-proxy.mjs) as a target too. Together they show what one proxy hop costs at each rate:
+//   node bench/ab.mjs --bare --rate 100,1000 --stream --rounds 3 --seconds 4 --warmup 2 --quiet-machine
 // `--node-args` compares Node/V8 flags (write `--node-args='…'` when the first starts with a dash):
 // alternatives separated by `|` (an empty one: no flags), each
 // alternative's flags separated by spaces, given to the gateway process only.
@@ -20,7 +25,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { chatBody, cpuMsOf, installCleanup, kill, killAll, runJsonChild, startFake, stealMeter } from './lib/procs.mjs'
+import { chatBody, cpuMsOf, freePort, installCleanup, kill, killAll, runJsonChild, spawnChild, startFake, stealMeter, waitForLine, waitUntilServing } from './lib/procs.mjs'
 import { startGateway } from './lib/gateway.mjs'
 import { percentiles, slowStretches } from './lib/open-loop-stats.mjs'
 import { awakeCores } from './lib/awake-cores.mjs'
@@ -39,6 +44,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     'node-args': { type: 'string', default: '' },
     rate: { type: 'string' },
+    stream: { type: 'boolean', default: false },
+    bare: { type: 'boolean', default: false },
     warmup: { type: 'string', default: '1' },
     client: { type: 'string', default: defaultClient() },
     'quiet-machine': { type: 'boolean', default: false },
@@ -50,10 +57,13 @@ if (values['quiet-machine']) console.log(quietNote(quietMachine()))
 if (values['awake-cores']) console.log(awakeNote(await awakeCores()))
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-ab-db-'))
 const body = JSON.stringify(chatBody())
+const rates = values.rate?.split(',').map(Number)
+if (rates?.some((rate) => !(rate > 0))) throw new Error(`--rate must be requests per second (a list separated by commas), not ${values.rate}`)
+if (values.stream && !rates) throw new Error('--stream needs --rate (open-loop rounds)')
+const stream = values.stream
 
 /** `--rate`: interleaved open-loop rounds (`--warmup` s of warm-up each, default 1), percentiles over the pooled requests. */
-async function openLoop(targets) {
-  const rate = Number(values.rate)
+async function openLoop(targets, rate) {
   const seconds = Number(values.seconds)
   const warmup = Number(values.warmup)
   const pooled = new Map(targets.map((t) => [t, { latency: [], own: [], cpuMs: 0, offered: 0 }]))
@@ -62,15 +72,17 @@ async function openLoop(targets) {
       const acc = pooled.get(t)
       const cpuBefore = cpuMsOf(t.child.pid)
       const steal = stealMeter()
-      const requestBody = t.model ? JSON.stringify(chatBody(t.model)) : body
-      const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS: seconds, warmupS: warmup, connections: 64, client: values.client, raw: true, body: requestBody, headers: t.headers })
+      const requestBody = JSON.stringify(chatBody(t.model ?? 'bench', stream ? { stream: true } : {}))
+      const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS: seconds, warmupS: warmup, connections: 64, client: values.client, raw: true, body: requestBody, headers: t.headers, stream })
       acc.cpuMs += cpuMsOf(t.child.pid) - cpuBefore
       acc.offered += rate * (seconds + warmup)
-      acc.latency.push(...r.raw.latency)
+      // With --stream the measure is the first event's time (the whole stream's is r.latencyMs).
+      const measured = stream ? r.ttftMs : r.latencyMs
+      acc.latency.push(...(stream ? r.raw.ttft : r.raw.latency))
       if (r.raw.own) acc.own.push(...r.raw.own)
-      console.log(`round ${round + 1}  ${t.name.padEnd(36)} p50 ${r.latencyMs.p50.toFixed(3)}  p90 ${r.latencyMs.p90.toFixed(3)}  p99 ${r.latencyMs.p99.toFixed(3)} ms  answered ${Math.round(r.completedRate)}/s  errors ${r.errors + r.non2xx}  steal ${steal().percent.toFixed(1)} %`)
+      console.log(`round ${round + 1}  ${t.name.padEnd(36)} ${stream ? 'first event ' : ''}p50 ${measured.p50.toFixed(3)}  p90 ${measured.p90.toFixed(3)}  p99 ${measured.p99.toFixed(3)} ms  answered ${Math.round(r.completedRate)}/s  errors ${r.errors + r.non2xx}  steal ${steal().percent.toFixed(1)} %`)
     }
-  console.log(`\npooled over ${values.rounds} rounds at ${rate} req/s (overhead = target − direct, same percentile):`)
+  console.log(`\npooled over ${values.rounds} rounds at ${rate} ${stream ? 'streams/s, time to the first event' : 'req/s'} (overhead = target − direct, same percentile):`)
   let direct
   for (const t of targets) {
     const acc = pooled.get(t)
@@ -103,8 +115,16 @@ try {
         if (flagSets.length > 1) name += ` [${nodeArgs.join(' ') || 'no flags'}]`
         targets.push({ name, ...(await startGateway({ root, config, fakePort, nodeArgs, dbPath: join(dbDir, `${targets.length}.db`) })) })
       }
-  if (values.rate) {
-    await openLoop([{ name: 'direct (fake)', child: fake, url: `http://127.0.0.1:${fakePort}/v1/chat/completions`, headers: {}, model: 'gpt-4o-mini' }, ...targets])
+  if (values.bare) {
+    const port = await freePort()
+    const child = spawnChild('bare proxy', process.execPath, [join(BENCH, 'targets/bare-proxy.mjs'), String(port), `http://127.0.0.1:${fakePort}`])
+    await waitForLine(child, /^ready /)
+    const url = `http://127.0.0.1:${port}/v1/chat/completions`
+    await waitUntilServing(url, chatBody('gpt-4o-mini'), {})
+    targets.unshift({ name: 'bare undici proxy', child, url, headers: {}, model: 'gpt-4o-mini' })
+  }
+  if (rates) {
+    for (const rate of rates) await openLoop([{ name: 'direct (fake)', child: fake, url: `http://127.0.0.1:${fakePort}/v1/chat/completions`, headers: {}, model: 'gpt-4o-mini' }, ...targets], rate)
     for (const t of targets) await kill(t.child)
     await kill(fake)
     process.exit(0)

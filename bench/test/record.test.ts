@@ -31,6 +31,32 @@ describe('record: goals over recorded runs', () => {
     expect(byId['mesh-full'].p99MetIn).toEqual([{ name: 'b', overheadMs: 1.5, directP99Ms: 4 }])
   })
 
+  it('counts minimal and full against the bare proxy of the same run, and their own overhead where it was recorded', () => {
+    // a: full p99 +5 against bare +1.5 (worse), TTFT +0.9 against +0.5 (worse); b: p99 +1.5 against +5 and TTFT +1.5 against +1.1 (better, worse)
+    const own = (p50: number, p99: number) => ({ p50, p90: p50, p99 })
+    const withOwn = structuredClone(b) as typeof b & { latency: Record<string, { ownOverheadMs?: unknown }>; ttft: Record<string, { ownOverheadMs?: unknown }> }
+    withOwn.latency['mesh-full'].ownOverheadMs = own(0.1, 2.5)
+    withOwn.ttft['mesh-full'].ownOverheadMs = own(0.3, 0.9)
+    const { targets } = recordSummary([
+      ['a', a],
+      ['b', withOwn],
+    ])
+    const byId = Object.fromEntries(targets.map((t) => [t.id, t]))
+    expect(byId.bare.p99AtMostBare).toBeUndefined()
+    expect(byId['mesh-full']).toMatchObject({ p99AtMostBare: 1, ttftAtMostBare: 0, ownRuns: 1, ownP99Met: 0, ownP99Median: 2.5, ownTtftMet: 1, ownTtftMedian: 0.3 })
+    // minimal: p99 +2.5 / +1 against bare +1.5 / +5; TTFT +1.2 / +1 against +0.5 / +1.1; no own figures recorded
+    expect(byId['mesh-minimal']).toMatchObject({ p99AtMostBare: 1, ttftAtMostBare: 1 })
+    expect(byId['mesh-minimal'].ownRuns).toBeUndefined()
+  })
+
+  it('counts first-token time at the latency rate in the runs that measured it', () => {
+    const loaded = { ...b, ttftLoaded: { direct: { ttftMs: pct(0.2, 1) }, bare: { ttftMs: pct(0.5, 3) }, 'mesh-minimal': { ttftMs: pct(0.7, 3) }, 'mesh-full': { ttftMs: pct(1.4, 3) } } }
+    const byId = Object.fromEntries(recordSummary([['a', a], ['loaded', loaded]]).targets.map((t) => [t.id, t]))
+    expect(byId.bare).toMatchObject({ loadedRuns: 1, ttftLoadedMet: 1, ttftLoadedMedian: 0.3 })
+    expect(byId['mesh-full']).toMatchObject({ loadedRuns: 1, ttftLoadedMet: 0, ttftLoadedMedian: 1.2 })
+    expect(recordSummary([['a', a]]).targets[0].loadedRuns).toBeUndefined()
+  })
+
   it('keeps to the runs of one open-loop client when asked (older runs without one: undici)', () => {
     const reports: Array<[string, unknown]> = [
       ['a', { ...a, openLoopClient: 'raw' }],

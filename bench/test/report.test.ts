@@ -47,6 +47,22 @@ describe('bench verdicts on the issue-6 goals', () => {
     expect(verdict(rows, '10,000 concurrent streams')?.[2]).toBe(true)
   })
 
+  it('judges first-token time at ttftRate and shows the same at the latency rate beside it, in each cell and in a table of its own', () => {
+    const plan = { ...report().plan, ttftLoadedRate: 1000 }
+    const ttftLoaded = { direct: stream(0.2, 1), bare: stream(0.55, 3), 'mesh-minimal': stream(0.6, 4), 'mesh-full': stream(0.7, 5) }
+    const row = verdict(goals(report({ plan, ttftLoaded })) as Row[], 'streaming first-token')!
+    expect(row[0]).toBe('streaming first-token overhead ≤ 1 ms (p50 at 100 streams/s)')
+    expect(row[2]).toBe(false) // +1.1 at 100/s decides, not +0.5 at 1,000/s
+    expect(row[1]).toBe('+1.100 ms (p99 +6.000 ms) · at 1,000/s +0.500 ms')
+    expect(row[4]).toBe('+0.800 ms (p99 +3.000 ms) · at 1,000/s +0.350 ms')
+    const markdown = renderMarkdown(report({ plan, ttftLoaded }))
+    expect(markdown).toContain('## Streaming time to first token (open loop, 100 streams/s,')
+    expect(markdown).toMatch(/## Streaming time to first token \(open loop, 1000 streams\/s, .*the goal is judged at the rate above/)
+    // Runs before the twenty-first session have no ttftLoaded: one table, plain cells.
+    expect(renderMarkdown(report())).not.toContain('1000 streams/s')
+    expect(verdict(goals(report()) as Row[], 'streaming first-token')![1]).toBe('+1.100 ms (p99 +6.000 ms)')
+  })
+
   it('says when a throughput goal is not met at the median but was in some round, and plain met when every round agrees', () => {
     const split = goals(report({ throughput: { 100: { bare: tp(5_000, [4_000, 6_000]), 'mesh-full': tp(3_400, [3_000, 3_800]), portkey: tp(1_000, [900, 1_100]) } } })) as Row[]
     expect(verdict(split, 'throughput ≥ 0.7× bare')?.[2]).toBe('not met, some rounds') // 0.68 at the median, 0.75 and 0.63 by round
