@@ -61,6 +61,8 @@ const rates = values.rate?.split(',').map(Number)
 if (rates?.some((rate) => !(rate > 0))) throw new Error(`--rate must be requests per second (a list separated by commas), not ${values.rate}`)
 if (values.stream && !rates) throw new Error('--stream needs --rate (open-loop rounds)')
 const stream = values.stream
+// The bare proxy and the direct fake take the fake's own model name; ModelMesh's configs route `bench`.
+const bodyOf = (t) => (t.model ? JSON.stringify(chatBody(t.model)) : body)
 
 /** `--rate`: interleaved open-loop rounds (`--warmup` s of warm-up each, default 1), percentiles over the pooled requests. */
 async function openLoop(targets, rate) {
@@ -131,13 +133,13 @@ try {
   }
   // Warm every target first (JIT, pools, the SQLite cache): a cold first round would be a different measurement.
   for (const connections of values.connections.split(',').map(Number))
-    for (const t of targets) await runJsonChild('warm-up', join(BENCH, 'load/throughput.mjs'), { tool: 'wrk', url: t.url, connections, durationS: 3, body, headers: t.headers })
+    for (const t of targets) await runJsonChild('warm-up', join(BENCH, 'load/throughput.mjs'), { tool: 'wrk', url: t.url, connections, durationS: 3, body: bodyOf(t), headers: t.headers })
   const results = new Map()
   for (let round = 0; round < Number(values.rounds); round++)
     for (const connections of values.connections.split(',').map(Number))
       for (const t of roundOrder(targets, round)) {
         const cpuBefore = cpuMsOf(t.child.pid)
-        const r = await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool: 'wrk', url: t.url, connections, durationS: Number(values.seconds), body, headers: t.headers })
+        const r = await runJsonChild('load', join(BENCH, 'load/throughput.mjs'), { tool: 'wrk', url: t.url, connections, durationS: Number(values.seconds), body: bodyOf(t), headers: t.headers })
         const requests = r.rps * Number(values.seconds)
         const cpuUs = ((cpuMsOf(t.child.pid) - cpuBefore) * 1000) / requests
         const key = `${connections}\t${t.name}`
