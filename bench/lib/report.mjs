@@ -79,8 +79,9 @@ export function goals(report) {
     const overMin = overhead(report.ttft, 'mesh-minimal', 'ttftMs')
     const overBare = overhead(report.ttft, 'bare', 'ttftMs')
     // Judged at ttftRate (100 streams/s, as every run since the first); the same at the latency rate
-    // (ttftLoaded, since the twenty-first session) follows in each cell: on an idle VM every hop pays
-    // the wake-up of a halted virtual CPU, at 1,000 streams/s much less (bench/README).
+    // (ttftLoaded, since the twenty-first session) follows in each cell: on these VMs every process on
+    // the path spends several times the CPU on a request that comes after 10 ms of idle, and wakes
+    // from a halted virtual CPU; at 1,000 streams/s much less of either (bench/README).
     const loaded = (id) => (report.ttftLoaded?.[id] ? ` · at ${int(report.plan.ttftLoadedRate)}/s ${signed(overhead(report.ttftLoaded, id, 'ttftMs').p50)} ms` : '')
     rows.push([`streaming first-token overhead ≤ 1 ms (p50 at ${int(report.plan.ttftRate)} streams/s)`, `${signed(over.p50)} ms (p99 ${signed(over.p99)} ms)${loaded('mesh-full')}`, over.p50 <= 1, `${signed(overMin.p50)} ms (p99 ${signed(overMin.p99)} ms)${loaded('mesh-minimal')}`, `${signed(overBare.p50)} ms (p99 ${signed(overBare.p99)} ms)${loaded('bare')}`])
   }
@@ -307,7 +308,7 @@ export function renderMarkdown(report) {
 
   for (const [tt, rate, note] of [
     [report.ttft, report.plan.ttftRate, ''],
-    [report.ttftLoaded, report.plan.ttftLoadedRate, ' — the same at the latency scenario\'s rate: the goal is judged at the rate above; here the cores are seldom idle, so a hop seldom waits for a halted virtual CPU to wake'],
+    [report.ttftLoaded, report.plan.ttftLoadedRate, ' — the same at the latency scenario\'s rate: the goal is judged at the rate above; here the processes on the path seldom sit idle between requests, and a request after idle costs several times the CPU on this kind of VM (bench/README, twenty-first session)'],
   ]) {
     if (!tt) continue
     out.push(`## Streaming time to first token (open loop, ${rate} streams/s, ${roundsText(report.plan.ttftRounds, report.plan.ttftDurationS, report.plan.ttftWarmupS, report.plan.roundOrder)}; first SSE event as seen by the client${note})`)
