@@ -56,13 +56,12 @@ installCleanup()
 if (values['quiet-machine']) console.log(quietNote(quietMachine()))
 if (values['awake-cores']) console.log(awakeNote(await awakeCores()))
 const dbDir = mkdtempSync(join(tmpdir(), 'mesh-ab-db-'))
-const body = JSON.stringify(chatBody())
 const rates = values.rate?.split(',').map(Number)
 if (rates?.some((rate) => !(rate > 0))) throw new Error(`--rate must be requests per second (a list separated by commas), not ${values.rate}`)
 if (values.stream && !rates) throw new Error('--stream needs --rate (open-loop rounds)')
 const stream = values.stream
 // The bare proxy and the direct fake take the fake's own model name; ModelMesh's configs route `bench`.
-const bodyOf = (t) => (t.model ? JSON.stringify(chatBody(t.model)) : body)
+const bodyOf = (t, extra) => JSON.stringify(chatBody(t.model ?? 'bench', extra))
 
 /** `--rate`: interleaved open-loop rounds (`--warmup` s of warm-up each, default 1), percentiles over the pooled requests. */
 async function openLoop(targets, rate) {
@@ -74,8 +73,7 @@ async function openLoop(targets, rate) {
       const acc = pooled.get(t)
       const cpuBefore = cpuMsOf(t.child.pid)
       const steal = stealMeter()
-      const requestBody = JSON.stringify(chatBody(t.model ?? 'bench', stream ? { stream: true } : {}))
-      const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS: seconds, warmupS: warmup, connections: 64, client: values.client, raw: true, body: requestBody, headers: t.headers, stream })
+      const r = await runJsonChild('openloop', join(BENCH, 'load/openloop.mjs'), { url: t.url, rate, durationS: seconds, warmupS: warmup, connections: 64, client: values.client, raw: true, body: bodyOf(t, stream ? { stream: true } : {}), headers: t.headers, stream })
       acc.cpuMs += cpuMsOf(t.child.pid) - cpuBefore
       acc.offered += rate * (seconds + warmup)
       // With --stream the measure is the first event's time (the whole stream's is r.latencyMs).

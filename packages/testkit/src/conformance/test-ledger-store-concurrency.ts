@@ -57,7 +57,6 @@ export function usageEvent(requestId: string, accountId: string, keyId: string, 
   }
 }
 
-
 /**
  * The store's pruneUsage (bound: a store run with the pruneUsage checks must have it), after it
  * deleted every usage event that started before `base` (so that a check above every other check's
